@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from commerce.catalog.demo import seed_catalog
+
+
+class Command(BaseCommand):
+    help = "Create a deterministic demo catalog of N products (adds only what is missing; safe to run twice)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=200)
+
+    def handle(self, *args, products: int, **options):
+        created = seed_catalog(products)
+        self.stdout.write(f"Seeded {created} new products ({products} wanted).")

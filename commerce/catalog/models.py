@@ -1,0 +1,130 @@
+"""The catalog: a category tree, products with variants, images and reviews.
+
+Models validate and constrain; they run no workflows. What is derived (a product's price range and rating,
+its place in the category tree, a category's level) is kept up to date by `services`, so that sorting and
+filtering on it is an indexed read and never an aggregate per request.
+"""
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.Model):
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    slug = models.SlugField(max_length=128, unique=True)
+    name = models.CharField(max_length=128)
+    description = models.TextField(blank=True)
+    # Depth in the tree (0 for a root), kept by services.move_category for `categories(level:)`.
+    level = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductQuerySet(models.QuerySet):
+    def published(self) -> "ProductQuerySet":
+        return self.filter(is_published=True)
+
+
+class Product(models.Model):
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    slug = models.SlugField(max_length=160, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Derived from the variants and reviews by services; read by priceRange, rating and the sorts.
+    min_price = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
+    max_price = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    # The product's category and all its ancestors, so "this category and its descendants" is one indexed
+    # lookup (filters) and one prefetchable relation (Category.products); kept by services.
+    listed_in = models.ManyToManyField(Category, related_name="listed_products", blank=True, editable=False)
+    # Weighted name/description vector. On PostgreSQL a trigger keeps it (see migration 0002) and a GIN
+    # index serves `@@`; on SQLite the column stays empty and search falls back to substring matching.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="product_created_idx"),
+            models.Index(fields=["name", "id"], name="product_name_idx"),
+            models.Index(fields=["min_price", "id"], name="product_price_idx"),
+            models.Index(fields=["rating_average", "id"], name="product_rating_idx"),
+            models.Index(fields=["is_published"], name="product_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductVariant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    # Ordered [{"name": ..., "value": ...}] pairs: a list, because jsonb does not keep key order.
+    attributes = models.JSONField(default=list, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, default=settings.SHOP_CURRENCY, editable=False)
+    stock = models.IntegerField(default=0, validators=[MinValueValidator(0)], help_text="Units on hand.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["product", "stock"], name="variant_product_stock_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} / {self.name}" if self.name else self.sku
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    url = models.URLField(max_length=500)
+    alt = models.CharField(max_length=250, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.url
+
+
+class Review(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    author_name = models.CharField(max_length=150, help_text="Shown as the review's author.")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    verified_purchase = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"),
+            models.UniqueConstraint(
+                fields=["product", "user"], condition=Q(user__isnull=False), name="review_one_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 {self.title}"

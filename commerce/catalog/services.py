@@ -1,0 +1,116 @@
+"""Writes to the catalog, and the upkeep of what the catalog derives.
+
+Every writer (the admin, the seeder, later the staff mutations and the review workflow) calls these after it
+changes variants, reviews or categories, so that a product's price range, rating and place in the category
+tree are right without any read ever aggregating them.
+"""
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Avg, Count, Max, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from commerce.errors import DomainError
+
+from .models import Category, Product, ProductVariant, Review
+
+
+class CatalogError(DomainError):
+    pass
+
+
+def _scope(product_ids: Iterable[int] | None):
+    products = Product.objects.all()
+    return products if product_ids is None else products.filter(pk__in=list(product_ids))
+
+
+def refresh_price_ranges(product_ids: Iterable[int] | None = None) -> None:
+    """Store each product's lowest and highest variant price (0 when it has no variants)."""
+    variants = ProductVariant.objects.filter(product=OuterRef("pk")).order_by().values("product")
+    _scope(product_ids).update(
+        min_price=Coalesce(Subquery(variants.annotate(v=Min("price")).values("v")), Value(0)),
+        max_price=Coalesce(Subquery(variants.annotate(v=Max("price")).values("v")), Value(0)),
+    )
+
+
+def refresh_ratings(product_ids: Iterable[int] | None = None) -> None:
+    """Store each product's review average and count (average null while it has no reviews)."""
+    reviews = Review.objects.filter(product=OuterRef("pk")).order_by().values("product")
+    _scope(product_ids).update(
+        rating_average=Subquery(reviews.annotate(v=Avg("rating")).values("v")),
+        rating_count=Coalesce(Subquery(reviews.annotate(v=Count("pk")).values("v")), Value(0)),
+    )
+
+
+def _ancestry() -> dict[int, list[int]]:
+    """Each category id with the ids of itself and all its ancestors. Catalogs hold hundreds of
+    categories, not millions, so one query and a walk in memory beat a recursive query per product."""
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
+    ancestry = {}
+    for category_id in parents:
+        chain, current = [], category_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        ancestry[category_id] = chain
+    return ancestry
+
+
+def refresh_listings(product_ids: Iterable[int] | None = None) -> None:
+    """List each product in its category and every ancestor, which is what `Category.products` and the
+    `category` filter read."""
+    ancestry = _ancestry()
+    products = list(_scope(product_ids).values_list("pk", "category_id"))
+    through = Product.listed_in.through
+    with transaction.atomic():
+        through.objects.filter(product_id__in=[pk for pk, _ in products]).delete()
+        through.objects.bulk_create(
+            [
+                through(product_id=pk, category_id=category_id)
+                for pk, leaf_id in products
+                if leaf_id is not None
+                for category_id in ancestry.get(leaf_id, [])
+            ],
+            batch_size=2000,
+        )
+
+
+def refresh_products(product_ids: Iterable[int] | None = None) -> None:
+    """Everything derived from a product's variants, reviews and category, in one call for writers."""
+    product_ids = None if product_ids is None else list(product_ids)
+    refresh_price_ranges(product_ids)
+    refresh_ratings(product_ids)
+    refresh_listings(product_ids)
+
+
+def _subtree(category: Category) -> list[tuple[int, int | None]]:
+    """(id, parent id) of the category and everything below it, parents before their children."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    subtree, frontier = [(category.pk, category.parent_id)], [category.pk]
+    while frontier:
+        below = [(child, pk) for pk in frontier for child in children.get(pk, [])]
+        subtree.extend(below)
+        frontier = [child for child, _ in below]
+    return subtree
+
+
+@transaction.atomic
+def save_category(category: Category) -> Category:
+    """Save a new or edited category, keeping the tree acyclic, the levels of its subtree and the
+    listings of the products below it right."""
+    if category.pk is not None and category.parent_id is not None:
+        if category.parent_id in {pk for pk, _ in _subtree(category)}:
+            raise CatalogError("A category cannot be moved below itself.", field=["parent"])
+    moved = category.pk is None or not Category.objects.filter(pk=category.pk, parent_id=category.parent_id).exists()
+    category.level = 0 if category.parent is None else category.parent.level + 1
+    category.save()
+    if moved:
+        subtree = _subtree(category)
+        levels = {category.pk: category.level}
+        for pk, parent_id in subtree[1:]:
+            levels[pk] = levels[parent_id] + 1
+            Category.objects.filter(pk=pk).update(level=levels[pk])
+        refresh_listings(Product.objects.filter(category_id__in=list(levels)).values_list("pk", flat=True))
+    return category

@@ -1,0 +1,22 @@
+import strawberry
+from django.conf import settings
+
+
+@strawberry.type(description="The shop's settings a storefront needs before anything else.")
+class Shop:
+    name: str
+    currency: str
+    countries: list[str]
+    stripe_publishable_key: str | None
+
+
+@strawberry.type
+class ShopQuery:
+    @strawberry.field
+    def shop(self) -> Shop:
+        return Shop(
+            name=settings.SHOP_NAME,
+            currency=settings.SHOP_CURRENCY,
+            countries=list(settings.SHOP_COUNTRIES),
+            stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+        )

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import path
+
+from graph.views import graphql_view
+from project import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("graphql/", graphql_view()),
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
+]
