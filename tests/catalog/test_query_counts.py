@@ -1,0 +1,62 @@
+"""The optimizer plans every list: the SQL a catalog query costs does not grow with its page size.
+
+The counts are pinned: a change that adds a query to the storefront's hottest paths must say so here.
+"""
+import pytest
+
+from commerce.catalog.demo import seed_catalog
+
+CATALOG_PAGE = """query($first: Int) { products(first: $first) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { id slug name isAvailable
+    priceRange { min { amount currency } max { amount currency } } rating { average count }
+    category { id name slug } images { url alt }
+    variants { id sku name price { amount currency } quantityAvailable isAvailable attributes { name value } }
+} } } }"""
+
+CATEGORY_TREE = """query($first: Int, $products: Int) { categories(first: $first) { edges { node {
+  name children { name } products(first: $products) { totalCount edges { node { name priceRange { min { amount } } } } }
+} } } }"""
+
+
+@pytest.fixture
+def demo_catalog(db):
+    seed_catalog(150)
+
+
+@pytest.mark.parametrize("first", [1, 20, 100])
+def test_catalog_page_costs_three_queries_at_any_size(gql, demo_catalog, first):
+    response = gql(CATALOG_PAGE, {"first": first})
+    assert len(response.ok()["products"]["edges"]) == first
+    # products (with category joined and the total as a window), variants, images
+    assert response.queries == 3
+
+
+@pytest.mark.parametrize(("first", "products"), [(1, 1), (10, 5), (20, 20), (50, 100)])
+def test_category_tree_with_nested_product_pages_costs_three_queries(gql, demo_catalog, first, products):
+    response = gql(CATEGORY_TREE, {"first": first, "products": products})
+    edges = response.ok()["categories"]["edges"]
+    assert len(edges) == first
+    assert all(len(e["node"]["products"]["edges"]) <= products for e in edges)
+    assert edges[0]["node"]["products"]["totalCount"] > products or products == 100
+    # categories, children, one windowed prefetch of every category's product page
+    assert response.queries == 3
+
+
+def test_product_page_by_slug(gql, demo_catalog):
+    response = gql("""{ product(slug: "demo-00001") { name category { name parent { name } } images { url }
+        variants { sku price { amount } product { name } } reviews(first: 5) { edges { node { rating } } } } }""")
+    assert response.ok()["product"]["name"]
+    # product (+ category and its parent), images, variants, variants' product, reviews
+    assert response.queries == 5
+
+
+def test_nodes_cost_one_query_per_type(gql, demo_catalog):
+    from strawberry.relay import to_base64
+
+    from commerce.catalog.models import Product
+
+    ids = [to_base64("Product", pk) for pk in Product.objects.filter(is_published=True).values_list("pk", flat=True)[:30]]
+    response = gql("query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { name variants { sku } } } }",
+                   {"ids": ids})
+    assert len([n for n in response.ok()["nodes"] if n]) == 30
+    assert response.queries == 2

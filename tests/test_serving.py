@@ -1,0 +1,163 @@
+"""The server as it is deployed: daphne serving project.asgi on a real port, against the test database.
+
+Probes, CORS, GraphQL over HTTP and the graphql-transport-ws handshake on /graphql/ are checked from the
+outside, as a load balancer, a browser storefront and Apollo's GraphQLWsLink meet them.
+"""
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import websockets
+from django.conf import settings
+from django.db import connection
+
+from commerce.catalog.demo import seed_catalog
+
+# django_db: pytest-django creates the test database only for tests that ask for one.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+ORIGIN = "https://shop.example"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"
+
+
+def start_daphne(env_overrides: dict) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CONN_MAX_AGE": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": "test-only-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CORS_ALLOWED_ORIGINS": ORIGIN,
+        **env_overrides,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("daphne did not become healthy in 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup, redis_key_prefix):
+    """One daphne for the session, stopped before the test database is dropped (it depends on its set-up)."""
+    env = {"REDIS_KEY_PREFIX": redis_key_prefix} if settings.REDIS_URL else {"REDIS_URL": ""}
+    process, base = start_daphne(env)
+    yield base
+    stop(process)
+
+
+def test_liveness_and_readiness(server):
+    assert httpx.get(f"{server}/healthz", timeout=5).json() == {"status": "ok"}
+    ready = httpx.get(f"{server}/readyz", timeout=5)
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+    if settings.REDIS_URL:
+        assert ready.json()["checks"]["redis"] == "ok"
+
+
+def test_readiness_names_what_is_down(django_db_setup):
+    process, base = start_daphne({"REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"})
+    try:
+        ready = httpx.get(f"{base}/readyz", timeout=10)
+    finally:
+        stop(process)
+    assert ready.status_code == 503
+    assert ready.json()["down"] == ["redis"] and ready.json()["checks"]["database"] == "ok"
+
+
+def test_readiness_on_real_redis(server, redis_url):
+    assert httpx.get(f"{server}/readyz", timeout=5).json()["checks"]["redis"] == "ok"
+
+
+def test_a_storefront_queries_over_http_with_cors(server, transactional_db):
+    seed_catalog(3)  # committed, so that the server process sees it; flushed after the test
+    response = httpx.post(
+        f"{server}/graphql/",
+        json={"query": "{ shop { currency } products(first: 2) { totalCount edges { node { name } } } }"},
+        headers={"Origin": ORIGIN},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    data = response.json()["data"]
+    assert data["shop"] == {"currency": "USD"} and len(data["products"]["edges"]) == 2
+    foreign = httpx.post(f"{server}/graphql/", json={"query": "{ shop { name } }"},
+                         headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "access-control-allow-origin" not in foreign.headers
+
+
+def test_production_serves_no_graphiql_and_no_debug_pages(server):
+    page = httpx.get(f"{server}/graphql/", headers={"Accept": "text/html"}, timeout=10)
+    assert "graphiql" not in page.text.lower()
+    missing = httpx.get(f"{server}/nowhere", timeout=10)
+    assert missing.status_code == 404 and "Traceback" not in missing.text and "urlpatterns" not in missing.text
+
+
+def test_websockets_speak_graphql_transport_ws(server):
+    """A query over the socket, as Apollo's GraphQLWsLink sends one; subscriptions come with the realtime issue."""
+    async def exchange():
+        url = server.replace("http", "ws") + "/graphql/"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+            assert ws.subprotocol == "graphql-transport-ws"
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                      "payload": {"query": "{ shop { currency } }"}}))
+            result = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            done = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            return result, done
+
+    result, done = asyncio.run(exchange())
+    assert result == {"id": "1", "type": "next", "payload": {"data": {"shop": {"currency": "USD"}}}}
+    assert done == {"id": "1", "type": "complete"}
+
+
+def test_the_legacy_websocket_protocol_is_off(server):
+    async def attempt():
+        url = server.replace("http", "ws") + "/graphql/"
+        async with websockets.connect(url, subprotocols=["graphql-ws"], open_timeout=10) as ws:
+            await asyncio.wait_for(ws.recv(), 10)
+
+    with pytest.raises(websockets.exceptions.WebSocketException):
+        asyncio.run(attempt())

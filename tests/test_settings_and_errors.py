@@ -1,0 +1,42 @@
+"""Start-up refuses an unsafe production configuration; unexpected errors never leak internals."""
+import os
+import subprocess
+import sys
+
+import strawberry
+from django.conf import settings as django_settings
+
+from graph.errors import ErrorCodes
+
+
+def _import_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import project.settings"],
+        env={**clean, **env}, cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result = _import_settings(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert _import_settings(DEBUG="0", SECRET_KEY="s3cret-from-the-environment").returncode == 0
+
+
+@strawberry.type
+class Boom:
+    @strawberry.field
+    def explode(self) -> int:
+        raise RuntimeError("database password is hunter2")
+
+
+def test_unexpected_errors_are_masked_with_a_request_id_when_debug_is_off(settings, caplog):
+    settings.DEBUG = False
+    result = strawberry.Schema(query=Boom, extensions=[ErrorCodes]).execute_sync("{ explode }")
+    error = result.errors[0].formatted
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "hunter2" not in str(error)
+    request_id = error["extensions"]["requestId"]
+    assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)  # the logs keep the stack
