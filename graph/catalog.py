@@ -20,7 +20,7 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
 
 from commerce.catalog import models, selectors
-from graph.core import Money, decode_id, viewer_is_staff
+from graph.core import ModelField, ModelNode, Money, decode_id, viewer_is_staff
 from graph.errors import BadUserInput
 from strawberry_django.relay import DjangoListConnection as Connection
 
@@ -43,14 +43,14 @@ class Rating:
     count: int
 
 
-@strawberry_django.type(models.ProductImage, name="Image")
+@strawberry_django.type(models.ProductImage, name="Image", field_cls=ModelField)
 class Image:
     url: str
     alt: str
 
 
-@strawberry_django.type(models.Review, name="Review")
-class Review(relay.Node):
+@strawberry_django.type(models.Review, name="Review", field_cls=ModelField)
+class Review(ModelNode):
     rating: int
     title: str
     body: str
@@ -135,8 +135,8 @@ class ProductListField(StrawberryDjangoField):
         return super().get_queryset(queryset, info, **kwargs)
 
 
-@strawberry_django.type(models.Category, name="Category")
-class Category(relay.Node):
+@strawberry_django.type(models.Category, name="Category", field_cls=ModelField)
+class Category(ModelNode):
     slug: str
     name: str
     description: str
@@ -158,8 +158,8 @@ def _money(amount: Decimal) -> Money:
     return Money(amount=amount, currency=settings.SHOP_CURRENCY)
 
 
-@strawberry_django.type(models.Product, name="Product")
-class Product(relay.Node):
+@strawberry_django.type(models.Product, name="Product", field_cls=ModelField)
+class Product(ModelNode):
     slug: str
     name: str
     description: str
@@ -186,8 +186,8 @@ class Product(relay.Node):
         return selectors.visible_products(queryset, staff=viewer_is_staff(info))
 
 
-@strawberry_django.type(models.ProductVariant, name="ProductVariant")
-class ProductVariant(relay.Node):
+@strawberry_django.type(models.ProductVariant, name="ProductVariant", field_cls=ModelField)
+class ProductVariant(ModelNode):
     sku: str
     name: str
     product: Product

@@ -113,7 +113,10 @@ def sort_products(products: QuerySet[Product], order: ProductOrder) -> QuerySet[
         SortField.CREATED_AT: "created_at",
         SortField.RATING: "rating_average",
     }[order.field]
-    key = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    if order.field is SortField.RATING:  # the one nullable key: unrated products last
+        key = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    else:  # plain ASC/DESC, which the (column, id) indexes serve
+        key = F(column).desc() if desc else F(column).asc()
     return products.order_by(key, F("pk").desc() if desc else F("pk").asc())
 
 

@@ -1,0 +1,369 @@
+"""Benchmark: the storefront's catalog page through GraphQL versus the same page as a plain Django view.
+
+Why: to know what the GraphQL layer (parsing, validation, the optimizer, resolvers) costs on the hottest read
+of the contract, compared with a hand-written view that returns the very same JSON (bench/plain_view.py).
+
+How: migrate and seed a PostgreSQL catalog (--products, default 10,000), serve the project with daphne
+(DEBUG off, persistent DB connections, no access log, ROOT_URLCONF=bench.urls for the plain view), check
+that both endpoints return identical data, then for each concurrency run that many keep-alive client threads
+for --duration seconds (after a warm-up) against each endpoint and print req/s, p50/p95 latency and SQL
+queries per request (counted in-process with Django's test client). Nothing is cached on either side.
+Client, server and PostgreSQL share the machine, so CPU use of each is printed too (100% = one core).
+Note that CONN_MAX_AGE does not keep connections under ASGI: Django runs each request's sync code in a
+fresh thread, so each request over HTTP opens its own PostgreSQL connection (the in-process numbers do not).
+
+    .venv/bin/python bench/catalog.py [--products 10000] [--duration 10] [--concurrency 1,4,16]
+"""
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+DAPHNE = ROOT / ".venv" / "bin" / "daphne"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commerce_bench"
+WARMUP_SECONDS = 2.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+QUERY = (
+    "query CatalogPage { products(first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { cursor "
+    "node { id slug name isAvailable priceRange { min { amount currency } max { amount currency } } "
+    "category { id name slug } images { url alt } variants { id sku name price { amount currency } "
+    "quantityAvailable isAvailable attributes { name value } } } } } }"
+)
+PLAIN_PATH = "/bench/plain-products/"
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class Endpoint:
+    def __init__(self, name: str, method: str, path: str, body: bytes | None = None):
+        self.name, self.method, self.path, self.body = name, method, path, body
+        self.headers = JSON_HEADERS if body else {}
+
+
+def graphql_endpoint(first: int = 20) -> Endpoint:
+    body = json.dumps({"query": QUERY.replace("first: 20", f"first: {first}")}).encode()
+    return Endpoint("graphql", "POST", "/graphql/", body)
+
+
+PLAIN = Endpoint("plain", "GET", PLAIN_PATH)
+IN_PROCESS = [
+    ("graphql", graphql_endpoint(20)),
+    ("plain", PLAIN),
+    ("graphql first: 1", graphql_endpoint(1)),
+    ("graphql first: 100", graphql_endpoint(100)),
+]
+
+
+# --- Setup: database, server
+
+
+def server_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CONN_MAX_AGE": "60",
+        "ROOT_URLCONF": "bench.urls",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def run_sql(url: str, statement: str, params=()) -> list:
+    """Outside a transaction, as CREATE DATABASE and VACUUM need; returns the rows, if any."""
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        connection.close()
+
+
+def prepare_database(database_url: str, env: dict, products: int) -> None:
+    """Create, migrate and seed it, then VACUUM ANALYZE: a freshly seeded table has no planner statistics."""
+    url = urlsplit(database_url)
+    name = url.path.lstrip("/")
+    server = urlunsplit(url._replace(path="/postgres"))
+    if not run_sql(server, "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
+        run_sql(server, f'CREATE DATABASE "{name}"')
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "manage.py", "seed_catalog", "--products", str(products)], cwd=ROOT, env=env, check=True)
+    run_sql(database_url, "VACUUM ANALYZE")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, port: int, log) -> subprocess.Popen:
+    # -v 0: no access log, whose per-request write to stdout would cost both endpoints alike.
+    command = [DAPHNE, "-v", "0", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def wait_until_healthy(server: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"daphne exited with code {server.returncode}")
+        try:
+            status, _ = fetch(port, Endpoint("healthz", "GET", "/healthz"))
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("daphne did not become healthy")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# --- Measuring
+
+
+def fetch(port: int, endpoint: Endpoint) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(endpoint.method, endpoint.path, endpoint.body, endpoint.headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def fetch_page(port: int, endpoint: Endpoint) -> dict:
+    status, body = fetch(port, endpoint)
+    page = json.loads(body) if status == 200 else {}
+    if "errors" in page or "data" not in page:
+        sys.exit(f"MISMATCH: {endpoint.name} answered {status}: {body[:500]!r}")
+    return page["data"]["products"]
+
+
+def check_same_page(port: int) -> None:
+    """Stop unless the plain view returns exactly the data GraphQL does: nodes first, then the rest."""
+    graphql, plain = fetch_page(port, graphql_endpoint()), fetch_page(port, PLAIN)
+    graphql_nodes, plain_nodes = ([edge["node"] for edge in page["edges"]] for page in (graphql, plain))
+    for index, (a, b) in enumerate(zip(graphql_nodes, plain_nodes)):
+        if a != b:
+            sys.exit(f"MISMATCH at node {index}:\n graphql: {json.dumps(a)}\n plain:   {json.dumps(b)}")
+    if len(graphql_nodes) != len(plain_nodes):
+        sys.exit(f"MISMATCH: {len(graphql_nodes)} GraphQL nodes, {len(plain_nodes)} plain nodes")
+    if graphql != plain:
+        graphql_rest, plain_rest = ({k: v for k, v in page.items() if k != "edges"} for page in (graphql, plain))
+        sys.exit(f"MISMATCH outside the nodes:\n graphql: {graphql_rest}\n plain:   {plain_rest}")
+    print(f"Same data from both endpoints: {len(graphql_nodes)} products, {len(json.dumps(graphql)) // 1024} KB.")
+
+
+def cpu_seconds(pids) -> float:
+    """CPU time of these processes and of their exited children (PostgreSQL backends come and go)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone since listed
+        total += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+    return total / CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            pass
+    return pids
+
+
+def server_cpu(server_pid: int) -> tuple[float, float, float]:
+    return cpu_seconds([server_pid]), cpu_seconds(postgres_pids()), time.process_time()
+
+
+def client_loop(port, endpoint, measure_from, stop_at, latencies, failures) -> None:
+    """Send requests back to back on one keep-alive connection; keep latencies of those sent after warm-up."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    method, path, body, headers = endpoint.method, endpoint.path, endpoint.body, endpoint.headers
+    clock = time.perf_counter
+    while (started := clock()) < stop_at:
+        try:
+            connection.request(method, path, body, headers)
+            response = connection.getresponse()
+            response.read()
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            ok = False
+        if started < measure_from:
+            continue
+        if ok:
+            latencies.append(clock() - started)
+        else:
+            failures.append(started)
+    connection.close()
+
+
+def load(port: int, server_pid: int, endpoint: Endpoint, concurrency: int, duration: float) -> dict:
+    latencies, failures = [], []
+    measure_from = time.perf_counter() + WARMUP_SECONDS
+    stop_at = measure_from + duration
+    arguments = (port, endpoint, measure_from, stop_at, latencies, failures)
+    threads = [threading.Thread(target=client_loop, args=arguments, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, measure_from - time.perf_counter()))
+    cpu_before = server_cpu(server_pid)
+    time.sleep(max(0.0, stop_at - time.perf_counter()))
+    cpu_after = server_cpu(server_pid)
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {
+        "rps": len(latencies) / duration,
+        "p50": percentile(latencies, 0.50) * 1000,
+        "p95": percentile(latencies, 0.95) * 1000,
+        "failures": len(failures),
+        "cpu": [100 * (after - before) / duration for before, after in zip(cpu_before, cpu_after)],
+    }
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def measure_in_process(env: dict, repeats: int = 10) -> dict[str, dict]:
+    """SQL statements, median time and median SQL time per request, measured in this process through Django's
+    test client with the server's settings (one thread, one persistent connection, no HTTP server)."""
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="project.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    measured = {}
+    for label, endpoint in IN_PROCESS:
+        runs = []
+        for _ in range(repeats + 1):  # the first one warms up
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                if endpoint.method == "POST":
+                    response = client.post(endpoint.path, endpoint.body, content_type="application/json")
+                else:
+                    response = client.get(endpoint.path)
+                elapsed = time.perf_counter() - started
+            if response.status_code != 200 or b'"errors"' in response.content:
+                sys.exit(f"{label} failed in-process: {response.status_code} {response.content[:500]!r}")
+            runs.append((len(queries), elapsed * 1000, sum(float(q["time"]) for q in queries) * 1000))
+        counts, times, sql_times = zip(*runs[1:])
+        measured[label] = {
+            "queries": max(counts), "ms": statistics.median(times), "sql_ms": statistics.median(sql_times)
+        }
+    connection.close()
+    return measured
+
+
+# --- Report
+
+
+def print_report(results: dict, in_process: dict, concurrencies: list[int], duration: float) -> None:
+    print(f"\nOver HTTP (daphne): {duration:g} s per run after {WARMUP_SECONDS:g} s of warm-up. "
+          "CPU in % of one core (2 cores in all).\n")
+    header = (f"{'endpoint':<9} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'SQL/req':>7}"
+              f"   {'daphne':>6} {'pg':>5} {'client':>6}")
+    print(header)
+    print("-" * len(header))
+    for concurrency in concurrencies:
+        for name in ("graphql", "plain"):
+            r = results[name, concurrency]
+            server, db, client = (f"{c:.0f}%" for c in r["cpu"])
+            failed = f"   {r['failures']} failed" if r["failures"] else ""
+            print(
+                f"{name:<9} {concurrency:>4} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f}"
+                f" {in_process[name]['queries']:>7}   {server:>6} {db:>5} {client:>6}{failed}"
+            )
+    print("\nGraphQL / plain req/s: " + ", ".join(
+        f"{results['graphql', c]['rps'] / results['plain', c]['rps']:.2f} at concurrency {c}" for c in concurrencies
+    ))
+    print("\nIn-process (Django test client, one persistent connection), medians:\n")
+    header = f"{'request':<19} {'SQL/req':>7} {'ms/req':>8} {'SQL ms':>8}"
+    print(header)
+    print("-" * len(header))
+    for label, r in in_process.items():
+        print(f"{label:<19} {r['queries']:>7} {r['ms']:>8.1f} {r['sql_ms']:>8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per endpoint and concurrency")
+    parser.add_argument("--concurrency", default="1,4,16", help="comma-separated numbers of client threads")
+    args = parser.parse_args()
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    env = server_env(database_url)
+    url = urlsplit(database_url)
+    print(f"Database {url.hostname}:{url.port or 5432}{url.path}: migrating and seeding {args.products} products...")
+    prepare_database(database_url, env, args.products)
+    in_process = measure_in_process(env)
+
+    port = free_port()
+    with tempfile.NamedTemporaryFile("w+", prefix="bench-daphne-", suffix=".log") as log:
+        server = start_server(env, port, log)
+        try:
+            wait_until_healthy(server, port)
+            print(f"daphne on 127.0.0.1:{port} (pid {server.pid}).")
+            check_same_page(port)
+            results = {}
+            for concurrency in concurrencies:
+                for endpoint in (graphql_endpoint(), PLAIN):
+                    print(f"  {endpoint.name}, {concurrency} client(s)...", flush=True)
+                    results[endpoint.name, concurrency] = load(port, server.pid, endpoint, concurrency, args.duration)
+        except Exception:  # show why, if the server is the cause
+            log.seek(0)
+            server_output = log.read().strip()
+            if server_output:
+                print(f"daphne's output:\n{server_output[-3000:]}", file=sys.stderr)
+            raise
+        finally:
+            stop_server(server)
+    print_report(results, in_process, concurrencies, args.duration)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("Interrupted; daphne stopped.")
