@@ -18,8 +18,6 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,9 +27,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import free_port, start_daphne, stop  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
-DAPHNE = ROOT / ".venv" / "bin" / "daphne"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commerce_bench"
 WARMUP_SECONDS = 2.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -106,43 +106,6 @@ def prepare_database(database_url: str, env: dict, products: int) -> None:
     subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([PYTHON, "manage.py", "seed_catalog", "--products", str(products)], cwd=ROOT, env=env, check=True)
     run_sql(database_url, "VACUUM ANALYZE")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict, port: int, log) -> subprocess.Popen:
-    # -v 0: no access log, whose per-request write to stdout would cost both endpoints alike.
-    command = [DAPHNE, "-v", "0", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-
-
-def wait_until_healthy(server: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"daphne exited with code {server.returncode}")
-        try:
-            status, _ = fetch(port, Endpoint("healthz", "GET", "/healthz"))
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("daphne did not become healthy")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 # --- Measuring
@@ -263,7 +226,6 @@ def measure_in_process(env: dict, repeats: int = 10) -> dict[str, dict]:
     """SQL statements, median time and median SQL time per request, measured in this process through Django's
     test client with the server's settings (one thread, one persistent connection, no HTTP server)."""
     os.environ.update(env, DJANGO_SETTINGS_MODULE="project.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -341,9 +303,10 @@ def main() -> None:
 
     port = free_port()
     with tempfile.NamedTemporaryFile("w+", prefix="bench-daphne-", suffix=".log") as log:
-        server = start_server(env, port, log)
+        server = None
         try:
-            wait_until_healthy(server, port)
+            # -v 0 (in start_daphne): no access log, whose per-request write would cost both endpoints alike.
+            server, _ = start_daphne(env, port=port, log=log)
             print(f"daphne on 127.0.0.1:{port} (pid {server.pid}).")
             check_same_page(port)
             results = {}
@@ -358,7 +321,8 @@ def main() -> None:
                 print(f"daphne's output:\n{server_output[-3000:]}", file=sys.stderr)
             raise
         finally:
-            stop_server(server)
+            if server is not None:
+                stop(server)
     print_report(results, in_process, concurrencies, args.duration)
 
 

@@ -167,7 +167,8 @@ class Product(ModelNode):
     images: list[Image]
     variants: list["ProductVariant"]
     is_available: bool = strawberry_django.field(
-        annotate=_product_is_available, description="Published, with at least one variant in stock."
+        annotate=_product_is_available, description="Published, with at least one variant in stock.",
+        field_cls=ModelField,
     )
     reviews: Connection[Review] = strawberry_django.connection(description="Newest first.")
     created_at: datetime
@@ -192,7 +193,11 @@ class ProductVariant(ModelNode):
     name: str
     product: Product
     is_available: bool = strawberry_django.field(
-        annotate=ExpressionWrapper(Q(stock__gt=0) & Q(product__is_published=True), output_field=BooleanField())
+        annotate=ExpressionWrapper(Q(stock__gt=0) & Q(product__is_published=True), output_field=BooleanField()),
+        field_cls=ModelField,
+    )
+    quantity_available: int = strawberry_django.field(
+        field_name="stock", description="Units that can be bought now.", field_cls=ModelField
     )
 
     @strawberry_django.field(only=["attributes"])
@@ -202,10 +207,6 @@ class ProductVariant(ModelNode):
     @strawberry_django.field(only=["price", "currency"])
     def price(self) -> Money:
         return Money(amount=self.price, currency=self.currency)
-
-    @strawberry_django.field(only=["stock"], description="Units that can be bought now.")
-    def quantity_available(self) -> int:
-        return max(self.stock, 0)
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):

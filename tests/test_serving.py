@@ -6,11 +6,6 @@ outside, as a load balancer, a browser storefront and Apollo's GraphQLWsLink mee
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -19,16 +14,11 @@ from django.conf import settings
 from django.db import connection
 
 from commerce.catalog.demo import seed_catalog
+from tests.servers import free_port, start_daphne, stop
 
 # django_db: pytest-django creates the test database only for tests that ask for one.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 ORIGIN = "https://shop.example"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _database_url() -> str:
@@ -38,9 +28,8 @@ def _database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
-def start_daphne(env_overrides: dict) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
+def start_server(env_overrides: dict):
+    return start_daphne({
         **os.environ,
         "DATABASE_URL": _database_url(),
         "CONN_MAX_AGE": "0",
@@ -49,40 +38,14 @@ def start_daphne(env_overrides: dict) -> tuple[subprocess.Popen, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CORS_ALLOWED_ORIGINS": ORIGIN,
         **env_overrides,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("daphne did not become healthy in 30 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    })
 
 
 @pytest.fixture(scope="session")
 def server(django_db_setup, redis_key_prefix):
     """One daphne for the session, stopped before the test database is dropped (it depends on its set-up)."""
     env = {"REDIS_KEY_PREFIX": redis_key_prefix} if settings.REDIS_URL else {"REDIS_URL": ""}
-    process, base = start_daphne(env)
+    process, base = start_server(env)
     yield base
     stop(process)
 
@@ -97,7 +60,7 @@ def test_liveness_and_readiness(server):
 
 
 def test_readiness_names_what_is_down(django_db_setup):
-    process, base = start_daphne({"REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0"})
+    process, base = start_server({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     try:
         ready = httpx.get(f"{base}/readyz", timeout=10)
     finally:
