@@ -14,7 +14,3 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
         self.field = field
-
-
-class NotFound(DomainError):
-    code = "NOT_FOUND"

@@ -13,7 +13,6 @@ import strawberry
 import strawberry_django
 from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
-from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.arguments import argument
 from strawberry_django.fields.field import StrawberryDjangoField

@@ -32,10 +32,6 @@ class BadUserInput(ApiError):
     code = "BAD_USER_INPUT"
 
 
-class PageSizeExceeded(ApiError):
-    code = "PAGE_SIZE_EXCEEDED"
-
-
 def with_code(error: GraphQLError, code: str, **extensions) -> GraphQLError:
     error.extensions = {**(error.extensions or {}), "code": code, **extensions}
     return error
