@@ -6,6 +6,7 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
 
+from commerce.permissions import is_signed_in, is_staff
 from graph.errors import BadUserInput
 
 
@@ -16,15 +17,14 @@ class Money:
 
 
 def viewer(info: Info):
-    """The signed-in user of this operation, or None."""
+    """The signed-in user of this operation (set by graph.auth.Authentication), or None."""
     request = getattr(info.context, "request", None)
     user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
+    return user if is_signed_in(user) else None
 
 
 def viewer_is_staff(info: Info) -> bool:
-    user = viewer(info)
-    return bool(user and user.is_active and user.is_staff)
+    return is_staff(viewer(info))
 
 
 def decode_id(global_id: str, node_type: type, *, argument: str) -> int:

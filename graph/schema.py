@@ -7,6 +7,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from graph.accounts import AccountMutation, AccountQuery
+from graph.auth import Authentication
 from graph.catalog import CatalogQuery
 from graph.errors import ErrorCodes
 from graph.node import NodeQuery
@@ -26,10 +28,12 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
-Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery))
+Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery))
+Mutation = merge_types("Mutation", (AccountMutation,))
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
-    extensions=[ErrorCodes, PageArguments, Optimizer],
+    extensions=[ErrorCodes, Authentication, PageArguments, Optimizer],
 )

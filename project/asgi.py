@@ -9,7 +9,14 @@ django_asgi_app = get_asgi_application()  # before importing anything that touch
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from django.conf import settings  # noqa: E402
+
 from graph.consumers import GraphQLWebsocketConsumer  # noqa: E402
+
+if settings.JOBS_EMBEDDED:  # no broker to share: this server process runs the jobs and the schedule itself
+    from tasks import embedded
+
+    embedded.start()
 
 application = ProtocolTypeRouter(
     {

@@ -5,6 +5,7 @@ DEBUG on) so that `make run` works on a fresh machine; production sets DATABASE_
 and DEBUG=0. One module: what differs between the two columns of ARCHITECTURE.md is only what is read here.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -18,6 +19,11 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else int(value)
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -47,8 +53,12 @@ INSTALLED_APPS = [
     "channels",
     "graph",  # before strawberry_django, so that its export_schema (no arguments) is the one that runs
     "strawberry_django",
+    "django_dramatiq",
+    "dramatiq_crontab",  # `manage.py crontab`, the scheduler of periodic jobs
     "commerce.accounts",
     "commerce.catalog",
+    "commerce.notifications",
+    "tasks",  # after the domain apps: it connects their signals to jobs
 ]
 
 MIDDLEWARE = [
@@ -84,7 +94,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
@@ -128,6 +138,59 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Accounts and tokens. Access tokens are JWTs signed with JWT_SIGNING_KEY (SECRET_KEY unless set apart).
+JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "commerce")
+ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME_SECONDS", 15 * 60))
+REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600))
+# A rotated refresh token presented again within this window is two tabs refreshing at once, not a theft.
+REFRESH_TOKEN_REUSE_GRACE = timedelta(seconds=env_int("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10))
+SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
+SIGN_IN_FAILURE_WINDOW = timedelta(seconds=env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 15 * 60))
+PASSWORD_RESET_TOKEN_LIFETIME = timedelta(seconds=env_int("PASSWORD_RESET_TOKEN_LIFETIME_SECONDS", 3600))
+# The storefront page that asks for the new password; {token} is replaced by the (URL-quoted) reset token.
+PASSWORD_RESET_URL = os.environ.get(
+    "PASSWORD_RESET_URL", "http://localhost:3000/account/reset-password?token={token}"
+)
+MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
+
+# --- Email: SMTP when EMAIL_HOST is set, else the console (embedded mode); tests use Django's locmem outbox.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+
+# --- Background jobs (Dramatiq). With REDIS_URL: the Redis broker, consumed by `manage.py rundramatiq`.
+# Without: an in-memory broker consumed by a worker inside the server process (tasks/embedded.py).
+_JOB_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.ShutdownNotifications",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Pipelines",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+]
+if REDIS_URL:
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.redis.RedisBroker",
+        "OPTIONS": {"url": REDIS_URL, "namespace": f"{REDIS_KEY_PREFIX}:dramatiq"},
+        "MIDDLEWARE": _JOB_MIDDLEWARE,
+    }
+else:
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": _JOB_MIDDLEWARE}
+JOBS_EMBEDDED = not REDIS_URL
+JOBS_EMBEDDED_THREADS = env_int("JOBS_EMBEDDED_THREADS", 2)
+# One scheduler at a time holds this Redis lock; in embedded mode the server process runs the schedule itself.
+DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL or None}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -152,7 +215,7 @@ SHOP_COUNTRIES = env_list("SHOP_COUNTRIES", "US,CA,GB,DE,FR,NL,PL")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
 
 # --- GraphQL
-GRAPHQL_DEFAULT_PAGE_SIZE = int(os.environ.get("GRAPHQL_DEFAULT_PAGE_SIZE", "20"))
-GRAPHQL_MAX_PAGE_SIZE = int(os.environ.get("GRAPHQL_MAX_PAGE_SIZE", "100"))
+GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)
+GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHIQL_ENABLED = env_bool("GRAPHIQL_ENABLED", DEBUG)
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}

@@ -6,16 +6,12 @@ so a CI run can never pass by silently skipping what it exists to prove.
 """
 import json
 import os
-import uuid
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-
-RUN_ID = uuid.uuid4().hex[:8]
-
 
 def pytest_collection_modifyitems(items):
     """Mark the tests that need PostgreSQL or Redis, so an embedded-only run can deselect them (-m "not services")."""
@@ -51,22 +47,24 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def redis_key_prefix():
-    """Keys of this test run only, in the Redis database REDIS_URL names."""
-    return f"test-{RUN_ID}"
+    """Keys of this test run only (tests/settings.py), in the Redis database REDIS_URL names."""
+    return settings.REDIS_KEY_PREFIX
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _isolated_redis_keys(redis_key_prefix):
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters kept in the cache (failed sign-ins) start at zero in every test; only this run's keys go."""
+    from django.core.cache import cache
+
     if not settings.REDIS_URL:
-        yield
+        cache.clear()
         return
-    from django.test import override_settings
+    import redis
 
-    caches = {"default": {**settings.CACHES["default"], "KEY_PREFIX": redis_key_prefix}}
-    layers = {"default": {**settings.CHANNEL_LAYERS["default"]}}
-    layers["default"]["CONFIG"] = {**layers["default"]["CONFIG"], "prefix": f"{redis_key_prefix}:asgi"}
-    with override_settings(CACHES=caches, CHANNEL_LAYERS=layers):
-        yield
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(cache.make_key("*"), count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +98,7 @@ class GraphQLClient:
 
     def __init__(self, client: Client):
         self.client = client
+        self.headers: dict[str, str] = {}
 
     def __call__(self, query: str, variables: dict | None = None, **headers) -> GraphQLResponse:
         with CaptureQueriesContext(connection) as ctx:
@@ -107,12 +106,18 @@ class GraphQLClient:
                 "/graphql/",
                 json.dumps({"query": query, "variables": variables or {}}),
                 content_type="application/json",
-                **headers,
+                **{**self.headers, **headers},
             )
         return GraphQLResponse(http, len(ctx.captured_queries))
 
     def login(self, user):
-        self.client.force_login(user)
+        """Sign in as a storefront does after tokenCreate: every request carries the user's access token."""
+        from commerce.accounts.tokens import access_token_for
+
+        return self.bearer(access_token_for(user))
+
+    def bearer(self, token: str):
+        self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         return self
 
 

@@ -32,6 +32,7 @@ def start_server(env_overrides: dict):
     return start_daphne({
         **os.environ,
         "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "project.settings",
         "CONN_MAX_AGE": "0",
         "DEBUG": "0",
         "SECRET_KEY": "test-only-secret",

@@ -44,3 +44,67 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class Address(models.Model):
+    """A customer's saved address. Orders copy an address when they are placed, so deleting one loses nothing."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    line1 = models.CharField(max_length=255)
+    line2 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=128)
+    postal_code = models.CharField(max_length=20)
+    country_code = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, one of the shop's countries.")
+    phone = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}, {self.line1}, {self.city} ({self.country_code})"
+
+
+class TokenFamily(models.Model):
+    """One sign-in: the chain of refresh tokens that rotate from it, revoked together.
+
+    Revoking the family signs out every token descended from that sign-in, which is what reuse detection needs:
+    when a rotated token comes back, either the owner or a thief holds the newest one, and neither can be told
+    apart, so both are signed out.
+    """
+
+    class Revoked(models.TextChoices):
+        SIGN_OUT = "sign_out", "signed out"
+        REUSE = "reuse", "a rotated token was reused"
+        PASSWORD = "password", "the password changed"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=16, choices=Revoked.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+
+class RefreshToken(models.Model):
+    """An opaque refresh token, stored only as its SHA-256 digest; `used_at` is set when it is rotated."""
+
+    family = models.ForeignKey(TokenFamily, on_delete=models.CASCADE, related_name="tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class PasswordResetToken(models.Model):
+    """A single-use password reset token, stored only as its digest; it expires and dies when any is used."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,188 @@
+"""Accounts: registering, signing in, passwords and addresses. Every rule about a customer's account is here."""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from commerce.accounts import throttle, tokens
+from commerce.accounts.models import Address, PasswordResetToken, TokenFamily, User
+from commerce.accounts.signals import account_registered, password_reset_requested
+from commerce.errors import DomainError, DomainErrors
+from commerce.events import announce
+from commerce.permissions import get_owned
+from commerce.validation import check_fields
+
+
+class AccountError(DomainError):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_password(password: str, user: User, *, field: list[str]) -> None:
+    """Django's password validators (length, common, numeric, similar to the name or email), every failure."""
+    try:
+        validate_password(password, user)
+    except ValidationError as weak:
+        raise DomainErrors(AccountError(m, code="PASSWORD_TOO_WEAK", field=field) for m in weak.messages) from None
+
+
+# --- Registering and the profile
+
+
+def register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> tuple[User, tokens.TokenPair]:
+    """A new customer account, signed in at once; the welcome email goes out from a job after the commit."""
+    user = User(email=normalize_email(email), first_name=first_name.strip(), last_name=last_name.strip())
+    try:
+        validate_email(user.email)
+    except ValidationError:
+        raise AccountError("Enter a valid email address.", field=["input", "email"]) from None
+    check_fields(user, ["email", "first_name", "last_name"], path=["input"])
+    _check_password(password, user, field=["input", "password"])
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # registered by a concurrent request since the uniqueness check
+        raise AccountError(
+            "An account with this email already exists.", code="ALREADY_EXISTS", field=["input", "email"]
+        ) from None
+    announce(account_registered, user_id=user.pk)
+    return user, tokens.sign_in(user)
+
+
+def update_profile(user: User, *, first_name: str | None = None, last_name: str | None = None) -> User:
+    """Change the names given; None leaves one as it is."""
+    changed = {name: value.strip() for name, value in {"first_name": first_name, "last_name": last_name}.items()
+               if value is not None}
+    for name, value in changed.items():
+        setattr(user, name, value)
+    check_fields(user, list(changed), path=["input"])
+    user.save(update_fields=list(changed))
+    return user
+
+
+# --- Signing in and passwords
+
+
+def sign_in(*, email: str, password: str) -> tuple[User, tokens.TokenPair]:
+    """Credentials for a token pair; repeated failures for one email are throttled (see throttle)."""
+    email = normalize_email(email)
+    throttle.check(email)
+    user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
+    if user is None:
+        throttle.record_failure(email)
+        raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=["email"])
+    throttle.forget(email)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user, tokens.sign_in(user)
+
+
+@transaction.atomic
+def change_password(user: User, *, old_password: str, new_password: str) -> tokens.TokenPair:
+    """A new password signs out every other session; the caller gets a fresh pair to stay signed in."""
+    if not user.check_password(old_password):
+        raise AccountError("The current password is not correct.", code="INVALID_CREDENTIALS", field=["oldPassword"])
+    _check_password(new_password, user, field=["newPassword"])
+    _set_password(user, new_password)
+    return tokens.sign_in(user)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    tokens.revoke_all(user, TokenFamily.Revoked.PASSWORD)
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link to an active account; for an unknown email do nothing, and answer the same either way.
+
+    The token is made by the job that sends the email (make_password_reset_token), so it never sits in a queue.
+    """
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is not None:
+        announce(password_reset_requested, user_id=user.pk, request_id=uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class ResetLink:
+    url: str
+    expires_at: datetime
+
+
+def make_password_reset_link(user: User) -> ResetLink:
+    raw, stored = tokens.new_secret()
+    expires_at = timezone.now() + settings.PASSWORD_RESET_TOKEN_LIFETIME
+    PasswordResetToken.objects.create(user=user, digest=stored, expires_at=expires_at)
+    return ResetLink(settings.PASSWORD_RESET_URL.replace("{token}", raw), expires_at)
+
+
+@transaction.atomic
+def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair]:
+    """Set a new password from an emailed token: single use, and using one ends every other reset token and
+    every session, since whoever had the old password may not be the owner."""
+    reset = PasswordResetToken.objects.select_for_update().select_related("user").filter(
+        digest=tokens.digest(token), used_at__isnull=True, user__is_active=True
+    ).first()
+    if reset is None:
+        raise AccountError("This reset link is not valid or was already used.", code="TOKEN_INVALID", field=["token"])
+    if reset.expires_at <= timezone.now():
+        raise AccountError("This reset link has expired.", code="TOKEN_EXPIRED", field=["token"])
+    user = reset.user
+    _check_password(password, user, field=["password"])
+    PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+    _set_password(user, password)
+    throttle.forget(user.email)
+    return user, tokens.sign_in(user)
+
+
+# --- Addresses
+
+
+ADDRESS_FIELDS = ["first_name", "last_name", "line1", "line2", "city", "postal_code", "country_code", "phone"]
+
+
+def _fill_address(address: Address, data: dict) -> Address:
+    for name in ADDRESS_FIELDS:
+        setattr(address, name, (data.get(name) or "").strip())
+    address.country_code = address.country_code.upper()
+    check_fields(address, ADDRESS_FIELDS, path=["input"])
+    if address.country_code not in settings.SHOP_COUNTRIES:
+        raise AccountError(
+            f"The shop does not deliver to '{address.country_code}'.", field=["input", "countryCode"]
+        )
+    return address
+
+
+@transaction.atomic
+def create_address(user: User, data: dict) -> Address:
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one at a time per user, so the cap holds
+    if user.addresses.count() >= settings.MAX_ADDRESSES_PER_USER:
+        raise AccountError(f"An account keeps at most {settings.MAX_ADDRESSES_PER_USER} addresses.")
+    address = _fill_address(Address(user=user), data)
+    address.save()
+    return address
+
+
+def update_address(user: User, address_id: int, data: dict) -> Address:
+    address = _fill_address(get_owned(Address.objects, user, address_id, field=["id"]), data)
+    address.save()
+    return address
+
+
+def delete_address(user: User, address_id: int) -> Address:
+    """Delete one of the user's addresses; the returned copy keeps its id for the client's cache."""
+    address = get_owned(Address.objects, user, address_id, field=["id"])
+    deleted_id = address.pk
+    address.delete()
+    address.pk = deleted_id
+    return address

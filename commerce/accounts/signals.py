@@ -1,0 +1,5 @@
+"""What the accounts domain announces (on commit, through commerce.events.announce)."""
+from django.dispatch import Signal
+
+account_registered = Signal()  # user_id
+password_reset_requested = Signal()  # user_id, request_id

@@ -1,0 +1,32 @@
+"""Who may see and change what: the object-level rules every domain shares.
+
+A customer reaches only what they own; staff flags come from the user model. Selectors narrow querysets with
+these, so that an object a caller may not see is simply not found (`NotFound`), never a different answer that
+would tell an attacker it exists.
+"""
+from django.db.models import Model, QuerySet
+
+from commerce.errors import NotFound
+
+
+def is_signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def is_staff(user) -> bool:
+    return is_signed_in(user) and user.is_staff
+
+
+def owned_by(queryset: QuerySet, user, *, owner: str = "user") -> QuerySet:
+    """The rows of `queryset` that belong to `user` (none for an anonymous caller)."""
+    if not is_signed_in(user):
+        return queryset.none()
+    return queryset.filter(**{owner: user})
+
+
+def get_owned(queryset: QuerySet, user, pk, *, field: list[str], owner: str = "user") -> Model:
+    """One row the user owns, or NOT_FOUND on `field` whether it is missing or someone else's."""
+    found = owned_by(queryset, user, owner=owner).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("Not found.", field=field)
+    return found

@@ -1,0 +1,181 @@
+"""The accounts part of the contract: `me`, users and addresses, and the sign-in and password mutations."""
+import strawberry
+import strawberry_django
+from strawberry.types import Info
+
+from commerce.accounts import models, selectors, services, tokens
+from graph.auth import require_user
+from graph.core import ModelField, ModelNode, decode_id, viewer
+from graph.mutations import UserError, user_errors
+
+
+@strawberry_django.type(models.Address, name="Address", field_cls=ModelField)
+class Address(ModelNode):
+    first_name: str
+    last_name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country_code: str
+    phone: str
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset & selectors.visible_addresses(viewer(info))
+
+
+@strawberry_django.type(models.User, name="User", field_cls=ModelField)
+class User(ModelNode):
+    email: str
+    first_name: str
+    last_name: str
+    is_staff: bool
+    addresses: list[Address]
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset & selectors.visible_users(viewer(info))
+
+
+@strawberry.input
+class AccountRegisterInput:
+    email: str
+    password: str
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+@strawberry.input(description="Absent or null fields stay as they are.")
+class AccountUpdateInput:
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+@strawberry.input
+class AddressInput:
+    first_name: str
+    last_name: str
+    line1: str
+    line2: str | None = None
+    city: str
+    postal_code: str
+    country_code: str = strawberry.field(description="ISO 3166-1 alpha-2; one of `Shop.countries`.")
+    phone: str | None = None
+
+    def to_data(self) -> dict:
+        return {name: getattr(self, name) for name in services.ADDRESS_FIELDS}
+
+
+@strawberry.type
+class AuthPayload:
+    user: User | None = None
+    access_token: str | None = strawberry.field(default=None, description="A JWT for `Authorization: Bearer`.")
+    refresh_token: str | None = strawberry.field(default=None, description="Single use: each refresh returns a new one.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class RevokePayload:
+    errors: list[UserError]
+
+
+@strawberry.type
+class PasswordResetRequestPayload:
+    errors: list[UserError]
+
+
+@strawberry.type
+class AddressPayload:
+    address: Address | None = None
+    errors: list[UserError]
+
+
+def _signed_in(result: user_errors, user: models.User, pair: tokens.TokenPair) -> None:
+    result.user, result.access_token, result.refresh_token = user, pair.access, pair.refresh
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry_django.field(description="The signed-in user; null for an anonymous caller.")
+    def me(self, info: Info) -> User | None:
+        user = viewer(info)
+        return None if user is None else models.User.objects.filter(pk=user.pk)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Creates a customer account and signs it in.")
+    def account_register(self, input: AccountRegisterInput) -> AuthPayload:
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, *services.register(
+                email=input.email, password=input.password,
+                first_name=input.first_name or "", last_name=input.last_name or "",
+            ))
+        return result.payload
+
+    @strawberry.mutation
+    def account_update(self, info: Info, input: AccountUpdateInput) -> AuthPayload:
+        user = require_user(info)
+        with user_errors(AuthPayload) as result:
+            result.user = services.update_profile(user, first_name=input.first_name, last_name=input.last_name)
+        return result.payload
+
+    @strawberry.mutation(description="Signs out every other session; returns a fresh token pair for this one.")
+    def password_change(self, info: Info, old_password: str, new_password: str) -> AuthPayload:
+        user = require_user(info)
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, user, services.change_password(user, old_password=old_password, new_password=new_password))
+        return result.payload
+
+    @strawberry.mutation
+    def token_create(self, email: str, password: str) -> AuthPayload:
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, *services.sign_in(email=email, password=password))
+        return result.payload
+
+    @strawberry.mutation(description="Spends the refresh token and returns a new pair.")
+    def token_refresh(self, refresh_token: str) -> AuthPayload:
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, *tokens.refresh(refresh_token))
+        return result.payload
+
+    @strawberry.mutation(description="Signs out the session the refresh token belongs to.")
+    def token_revoke(self, refresh_token: str) -> RevokePayload:
+        with user_errors(RevokePayload) as result:
+            tokens.revoke(refresh_token)
+        return result.payload
+
+    @strawberry.mutation(description="Emails a reset link; answers the same whether or not the email has an account.")
+    def password_reset_request(self, email: str) -> PasswordResetRequestPayload:
+        with user_errors(PasswordResetRequestPayload) as result:
+            services.request_password_reset(email)
+        return result.payload
+
+    @strawberry.mutation(description="Sets a new password from an emailed token and signs in.")
+    def password_reset_confirm(self, token: str, password: str) -> AuthPayload:
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, *services.reset_password(token=token, password=password))
+        return result.payload
+
+    @strawberry.mutation
+    def address_create(self, info: Info, input: AddressInput) -> AddressPayload:
+        user = require_user(info)
+        with user_errors(AddressPayload) as result:
+            result.address = services.create_address(user, input.to_data())
+        return result.payload
+
+    @strawberry.mutation
+    def address_update(self, info: Info, id: strawberry.ID, input: AddressInput) -> AddressPayload:
+        user = require_user(info)
+        with user_errors(AddressPayload) as result:
+            address_id = decode_id(id, Address, argument="id")
+            result.address = services.update_address(user, address_id, input.to_data())
+        return result.payload
+
+    @strawberry.mutation(description="Returns the deleted address, so a client can drop it from its cache by id.")
+    def address_delete(self, info: Info, id: strawberry.ID) -> AddressPayload:
+        user = require_user(info)
+        with user_errors(AddressPayload) as result:
+            result.address = services.delete_address(user, decode_id(id, Address, argument="id"))
+        return result.payload

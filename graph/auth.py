@@ -1,0 +1,90 @@
+"""Who is calling: the user behind `Authorization: Bearer <access token>`, and the role checks on fields.
+
+The Authentication extension resolves the caller before anything executes. No header is an anonymous caller
+(a session cookie does not sign anyone in here, so no cross-site request can act as a user). An expired or
+forged token refuses the whole operation with UNAUTHENTICATED and `extensions.reason`, except for the
+operations that exist to get a new token (AUTH_EXEMPT), which ignore the header so that a client's refresh
+link works while it still sends the stale token.
+"""
+from django.contrib.auth.models import AnonymousUser
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationType,
+    SelectionSetNode,
+    get_operation_ast,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.types import Info
+
+from commerce.accounts.tokens import TokenError, user_for_access_token
+from commerce.permissions import is_signed_in, is_staff
+from graph.core import viewer
+from graph.errors import ApiError
+
+AUTH_EXEMPT = frozenset(
+    {"accountRegister", "tokenCreate", "tokenRefresh", "passwordResetRequest", "passwordResetConfirm", "__typename"}
+)
+
+
+class Authentication(SchemaExtension):
+    def on_execute(self):
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        if context.result is None and request is not None and hasattr(request, "headers"):
+            try:
+                request.user = self._caller(request.headers.get("Authorization", ""))
+            except TokenError as bad:
+                error = GraphQLError(bad.message, extensions={"code": "UNAUTHENTICATED", "reason": bad.code})
+                context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+    def _caller(self, authorization: str):
+        scheme, _, token = authorization.strip().partition(" ")
+        if not authorization or self._exempt():
+            return AnonymousUser()
+        if scheme.lower() != "bearer" or not token.strip():
+            raise TokenError("The Authorization header must be 'Bearer <access token>'.")
+        return user_for_access_token(token.strip())
+
+    def _exempt(self) -> bool:
+        context = self.execution_context
+        operation = get_operation_ast(context.graphql_document, context.operation_name)
+        return (
+            operation is not None
+            and operation.operation == OperationType.MUTATION
+            and _root_fields(operation.selection_set, context.graphql_document) <= AUTH_EXEMPT
+        )
+
+
+def _root_fields(selection_set: SelectionSetNode, document: DocumentNode) -> set[str]:
+    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition") and d.name}
+    names: set[str] = set()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _root_fields(selection.selection_set, document)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            names |= _root_fields(fragments[selection.name.value].selection_set, document)
+    return names
+
+
+def require_user(info: Info):
+    """The signed-in caller, or a top-level UNAUTHENTICATED for a field that needs one."""
+    user = viewer(info)
+    if not is_signed_in(user):
+        raise ApiError("Sign in to do this.", code="UNAUTHENTICATED")
+    return user
+
+
+def require_staff(info: Info):
+    """The caller if they are staff, else a top-level FORBIDDEN (the contract's error for role-gated fields)."""
+    user = viewer(info)
+    if not is_staff(user):
+        raise ApiError("This needs a staff account.", code="FORBIDDEN")
+    return user

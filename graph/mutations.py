@@ -1,0 +1,81 @@
+"""Payloads with `errors`: how every mutation reports what the caller can fix.
+
+A mutation's resolver calls a service inside `user_errors(Payload)`; a DomainError raised there becomes the
+contract's `UserError`s on the payload (one per problem, with the argument path and a stable code) instead of
+an exception; entity fields set before the error stay, the rest are null. An ID argument that does not decode is
+a UserError here too (INVALID on that argument), since in a mutation it is input the user can fix. Services keep
+their own transactions, so nothing is left half-written by an error they raise.
+"""
+from enum import Enum
+
+import strawberry
+
+from commerce.errors import DomainError
+from graph.errors import BadUserInput
+
+
+@strawberry.enum(description="Stable codes of `UserError`s; a client switches on these, never on messages.")
+class ErrorCode(Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    THROTTLED = "THROTTLED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    NOT_PURCHASABLE = "NOT_PURCHASABLE"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    QUANTITY_LIMIT = "QUANTITY_LIMIT"
+    CART_EMPTY = "CART_EMPTY"
+    VOUCHER_INVALID = "VOUCHER_INVALID"
+    SHIPPING_REQUIRED = "SHIPPING_REQUIRED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
+
+
+@strawberry.type(description="Something the caller can fix: `field` is the argument path, e.g. [\"input\", \"email\"].")
+class UserError:
+    field: list[str] | None
+    message: str
+    code: ErrorCode
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> "UserError":
+        return cls(field=error.field, message=error.message, code=ErrorCode(error.code))
+
+
+class user_errors:
+    """`with user_errors(Payload) as result: result.entity = service(...)`, then `return result.payload`."""
+
+    def __init__(self, payload_type: type, **values):
+        self._payload_type = payload_type
+        self._values = values
+        self.errors: list[UserError] = []
+
+    def __enter__(self) -> "user_errors":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if isinstance(exc, DomainError):
+            self.errors.extend(UserError.from_domain(error) for error in exc.errors)
+            return True
+        if isinstance(exc, BadUserInput):  # an ID argument that does not decode: in a mutation, a fixable input
+            argument = exc.extensions.get("argument")
+            self.errors.append(UserError(field=argument and [argument], message=str(exc), code=ErrorCode.INVALID))
+            return True
+        return False
+
+    def __setattr__(self, name, value):
+        if name.startswith("_") or name == "errors":
+            super().__setattr__(name, value)
+        else:
+            self._values[name] = value
+
+    @property
+    def payload(self):
+        return self._payload_type(**self._values, errors=self.errors)

@@ -1,0 +1,33 @@
+"""Account emails and token housekeeping."""
+from django.dispatch import receiver
+from dramatiq_crontab import cron
+
+from commerce.accounts import notifications, tokens
+from commerce.accounts.signals import account_registered, password_reset_requested
+from tasks.jobs import job
+
+
+@job
+def send_welcome_email(user_id: int) -> None:
+    notifications.send_welcome(user_id)
+
+
+@job
+def send_password_reset_email(user_id: int, request_id: str) -> None:
+    notifications.send_password_reset(user_id, request_id)
+
+
+@cron("17 3 * * *")
+@job
+def purge_expired_tokens() -> None:
+    tokens.purge_expired()
+
+
+@receiver(account_registered)
+def _welcome(sender, user_id: int, **kwargs) -> None:
+    send_welcome_email.send(user_id)
+
+
+@receiver(password_reset_requested)
+def _password_reset(sender, user_id: int, request_id: str, **kwargs) -> None:
+    send_password_reset_email.send(user_id, request_id)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TasksConfig(AppConfig):
+    name = "tasks"
+    label = "tasks"
+
+    def ready(self):
+        # Declares the actors, registers the periodic ones with the scheduler, and connects the signal receivers.
+        from tasks import accounts  # noqa: F401

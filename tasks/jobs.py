@@ -1,0 +1,23 @@
+"""The one way we declare a job: retried with exponential backoff, bounded in time.
+
+Messages carry ids, never objects or secrets; an actor loads what it needs and checks its state, so running it
+twice (a retry after a lost acknowledgement, a duplicate enqueue) changes nothing the second time.
+"""
+import dramatiq
+
+RETRIES = 5
+MIN_BACKOFF_MS = 2_000
+MAX_BACKOFF_MS = 10 * 60_000
+TIME_LIMIT_MS = 60_000
+
+
+def job(fn=None, **options):
+    """`@job` or `@job(time_limit=..., queue_name=...)`: dramatiq.actor with our retry and time defaults."""
+    options = {
+        "max_retries": RETRIES,
+        "min_backoff": MIN_BACKOFF_MS,
+        "max_backoff": MAX_BACKOFF_MS,
+        "time_limit": TIME_LIMIT_MS,
+        **options,
+    }
+    return dramatiq.actor(**options) if fn is None else dramatiq.actor(fn, **options)
