@@ -143,3 +143,39 @@ def customer(db):
 @pytest.fixture
 def staff_gql(gql, staff_user) -> GraphQLClient:
     return gql.login(staff_user)
+
+
+class Jobs:
+    """Runs what the app enqueued, with a worker inside the test process on the configured broker.
+
+    That broker is Dramatiq's in-memory one on SQLite runs and the real Redis (this run's namespace) in CI.
+    Jobs see only committed data and are enqueued on commit, so tests that run them use `transactional_db`.
+    """
+
+    def __init__(self, broker, worker):
+        self.broker = broker
+        self.worker = worker
+
+    def run(self, timeout_ms: int = 20_000) -> None:
+        """Wait until every queue is empty and the worker is idle (retries with backoff included)."""
+        for queue in sorted(self.broker.get_declared_queues()):
+            if not queue.endswith(".DQ") and not queue.endswith(".XQ"):
+                self.broker.join(queue, timeout=timeout_ms)
+        self.worker.join()
+
+
+@pytest.fixture(scope="session")
+def _job_worker(django_db_setup, django_db_blocker):
+    """One in-process worker for the session, stopped before the test database is dropped."""
+    import dramatiq
+
+    from tasks import embedded
+
+    worker = embedded.start_worker()
+    yield Jobs(dramatiq.get_broker(), worker)
+    embedded.stop_worker()
+
+
+@pytest.fixture
+def jobs(_job_worker, transactional_db, mailoutbox) -> Jobs:
+    return _job_worker

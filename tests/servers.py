@@ -1,4 +1,6 @@
-"""Real server processes for end-to-end tests and benchmarks: a free port, daphne, readiness, a clean stop."""
+"""Real server processes for end-to-end tests and benchmarks: a free port, daphne, a job worker, readiness, a
+clean stop."""
+import os
 import signal
 import socket
 import subprocess
@@ -9,6 +11,27 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def deployed_env(**overrides: str) -> dict:
+    """The environment of a process deployed against the test database: project.settings, DEBUG off."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        database_url = f"sqlite:///{db['NAME']}"
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "DATABASE_URL": database_url,
+        "CONN_MAX_AGE": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": "test-only-secret-that-is-long-enough-for-hs256",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **overrides,
+    }
 
 
 def free_port() -> int:
@@ -39,12 +62,31 @@ def start_daphne(env: dict, *, port: int | None = None, log=subprocess.DEVNULL, 
     raise RuntimeError(f"daphne did not become healthy in {timeout:.0f} s")
 
 
+def start_worker(env: dict, log_path: Path, *, timeout: float = 30.0) -> subprocess.Popen:
+    """`manage.py rundramatiq` with one process of two threads; ready when its process says so in the log."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2",
+             "--worker-shutdown-timeout", "2000"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited with code {process.returncode}: {log_path.read_text()[-2000:]}")
+        if b"ready for action" in log_path.read_bytes():
+            return process
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"the worker was not ready in {timeout:.0f} s: {log_path.read_text()[-2000:]}")
+
+
 def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL if it is still there after the grace period."""
+    """SIGTERM, then SIGKILL (to its whole process group: a worker forks) if it is still there after the grace."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=grace)

@@ -5,41 +5,22 @@ outside, as a load balancer, a browser storefront and Apollo's GraphQLWsLink mee
 """
 import asyncio
 import json
-import os
 
 import httpx
 import pytest
 import websockets
 from django.conf import settings
-from django.db import connection
 
 from commerce.catalog.demo import seed_catalog
-from tests.servers import free_port, start_daphne, stop
+from tests.servers import deployed_env, free_port, start_daphne, stop
 
 # django_db: pytest-django creates the test database only for tests that ask for one.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 ORIGIN = "https://shop.example"
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{db['NAME']}"
-
-
 def start_server(env_overrides: dict):
-    return start_daphne({
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "CONN_MAX_AGE": "0",
-        "DEBUG": "0",
-        "SECRET_KEY": "test-only-secret",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CORS_ALLOWED_ORIGINS": ORIGIN,
-        **env_overrides,
-    })
+    return start_daphne(deployed_env(CORS_ALLOWED_ORIGINS=ORIGIN, **env_overrides))
 
 
 @pytest.fixture(scope="session")

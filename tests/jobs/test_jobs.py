@@ -1,0 +1,43 @@
+"""Jobs as the app enqueues them: only for committed work, retried when they fail, harmless when run twice."""
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from commerce.accounts import services
+from commerce.accounts.models import User
+from tasks.accounts import send_welcome_email
+from tests.mail import fail_next_sends
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_a_committed_registration_sends_one_welcome_email(jobs, mailoutbox):
+    services.register(email="nia@example.com", password=PASSWORD, first_name="Nia")
+    jobs.run()
+    (message,) = mailoutbox
+    assert message.to == ["nia@example.com"] and "Hello Nia" in message.body
+
+
+def test_a_rolled_back_registration_enqueues_nothing(jobs, mailoutbox):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.register(email="ghost@example.com", password=PASSWORD)
+        raise RuntimeError("the request failed after registering")
+    jobs.run()
+    assert mailoutbox == []
+    assert not User.objects.filter(email="ghost@example.com").exists()
+
+
+def test_a_job_delivered_twice_sends_once(jobs, mailoutbox):
+    user, _ = services.register(email="twice@example.com", password=PASSWORD)
+    jobs.run()
+    send_welcome_email.send(user.pk)  # a redelivery, as after a worker died before acknowledging
+    jobs.run()
+    assert [m.to for m in mailoutbox] == [["twice@example.com"]]
+
+
+@override_settings(EMAIL_BACKEND="tests.mail.FlakyBackend")
+def test_a_failed_send_is_retried_until_it_goes_out(jobs, mailoutbox):
+    fail_next_sends(1)
+    services.register(email="retry@example.com", password=PASSWORD)
+    jobs.run(timeout_ms=30_000)
+    assert [m.to for m in mailoutbox] == [["retry@example.com"]]
