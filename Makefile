@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test schema lock bench clean
+.PHONY: install run worker scheduler test schema lock bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -22,6 +22,13 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_catalog --products 200
 	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+
+## With REDIS_URL set: a job worker, and the scheduler of periodic jobs (embedded mode needs neither).
+worker: install
+	$(BIN)/python manage.py rundramatiq --processes 1 --threads 4
+
+scheduler: install
+	$(BIN)/python manage.py crontab
 
 ## The test suite: SQLite unless DATABASE_URL/REDIS_URL name real services (as .ci/run does).
 test: install

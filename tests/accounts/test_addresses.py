@@ -108,3 +108,15 @@ def test_an_address_book_has_a_limit(alice_gql):
     for _ in range(2):
         assert alice_gql(CREATE, {"input": HOME}).ok()["addressCreate"]["errors"] == []
     assert alice_gql(CREATE, {"input": HOME}).ok()["addressCreate"]["errors"] == [{"field": None, "code": "INVALID"}]
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_me_with_the_address_book_costs_three_queries_at_any_size(gql, alice, count):
+    from commerce.accounts.models import Address
+
+    Address.objects.bulk_create(
+        Address(user=alice, first_name="A", last_name="L", line1=f"{i} Road", city="Bath", postal_code="BA1",
+                country_code="GB") for i in range(count))
+    response = gql.login(alice)("{ me { email addresses { line1 } } }")
+    assert len(response.ok()["me"]["addresses"]) == count
+    assert response.queries == 3  # the token's user, the user, the addresses

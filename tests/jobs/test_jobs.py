@@ -41,3 +41,21 @@ def test_a_failed_send_is_retried_until_it_goes_out(jobs, mailoutbox):
     services.register(email="retry@example.com", password=PASSWORD)
     jobs.run(timeout_ms=30_000)
     assert [m.to for m in mailoutbox] == [["retry@example.com"]]
+
+
+def test_the_nightly_purge_drops_expired_refresh_tokens_and_keeps_live_ones(jobs):
+    import datetime as dt
+
+    from commerce.accounts import tokens
+    from commerce.accounts.models import RefreshToken
+    from tasks.accounts import purge_expired_tokens
+
+    user = User.objects.create_user("purge@example.com", PASSWORD)
+    with override_settings(REFRESH_TOKEN_LIFETIME=dt.timedelta(0)):
+        tokens.sign_in(user)
+    live = tokens.sign_in(user)
+    purge_expired_tokens.send()
+    jobs.run()
+    assert RefreshToken.objects.filter(family__user=user).count() == 1
+    assert user.token_families.count() == 1
+    assert tokens.refresh(live.refresh)[0] == user
