@@ -1,4 +1,6 @@
 """The accounts part of the contract: `me`, users and addresses, and the sign-in and password mutations."""
+from typing import Annotated
+
 import strawberry
 import strawberry_django
 from strawberry.types import Info
@@ -129,7 +131,14 @@ class AccountMutation:
         return result.payload
 
     @strawberry.mutation
-    def token_create(self, email: str, password: str) -> AuthPayload:
+    def token_create(
+        self,
+        email: str,
+        password: str,
+        cart_token: Annotated[str | None, strawberry.argument(
+            description="A guest cart to merge into the user's (accepted; merging arrives with carts)."
+        )] = None,
+    ) -> AuthPayload:
         with user_errors(AuthPayload) as result:
             _signed_in(result, *services.sign_in(email=email, password=password))
         return result.payload

@@ -147,6 +147,8 @@ REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECON
 REFRESH_TOKEN_REUSE_GRACE = timedelta(seconds=env_int("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10))
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_FAILURE_WINDOW = timedelta(seconds=env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 15 * 60))
+PASSWORD_RESET_MAX_REQUESTS = env_int("PASSWORD_RESET_MAX_REQUESTS", 3)  # per email and window; more are dropped
+PASSWORD_RESET_REQUEST_WINDOW = timedelta(seconds=env_int("PASSWORD_RESET_REQUEST_WINDOW_SECONDS", 3600))
 PASSWORD_RESET_TOKEN_LIFETIME = timedelta(seconds=env_int("PASSWORD_RESET_TOKEN_LIFETIME_SECONDS", 3600))
 # The storefront page that asks for the new password; {token} is replaced by the (URL-quoted) reset token.
 PASSWORD_RESET_URL = os.environ.get(

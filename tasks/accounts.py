@@ -13,8 +13,8 @@ def send_welcome_email(user_id: int) -> None:
 
 
 @job
-def send_password_reset_email(user_id: int, request_id: str) -> None:
-    notifications.send_password_reset(user_id, request_id)
+def send_password_reset_email(email: str, request_id: str) -> None:
+    notifications.send_password_reset(email, request_id)
 
 
 @cron("17 3 * * *")
@@ -29,5 +29,5 @@ def _welcome(sender, user_id: int, **kwargs) -> None:
 
 
 @receiver(password_reset_requested)
-def _password_reset(sender, user_id: int, request_id: str, **kwargs) -> None:
-    send_password_reset_email.send(user_id, request_id)
+def _password_reset(sender, email: str, request_id: str, **kwargs) -> None:
+    send_password_reset_email.send(email, request_id)

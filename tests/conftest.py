@@ -112,9 +112,9 @@ class GraphQLClient:
 
     def login(self, user):
         """Sign in as a storefront does after tokenCreate: every request carries the user's access token."""
-        from commerce.accounts.tokens import access_token_for
+        from commerce.accounts import tokens
 
-        return self.bearer(access_token_for(user))
+        return self.bearer(tokens.sign_in(user).access)
 
     def bearer(self, token: str):
         self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"

@@ -4,13 +4,18 @@ from django.db import models
 from django.utils import timezone
 
 
+def normalize_email(email: str) -> str:
+    """Emails are compared and stored trimmed and lower-cased: Alice@Example.com is alice@example.com."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -82,6 +87,9 @@ class TokenFamily(models.Model):
         PASSWORD = "password", "the password changed"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    # The user's session auth hash when signed in: a password changed by any path (the API, the admin,
+    # `changepassword`) no longer matches it, which ends the family and its access tokens.
+    password_stamp = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=16, choices=Revoked.choices, blank=True)

@@ -2,7 +2,7 @@
 from django.conf import settings
 
 from commerce.accounts.models import User
-from commerce.accounts.services import make_password_reset_link
+from commerce.accounts.services import find_reset_recipient, make_password_reset_link
 from commerce.notifications.emails import already_sent, send_once
 
 
@@ -12,10 +12,11 @@ def send_welcome(user_id: int) -> None:
         send_once(f"welcome:{user.pk}", "welcome", user.email, {"user": user})
 
 
-def send_password_reset(user_id: int, request_id: str) -> None:
-    """One email per request: the link carries a token made now, so it never waits in a queue or a log."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    key = f"password-reset:{user_id}:{request_id}"
+def send_password_reset(email: str, request_id: str) -> None:
+    """One email per request, to an active account only: the link carries a token made now, so it never waits
+    in a queue or a log. For an email without an account nothing is sent."""
+    user = find_reset_recipient(email)
+    key = f"password-reset:{user and user.pk}:{request_id}"
     if user is None or already_sent(key):
         return
     link = make_password_reset_link(user)

@@ -7,12 +7,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commerce.accounts import throttle, tokens
-from commerce.accounts.models import Address, PasswordResetToken, TokenFamily, User
+from commerce.accounts.models import Address, PasswordResetToken, TokenFamily, User, normalize_email
 from commerce.accounts.signals import account_registered, password_reset_requested
 from commerce.errors import DomainError, DomainErrors
 from commerce.events import announce
@@ -22,10 +21,6 @@ from commerce.validation import check_fields
 
 class AccountError(DomainError):
     pass
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _check_password(password: str, user: User, *, field: list[str]) -> None:
@@ -39,13 +34,10 @@ def _check_password(password: str, user: User, *, field: list[str]) -> None:
 # --- Registering and the profile
 
 
+@transaction.atomic
 def register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> tuple[User, tokens.TokenPair]:
     """A new customer account, signed in at once; the welcome email goes out from a job after the commit."""
     user = User(email=normalize_email(email), first_name=first_name.strip(), last_name=last_name.strip())
-    try:
-        validate_email(user.email)
-    except ValidationError:
-        raise AccountError("Enter a valid email address.", field=["input", "email"]) from None
     check_fields(user, ["email", "first_name", "last_name"], path=["input"])
     _check_password(password, user, field=["input", "password"])
     user.set_password(password)
@@ -77,40 +69,55 @@ def update_profile(user: User, *, first_name: str | None = None, last_name: str 
 def sign_in(*, email: str, password: str) -> tuple[User, tokens.TokenPair]:
     """Credentials for a token pair; repeated failures for one email are throttled (see throttle)."""
     email = normalize_email(email)
-    throttle.check(email)
+    throttle.password_attempt(email, field=["email"])
     user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
     if user is None:
-        throttle.record_failure(email)
         raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=["email"])
-    throttle.forget(email)
+    throttle.password_succeeded(email)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user, tokens.sign_in(user)
 
 
 @transaction.atomic
 def change_password(user: User, *, old_password: str, new_password: str) -> tokens.TokenPair:
-    """A new password signs out every other session; the caller gets a fresh pair to stay signed in."""
+    """A new password signs out every other session; the caller gets a fresh pair to stay signed in.
+
+    Guesses at the current password count against the same throttle as sign-ins, so a stolen access token
+    cannot be used to find the password and lock the owner out.
+    """
+    throttle.password_attempt(user.email, field=["oldPassword"])
     if not user.check_password(old_password):
         raise AccountError("The current password is not correct.", code="INVALID_CREDENTIALS", field=["oldPassword"])
+    throttle.password_succeeded(user.email)
     _check_password(new_password, user, field=["newPassword"])
     _set_password(user, new_password)
     return tokens.sign_in(user)
 
 
 def _set_password(user: User, password: str) -> None:
+    """A new password ends every session and every outstanding reset link."""
     user.set_password(password)
     user.save(update_fields=["password"])
     tokens.revoke_all(user, TokenFamily.Revoked.PASSWORD)
+    PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link to an active account; for an unknown email do nothing, and answer the same either way.
+    """Ask for a reset link to be emailed; the answer and the work are the same for known and unknown emails.
 
-    The token is made by the job that sends the email (make_password_reset_token), so it never sits in a queue.
+    Every request is handed to a job, which looks the account up (find_reset_recipient): doing the lookup here
+    would make known emails measurably slower to answer. The job makes the token, so it never sits in a queue.
+    Past PASSWORD_RESET_MAX_REQUESTS in a window for one email, requests are dropped silently, so nobody can
+    flood an inbox with reset emails.
     """
-    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-    if user is not None:
-        announce(password_reset_requested, user_id=user.pk, request_id=uuid.uuid4().hex)
+    email = normalize_email(email)
+    requests = throttle.count("password-reset", email, settings.PASSWORD_RESET_REQUEST_WINDOW)
+    if requests <= settings.PASSWORD_RESET_MAX_REQUESTS:
+        announce(password_reset_requested, email=email, request_id=uuid.uuid4().hex)
+
+
+def find_reset_recipient(email: str) -> User | None:
+    return User.objects.filter(email=normalize_email(email), is_active=True).first()
 
 
 @dataclass(frozen=True)
@@ -139,9 +146,8 @@ def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair
         raise AccountError("This reset link has expired.", code="TOKEN_EXPIRED", field=["token"])
     user = reset.user
     _check_password(password, user, field=["password"])
-    PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     _set_password(user, password)
-    throttle.forget(user.email)
+    throttle.password_succeeded(user.email)
     return user, tokens.sign_in(user)
 
 

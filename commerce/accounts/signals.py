@@ -2,4 +2,4 @@
 from django.dispatch import Signal
 
 account_registered = Signal()  # user_id
-password_reset_requested = Signal()  # user_id, request_id
+password_reset_requested = Signal()  # email, request_id (the email may have no account)

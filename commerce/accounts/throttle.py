@@ -1,10 +1,10 @@
-"""Failed sign-ins per email address, counted in the cache (Redis in production, local memory embedded).
+"""Counters of attempts in a time window, in the cache (Redis in production, local memory embedded).
 
-A fixed window opens with the first failure; once it holds SIGN_IN_MAX_FAILURES, every attempt for that email
-is refused until the window closes, whatever the password, so guessing stops being worth it. Unknown emails
-are counted the same way, so the throttle does not reveal which accounts exist.
+An attempt is counted before it is judged (one atomic increment), so parallel requests cannot all slip under
+the limit by reading the count together. A window opens with the first attempt and closes after its length.
 """
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,28 +12,36 @@ from django.core.cache import cache
 from commerce.errors import DomainError
 
 
-def _key(email: str) -> str:
-    return "sign-in-failures:" + hashlib.sha256(email.encode()).hexdigest()
+def count(scope: str, subject: str, window: timedelta) -> int:
+    """Count one attempt at `scope` for `subject` (an email, a user id) and return the window's total so far."""
+    key = f"attempts:{scope}:" + hashlib.sha256(subject.encode()).hexdigest()
+    cache.add(key, 0, timeout=window.total_seconds())
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window closed between add and incr: this attempt opens the next one
+        cache.set(key, 1, timeout=window.total_seconds())
+        return 1
 
 
-def check(email: str) -> None:
-    if (cache.get(_key(email)) or 0) >= settings.SIGN_IN_MAX_FAILURES:
+def forget(scope: str, subject: str) -> None:
+    cache.delete(f"attempts:{scope}:" + hashlib.sha256(subject.encode()).hexdigest())
+
+
+def password_attempt(email: str, *, field: list[str]) -> None:
+    """Count a password check for an account (sign-in, or the current password in passwordChange).
+
+    Past SIGN_IN_MAX_FAILURES in the window the check is refused whatever the password, so guessing stops
+    being worth it; a correct password calls `password_succeeded`, which starts the count again. Unknown
+    emails are counted alike, so the throttle does not tell which accounts exist.
+    """
+    if count("password", email, settings.SIGN_IN_FAILURE_WINDOW) > settings.SIGN_IN_MAX_FAILURES:
         minutes = int(settings.SIGN_IN_FAILURE_WINDOW.total_seconds() // 60)
         raise DomainError(
-            f"Too many failed sign-ins for this email. Try again in up to {minutes} minutes.",
+            f"Too many failed attempts for this account. Try again in up to {minutes} minutes.",
             code="THROTTLED",
-            field=["email"],
+            field=field,
         )
 
 
-def record_failure(email: str) -> None:
-    key = _key(email)
-    cache.add(key, 0, timeout=settings.SIGN_IN_FAILURE_WINDOW.total_seconds())
-    try:
-        cache.incr(key)
-    except ValueError:  # the window closed between add and incr: this failure opens the next one
-        cache.set(key, 1, timeout=settings.SIGN_IN_FAILURE_WINDOW.total_seconds())
-
-
-def forget(email: str) -> None:
-    cache.delete(_key(email))
+def password_succeeded(email: str) -> None:
+    forget("password", email)

@@ -1,9 +1,10 @@
-"""Access and refresh tokens.
+"""Access and refresh tokens, both bound to a token family (one sign-in).
 
-Access tokens are short-lived JWTs, checked without a database round trip for the signature and with one for
-the user (still active, password unchanged since the token was issued: the `pwd` claim). Refresh tokens are
-opaque random strings stored as digests; each use rotates it, and a rotated token presented again after the
-grace window revokes its whole family (see TokenFamily).
+Access tokens are short-lived JWTs naming their user and family. Checking one costs one query: the user must
+be active, the family not revoked, and the password unchanged since the sign-in (the family's stamp), so
+signing out, reuse detection and a password change by any path end access tokens at once, not 15 minutes
+later. Refresh tokens are opaque random strings stored as digests; each use rotates it, and a rotated token
+presented again after the grace window revokes its whole family (see TokenFamily).
 """
 import hashlib
 import secrets
@@ -13,7 +14,6 @@ import jwt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from commerce.accounts.models import RefreshToken, TokenFamily, User
 from commerce.errors import DomainError
@@ -46,46 +46,47 @@ def digest(raw: str) -> str:
 # --- Access tokens
 
 
-def _password_stamp(user: User) -> str:
-    """Changes whenever the password does, so a password change or reset ends every access token issued before."""
-    return salted_hmac("access-token", user.password, secret=settings.JWT_SIGNING_KEY).hexdigest()[:16]
-
-
-def access_token_for(user: User) -> str:
+def access_token_for(family: TokenFamily) -> str:
     now = timezone.now()
     claims = {
         "iss": settings.JWT_ISSUER,
-        "sub": str(user.pk),
+        "sub": str(family.user_id),
+        "fam": family.pk,
         "iat": now,
         "exp": now + settings.ACCESS_TOKEN_LIFETIME,
         "typ": "access",
-        "pwd": _password_stamp(user),
     }
     return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
 
 
 def user_for_access_token(token: str) -> User:
-    """The active user the token was issued to; TOKEN_EXPIRED or TOKEN_INVALID otherwise."""
+    """The active user the token was issued to, while its sign-in stands; TOKEN_EXPIRED or TOKEN_INVALID."""
     try:
         claims = jwt.decode(
             token,
             settings.JWT_SIGNING_KEY,
             algorithms=[ALGORITHM],
             issuer=settings.JWT_ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
+            options={"require": ["exp", "iat", "sub", "iss", "fam", "typ"]},
         )
     except jwt.ExpiredSignatureError:
         raise TokenError("The access token has expired.", code="TOKEN_EXPIRED") from None
     except jwt.InvalidTokenError:
         raise TokenError("The access token is not valid.") from None
-    user = User.objects.filter(pk=_int(claims["sub"]), is_active=True).first() if claims.get("typ") == "access" else None
-    if user is None or not constant_time_compare(str(claims.get("pwd", "")), _password_stamp(user)):
+    family = None
+    if claims["typ"] == "access" and str(claims["sub"]).isdigit() and isinstance(claims["fam"], int):
+        family = _live_families().filter(pk=claims["fam"], user_id=int(claims["sub"])).first()
+    if family is None or not _stamp_matches(family):
         raise TokenError("The access token is not valid.")
-    return user
+    return family.user
 
 
-def _int(value: str) -> int:
-    return int(value) if str(value).isdigit() else -1
+def _live_families():
+    return TokenFamily.objects.select_related("user").filter(revoked_at__isnull=True, user__is_active=True)
+
+
+def _stamp_matches(family: TokenFamily) -> bool:
+    return secrets.compare_digest(family.password_stamp, family.user.get_session_auth_hash())
 
 
 # --- Refresh tokens
@@ -94,8 +95,8 @@ def _int(value: str) -> int:
 @transaction.atomic
 def sign_in(user: User) -> TokenPair:
     """A new token family for a fresh sign-in: an access token and the first refresh token of the chain."""
-    family = TokenFamily.objects.create(user=user)
-    return TokenPair(access_token_for(user), _new_refresh_token(family))
+    family = TokenFamily.objects.create(user=user, password_stamp=user.get_session_auth_hash())
+    return TokenPair(access_token_for(family), _new_refresh_token(family))
 
 
 def _new_refresh_token(family: TokenFamily) -> str:
@@ -106,9 +107,9 @@ def _new_refresh_token(family: TokenFamily) -> str:
     return raw
 
 
-def _find(raw: str, *, live: bool = True) -> RefreshToken:
-    token = RefreshToken.objects.select_related("family__user").filter(digest=digest(raw)).first()
-    if token is None or live and (token.family.revoked_at is not None or not token.family.user.is_active):
+def _find(raw: str) -> RefreshToken:
+    token = RefreshToken.objects.filter(digest=digest(raw)).first()
+    if token is None:
         raise TokenError("The refresh token is not valid.", field=["refreshToken"])
     return token
 
@@ -116,19 +117,22 @@ def _find(raw: str, *, live: bool = True) -> RefreshToken:
 def refresh(raw: str) -> tuple[User, TokenPair]:
     """Rotate a refresh token: it is spent, and a new pair comes back.
 
-    Rotation is one conditional UPDATE, so of two requests racing with the same token exactly one rotates it.
-    The other (or any later use) is a reuse: within the grace window it is a second tab and gets its own new
-    token in the same family; after it, the family is revoked, which is committed even though this call fails.
+    The family row is locked for the rotation, so it is serialized with other refreshes and with revocation:
+    of two requests racing with one token exactly one rotates it. The other (or any later use) is a reuse:
+    within the grace window it is a second tab and gets its own new token in the same family; after it, the
+    family is revoked, which is committed even though this call fails.
     """
     token = _find(raw)
     now = timezone.now()
-    if token.expires_at <= now:
-        raise TokenError("The refresh token has expired.", code="TOKEN_EXPIRED", field=["refreshToken"])
-    family, user = token.family, token.family.user
     with transaction.atomic():
+        family = _live_families().select_for_update(of=("self",)).filter(pk=token.family_id).first()
+        if family is None or not _stamp_matches(family):
+            raise TokenError("The refresh token is not valid.", field=["refreshToken"])
+        if token.expires_at <= now:
+            raise TokenError("The refresh token has expired.", code="TOKEN_EXPIRED", field=["refreshToken"])
         rotated = RefreshToken.objects.filter(pk=token.pk, used_at__isnull=True).update(used_at=now)
-        if rotated or now - _used_at(token) <= settings.REFRESH_TOKEN_REUSE_GRACE:
-            return user, TokenPair(access_token_for(user), _new_refresh_token(family))
+        if rotated or now - RefreshToken.objects.get(pk=token.pk).used_at <= settings.REFRESH_TOKEN_REUSE_GRACE:
+            return family.user, TokenPair(access_token_for(family), _new_refresh_token(family))
     revoke_family(family, TokenFamily.Revoked.REUSE)
     raise TokenError(
         "This refresh token was already used; every session started from it has been signed out.",
@@ -136,16 +140,12 @@ def refresh(raw: str) -> tuple[User, TokenPair]:
     )
 
 
-def _used_at(token: RefreshToken):
-    return RefreshToken.objects.values_list("used_at", flat=True).get(pk=token.pk)
-
-
 def revoke(raw: str) -> None:
     """Sign out: end the family the token belongs to (its rotated ancestors and descendants too).
 
     Signing out twice is not an error; a token that never existed is.
     """
-    revoke_family(_find(raw, live=False).family, TokenFamily.Revoked.SIGN_OUT)
+    revoke_family(_find(raw).family, TokenFamily.Revoked.SIGN_OUT)
 
 
 def revoke_family(family: TokenFamily, reason: str) -> None:

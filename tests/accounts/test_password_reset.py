@@ -81,3 +81,19 @@ def test_a_reset_signs_out_every_session(gql, alice, signed_in, jobs, mailoutbox
     refresh = "mutation ($t: String!) { tokenRefresh(refreshToken: $t) { errors { code } } }"
     assert gql(refresh, {"t": signed_in["refreshToken"]}).ok()["tokenRefresh"]["errors"] == [{"code": "TOKEN_INVALID"}]
     assert gql("{ me { email } }", HTTP_AUTHORIZATION=f"Bearer {signed_in['accessToken']}").codes == ["UNAUTHENTICATED"]
+
+
+@override_settings(PASSWORD_RESET_URL=RESET_URL, PASSWORD_RESET_MAX_REQUESTS=3)
+def test_nobody_can_flood_an_inbox_with_reset_emails(gql, alice, jobs, mailoutbox):
+    answers = [request_reset(gql, jobs) for _ in range(5)]
+    assert answers == [{"errors": []}] * 5  # the same answer, so the limit tells nothing either
+    assert len(mailoutbox) == 3
+
+
+@override_settings(PASSWORD_RESET_URL=RESET_URL)
+def test_a_password_change_ends_outstanding_reset_links(gql, alice, jobs, mailoutbox):
+    request_reset(gql, jobs)
+    change = "mutation ($o: String!, $n: String!) { passwordChange(oldPassword: $o, newPassword: $n) { errors { code } } }"
+    assert gql.login(alice)(change, {"o": PASSWORD, "n": NEW_PASSWORD}).ok()["passwordChange"]["errors"] == []
+    late = gql(CONFIRM, {"token": emailed_token(mailoutbox[0]), "password": "yet another passphrase"}).ok()
+    assert late["passwordResetConfirm"]["errors"] == [{"field": ["token"], "code": "TOKEN_INVALID"}]

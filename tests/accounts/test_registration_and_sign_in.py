@@ -130,3 +130,12 @@ def test_a_password_change_needs_the_current_password_and_a_strong_new_one(gql, 
     weak = gql(CHANGE, {"old": PASSWORD, "new": "alice"}).ok()["passwordChange"]
     assert {(tuple(e["field"]), e["code"]) for e in weak["errors"]} == {(("newPassword",), "PASSWORD_TOO_WEAK")}
     assert gql(SIGN_IN, {"email": alice.email, "password": PASSWORD}).ok()["tokenCreate"]["errors"] == []
+
+
+@override_settings(SIGN_IN_MAX_FAILURES=3)
+def test_guessing_the_current_password_in_password_change_is_throttled(gql, alice):
+    gql.login(alice)
+    for _ in range(3):
+        gql(CHANGE, {"old": "a guess", "new": "a brand new passphrase"})
+    throttled = gql(CHANGE, {"old": PASSWORD, "new": "a brand new passphrase"}).ok()["passwordChange"]
+    assert [(e["field"], e["code"]) for e in throttled["errors"]] == [(["oldPassword"], "THROTTLED")]

@@ -87,25 +87,44 @@ def test_an_expired_access_token_refuses_the_operation(gql, alice):
         ("UNAUTHENTICATED", "TOKEN_EXPIRED")]
 
 
-def forged(**changes):
+def forged(alice, key="some-other-key-that-is-long-enough-for-hs256", algorithm="HS256", **changes):
+    """A token shaped like ours: by default Alice's live family, signed with a key that is not the server's."""
     now = dt.datetime.now(dt.timezone.utc)
-    claims = {"iss": settings.JWT_ISSUER, "sub": "1", "iat": now, "exp": now + dt.timedelta(minutes=5), "typ": "access"}
-    key = changes.pop("key", "some-other-key-that-is-long-enough-for-hs256")
-    algorithm = changes.pop("algorithm", "HS256")
-    return jwt.encode({**claims, **changes}, key, algorithm=algorithm)
+    family = alice.token_families.get()
+    claims = {"iss": settings.JWT_ISSUER, "sub": str(alice.pk), "fam": family.pk, "iat": now,
+              "exp": now + dt.timedelta(minutes=5), "typ": "access", **changes}
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, key, algorithm=algorithm)
+
+
+REAL_KEY = {"key": settings.JWT_SIGNING_KEY}
 
 
 @pytest.mark.parametrize("make_token", [
-    pytest.param(lambda alice, real: forged(sub=str(alice.pk)), id="signed-with-another-key"),
-    pytest.param(lambda alice, real: forged(sub=str(alice.pk), algorithm="none", key=None), id="alg-none"),
+    pytest.param(lambda alice, real: forged(alice), id="signed-with-another-key"),
+    pytest.param(lambda alice, real: forged(alice, algorithm="none", key=None), id="alg-none"),
     pytest.param(lambda alice, real: real[:-4] + ("AAAA" if not real.endswith("AAAA") else "BBBB"), id="tampered"),
     pytest.param(lambda alice, real: "not.a.jwt", id="garbage"),
-    pytest.param(lambda alice, real: forged(sub=str(alice.pk), key=settings.JWT_SIGNING_KEY), id="no-password-stamp"),
+    pytest.param(lambda alice, real: forged(alice, iss="someone-else", **REAL_KEY), id="another-issuer"),
+    pytest.param(lambda alice, real: forged(alice, typ="refresh", **REAL_KEY), id="not-an-access-token"),
+    pytest.param(lambda alice, real: forged(alice, fam=None, **REAL_KEY), id="no-family"),
+    pytest.param(lambda alice, real: forged(alice, sub="999999", **REAL_KEY), id="family-of-another-user"),
 ])
 def test_a_forged_access_token_refuses_the_operation(gql, alice, signed_in, make_token):
     response = gql(ME, HTTP_AUTHORIZATION=f"Bearer {make_token(alice, signed_in['accessToken'])}")
     assert [(e["extensions"]["code"], e["extensions"]["reason"]) for e in response.errors] == [
         ("UNAUTHENTICATED", "TOKEN_INVALID")]
+
+
+def test_signing_out_ends_the_sessions_access_token_at_once(gql, signed_in):
+    gql(REVOKE, {"token": signed_in["refreshToken"]}).ok()
+    assert gql(ME, HTTP_AUTHORIZATION=f"Bearer {signed_in['accessToken']}").codes == ["UNAUTHENTICATED"]
+
+
+def test_a_password_changed_in_the_admin_ends_every_session(gql, alice, signed_in):
+    alice.set_password("changed by support staff")
+    alice.save()
+    assert gql(ME, HTTP_AUTHORIZATION=f"Bearer {signed_in['accessToken']}").codes == ["UNAUTHENTICATED"]
+    assert codes(refresh(gql, signed_in["refreshToken"])) == ["TOKEN_INVALID"]
 
 
 def test_a_header_that_is_not_a_bearer_token_is_refused(gql, signed_in):

@@ -18,13 +18,32 @@ def test_a_committed_registration_sends_one_welcome_email(jobs, mailoutbox):
     assert message.to == ["nia@example.com"] and "Hello Nia" in message.body
 
 
-def test_a_rolled_back_registration_enqueues_nothing(jobs, mailoutbox):
+@pytest.fixture
+def registrations_announced():
+    """The user ids `account_registered` carried to its listeners (the job that sends the welcome is one)."""
+    from commerce.accounts.signals import account_registered
+
+    heard = []
+
+    def listener(sender, user_id, **kwargs):
+        heard.append(user_id)
+
+    account_registered.connect(listener)
+    yield heard
+    account_registered.disconnect(listener)
+
+
+def test_a_rolled_back_registration_enqueues_nothing(jobs, mailoutbox, registrations_announced):
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.register(email="ghost@example.com", password=PASSWORD)
+        user, _ = services.register(email="ghost@example.com", password=PASSWORD)
+        assert registrations_announced == []  # not while the transaction is open
         raise RuntimeError("the request failed after registering")
     jobs.run()
-    assert mailoutbox == []
+    assert registrations_announced == [] and mailoutbox == []
     assert not User.objects.filter(email="ghost@example.com").exists()
+
+    user, _ = services.register(email="ghost@example.com", password=PASSWORD)
+    assert registrations_announced == [user.pk]  # on commit
 
 
 def test_a_job_delivered_twice_sends_once(jobs, mailoutbox):
