@@ -5,14 +5,18 @@ import strawberry
 import strawberry_django
 from strawberry.types import Info
 
+from strawberry_django.relay import DjangoListConnection as Connection
+
 from commerce.accounts import models, selectors, services, tokens
+from commerce.carts import selectors as cart_selectors
+from commerce.carts import services as cart_services
 from graph.auth import require_user
-from graph.core import ModelField, ModelNode, decode_id, viewer
+from graph.core import GuardedNode, ModelField, ModelNode, decode_id, viewer
 from graph.mutations import UserError, user_errors
 
 
 @strawberry_django.type(models.Address, name="Address", field_cls=ModelField)
-class Address(ModelNode):
+class Address(GuardedNode):
     first_name: str
     last_name: str
     line1: str
@@ -23,8 +27,9 @@ class Address(ModelNode):
     phone: str
 
     @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & selectors.visible_addresses(viewer(info))
+    def visible(cls, info: Info):
+        """By ID, only the owner's: the copies carts and orders hold are reached through them, never by ID."""
+        return selectors.visible_addresses(viewer(info))
 
 
 @strawberry_django.type(models.User, name="User", field_cls=ModelField)
@@ -34,6 +39,12 @@ class User(ModelNode):
     last_name: str
     is_staff: bool
     addresses: list[Address]
+    orders: Connection[Annotated["Order", strawberry.lazy("graph.orders")]] = strawberry_django.connection(
+        description="Newest first.")
+
+    @strawberry_django.field(description="The user's cart, if they have one.")
+    def cart(self, info: Info) -> Annotated["Cart", strawberry.lazy("graph.carts")] | None:
+        return cart_selectors.visible_carts(viewer(info)).filter(user=self).first()
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
@@ -136,11 +147,14 @@ class AccountMutation:
         email: str,
         password: str,
         cart_token: Annotated[str | None, strawberry.argument(
-            description="A guest cart to merge into the user's (accepted; merging arrives with carts)."
+            description="A guest cart to merge into the user's: quantities add up, capped by stock."
         )] = None,
     ) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *services.sign_in(email=email, password=password))
+            user, pair = services.sign_in(email=email, password=password)
+            if cart_token:
+                cart_services.merge_guest_cart(user, cart_token)
+            _signed_in(result, user, pair)
         return result.payload
 
     @strawberry.mutation(description="Spends the refresh token and returns a new pair.")

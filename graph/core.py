@@ -69,3 +69,21 @@ class ModelNode(relay.Node):
     @classmethod
     def resolve_id_attr(cls) -> str:
         return "pk"
+
+
+class GuardedNode(ModelNode):
+    """A node that `node`/`nodes` return only when `visible(info)` holds it.
+
+    For entities reached by a secret as well as by ID (a cart by its token, an order by its token, an address
+    through its cart): the type itself does not filter, since a field that reaches one does so through a parent
+    the caller was already allowed (the token), and only lookups by bare ID are narrowed to what the caller owns.
+    """
+
+    @classmethod
+    def visible(cls, info: Info):
+        raise NotImplementedError
+
+    @classmethod
+    def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):
+        found = cls.visible(info).in_bulk([int(pk) for pk in node_ids])
+        return [found.get(int(pk)) for pk in node_ids]

@@ -36,6 +36,8 @@ class ErrorCode(Enum):
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     PAYMENT_FAILED = "PAYMENT_FAILED"
     PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
+    PRICE_CHANGED = "PRICE_CHANGED"
+    IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
 
 
 @strawberry.type(description="Something the caller can fix: `field` is the argument path, e.g. [\"input\", \"email\"].")
@@ -66,7 +68,7 @@ class user_errors:
             return True
         if isinstance(exc, BadUserInput):  # an ID argument that does not decode: in a mutation, a fixable input
             argument = exc.extensions.get("argument")
-            self.errors.append(UserError(field=argument and [argument], message=str(exc), code=ErrorCode.INVALID))
+            self.errors.append(UserError(field=argument and argument.split("."), message=str(exc), code=ErrorCode.INVALID))
             return True
         return False
 

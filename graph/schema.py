@@ -9,7 +9,9 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts import AccountMutation, AccountQuery
 from graph.auth import Authentication
+from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
+from graph.orders import OrderMutation, OrderQuery
 from graph.errors import ErrorCodes
 from graph.node import NodeQuery
 from graph.pagination import PageArguments
@@ -28,8 +30,8 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
-Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery))
+Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
 
 schema = strawberry.Schema(
     query=Query,

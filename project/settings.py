@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "dramatiq_crontab",  # `manage.py crontab`, the scheduler of periodic jobs
     "commerce.accounts",
     "commerce.catalog",
+    "commerce.carts",
+    "commerce.orders",
     "commerce.notifications",
     "tasks",  # after the domain apps: it connects their signals to jobs
 ]
@@ -155,6 +157,17 @@ PASSWORD_RESET_URL = os.environ.get(
     "PASSWORD_RESET_URL", "http://localhost:3000/account/reset-password?token={token}"
 )
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
+
+# --- Cart, checkout and orders
+CART_LINE_MAX_QUANTITY = env_int("CART_LINE_MAX_QUANTITY", 999)
+CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
+ABANDONED_CART_LIFETIME = timedelta(days=env_int("ABANDONED_CART_DAYS", 30))
+ORDER_UNPAID_LIFETIME = timedelta(seconds=env_int("ORDER_UNPAID_LIFETIME_SECONDS", 30 * 60))
+IDEMPOTENCY_KEY_LIFETIME = timedelta(seconds=env_int("IDEMPOTENCY_KEY_LIFETIME_SECONDS", 24 * 3600))
+LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
+# Tax rates by country, tax-exclusive prices: "DE:0.19,FR:0.20"; a country not listed pays none.
+TAX_RATES = {code.strip().upper(): rate.strip() for code, _, rate in
+             (item.partition(":") for item in env_list("TAX_RATES", "DE:0.19,FR:0.20,NL:0.21,PL:0.23,GB:0.20"))}
 
 # --- Email: SMTP when EMAIL_HOST is set, else the console (embedded mode); tests use Django's locmem outbox.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@localhost")

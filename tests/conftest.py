@@ -6,12 +6,15 @@ so a CI run can never pass by silently skipping what it exists to prove.
 """
 import json
 import os
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 def pytest_collection_modifyitems(items):
     """Mark the tests that need PostgreSQL or Redis, so an embedded-only run can deselect them (-m "not services")."""
@@ -73,6 +76,50 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.getbasetemp() / "test.sqlite3")
+
+
+@pytest.fixture
+def make_category(db):
+    from commerce.catalog import services
+    from commerce.catalog.models import Category
+
+    def make(name: str, parent=None) -> Category:
+        return services.save_category(Category(name=name, slug=name.lower().replace(" ", "-"), parent=parent))
+
+    return make
+
+
+@pytest.fixture
+def make_product(db):
+    """make_product("Linen Shirt", shirts, variants=[("30.00", 5)], ratings=[5, 4], age_days=3)"""
+    from commerce.catalog import services
+    from commerce.catalog.models import Product, ProductImage, ProductVariant, Review
+
+    counter = iter(range(1, 10_000))
+
+    def make(name, category=None, *, variants=(("10.00", 1),), ratings=(), published=True, age_days=0,
+             description="", images=1):
+        n = next(counter)
+        product = Product.objects.create(
+            name=name, slug=name.lower().replace(" ", "-"), category=category, is_published=published,
+            description=description,
+        )
+        Product.objects.filter(pk=product.pk).update(created_at=timezone.now() - timedelta(days=age_days))
+        for i, (price, stock) in enumerate(variants):
+            ProductVariant.objects.create(
+                product=product, sku=f"T{n}-{i}", name=f"Size {i}", price=Decimal(price), stock=stock, position=i,
+                attributes=[{"name": "Size", "value": str(i)}, {"name": "Color", "value": "Blue"}],
+            )
+        for i in range(images):
+            ProductImage.objects.create(product=product, url=f"https://img.example/{n}/{i}.jpg", alt=f"{name} {i}",
+                                        position=i)
+        for rating in ratings:
+            Review.objects.create(product=product, author_name="Ann", rating=rating, title="t", body="b")
+        services.refresh_products([product.pk])
+        product.refresh_from_db()
+        return product
+
+    return make
 
 
 class GraphQLResponse:

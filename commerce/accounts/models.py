@@ -52,9 +52,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Address(models.Model):
-    """A customer's saved address. Orders copy an address when they are placed, so deleting one loses nothing."""
+    """A postal address: in a customer's address book (`user` set), or a copy held by a cart or an order.
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    Carts and orders copy the addresses they are given, so editing or deleting one in the address book never
+    changes where a placed order goes.
+    """
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
     line1 = models.CharField(max_length=255)

@@ -15,5 +15,6 @@ def visible_users(viewer) -> QuerySet[User]:
 
 
 def visible_addresses(viewer) -> QuerySet[Address]:
-    """Addresses are their owner's alone; staff see what customers ship to on their orders instead."""
+    """Address-book entries reachable by ID: the owner's alone. (Staff see a customer's addresses through the
+    User, and the copies held by carts and orders through those.)"""
     return owned_by(Address.objects.all(), viewer)

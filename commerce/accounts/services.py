@@ -157,16 +157,20 @@ def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair
 ADDRESS_FIELDS = ["first_name", "last_name", "line1", "line2", "city", "postal_code", "country_code", "phone"]
 
 
-def _fill_address(address: Address, data: dict) -> Address:
+def fill_address(address: Address, data: dict, *, path: list[str]) -> Address:
+    """Set and check an address's fields from API input (unsaved); errors name fields under `path`."""
     for name in ADDRESS_FIELDS:
         setattr(address, name, (data.get(name) or "").strip())
     address.country_code = address.country_code.upper()
-    check_fields(address, ADDRESS_FIELDS, path=["input"])
+    check_fields(address, ADDRESS_FIELDS, path=path)
     if address.country_code not in settings.SHOP_COUNTRIES:
-        raise AccountError(
-            f"The shop does not deliver to '{address.country_code}'.", field=["input", "countryCode"]
-        )
+        raise AccountError(f"The shop does not deliver to '{address.country_code}'.", field=[*path, "countryCode"])
     return address
+
+
+def copy_address(address: Address) -> Address:
+    """A saved copy outside any address book, for a cart or an order to keep as it is."""
+    return Address.objects.create(user=None, **{name: getattr(address, name) for name in ADDRESS_FIELDS})
 
 
 @transaction.atomic
@@ -174,13 +178,13 @@ def create_address(user: User, data: dict) -> Address:
     User.objects.select_for_update().filter(pk=user.pk).first()  # one at a time per user, so the cap holds
     if user.addresses.count() >= settings.MAX_ADDRESSES_PER_USER:
         raise AccountError(f"An account keeps at most {settings.MAX_ADDRESSES_PER_USER} addresses.")
-    address = _fill_address(Address(user=user), data)
+    address = fill_address(Address(user=user), data, path=["input"])
     address.save()
     return address
 
 
 def update_address(user: User, address_id: int, data: dict) -> Address:
-    address = _fill_address(get_owned(Address.objects, user, address_id, field=["id"]), data)
+    address = fill_address(get_owned(Address.objects, user, address_id, field=["id"]), data, path=["input"])
     address.save()
     return address
 

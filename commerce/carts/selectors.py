@@ -1,0 +1,98 @@
+"""Reading carts: who may see one, what it costs now, and what changed since its lines were added."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from commerce.carts.models import Cart, CartLine, ShippingMethod
+from commerce.carts.pricing import Totals, price
+from commerce.errors import NotFound
+from commerce.permissions import is_signed_in, is_staff
+
+
+def visible_carts(viewer) -> QuerySet[Cart]:
+    """Carts a caller may reach without a token (through `node`, `me.cart`): their own; staff see all."""
+    if is_staff(viewer):
+        return Cart.objects.all()
+    if is_signed_in(viewer):
+        return Cart.objects.filter(user=viewer)
+    return Cart.objects.none()
+
+
+def carts_by_token(viewer, token: str) -> QuerySet[Cart]:
+    """The cart with this token, if the caller may use it: a guest cart by its token alone; a cart that
+    belongs to a user only for that user (or staff), so a leaked token is no way into an account's cart."""
+    carts = Cart.objects.filter(token=token)
+    if is_staff(viewer):
+        return carts
+    owner = Q(user__isnull=True) | (Q(user=viewer) if is_signed_in(viewer) else Q(pk__in=[]))
+    return carts.filter(owner)
+
+
+def cart_for_update(viewer, token: str) -> Cart:
+    cart = carts_by_token(viewer, token).first()
+    if cart is None:
+        raise NotFound("No such cart.", field=["cartToken"])
+    return cart
+
+
+def _sums(cart: Cart) -> dict:
+    line_total = ExpressionWrapper(F("quantity") * F("variant__price"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    return CartLine.objects.filter(cart=cart).aggregate(subtotal=Sum(line_total), quantity=Sum("quantity"))
+
+
+def cart_subtotal(cart: Cart) -> Decimal:
+    """The lines at today's prices, summed by the database in one query."""
+    return _sums(cart)["subtotal"] or Decimal(0)
+
+
+@dataclass(frozen=True)
+class CartTotals(Totals):
+    quantity: int = 0
+
+
+def cart_totals(cart: Cart) -> CartTotals:
+    """The pricing function over the cart as it stands, and its item count, once per cart instance (one query)."""
+    if not hasattr(cart, "_totals"):
+        sums = _sums(cart)
+        totals = price(
+            subtotal=sums["subtotal"] or Decimal(0),
+            currency=settings.SHOP_CURRENCY,
+            now=timezone.now(),
+            voucher=cart.voucher,
+            shipping_method=cart.shipping_method,
+            country_code=cart.shipping_address.country_code if cart.shipping_address else None,
+        )
+        cart._totals = CartTotals(**vars(totals), quantity=sums["quantity"] or 0)
+    return cart._totals
+
+
+@dataclass(frozen=True)
+class CartWarning:
+    line_id: int | None
+    code: str
+    message: str
+
+
+def cart_warnings(cart: Cart) -> list[CartWarning]:
+    """What changed since the customer chose their lines: price, stock, availability, and the voucher."""
+    warnings = []
+    for line in CartLine.objects.filter(cart=cart).select_related("variant__product"):
+        variant = line.variant
+        if not variant.product.is_published:
+            warnings.append(CartWarning(line.pk, "NOT_PURCHASABLE", f"{variant} is no longer for sale."))
+        elif variant.stock < line.quantity:
+            warnings.append(CartWarning(line.pk, "INSUFFICIENT_STOCK", f"Only {variant.stock} of {variant} left in stock."))
+        if variant.price != line.price_when_added:
+            warnings.append(CartWarning(line.pk, "PRICE_CHANGED",
+                                        f"The price of {variant} changed from {line.price_when_added} to {variant.price}."))
+    if cart.voucher is not None and not cart_totals(cart).voucher_applies:
+        warnings.append(CartWarning(None, "VOUCHER_INVALID", f"The voucher {cart.voucher.code} does not apply now."))
+    return warnings
+
+
+def shipping_methods(country_code: str | None = None) -> list[ShippingMethod]:
+    """Active methods, and only those that ship to `country_code` when one is given."""
+    return [m for m in ShippingMethod.objects.filter(is_active=True) if country_code is None or m.ships_to(country_code)]

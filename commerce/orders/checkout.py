@@ -1,0 +1,114 @@
+"""Turning a cart into an order: one transaction that either takes the stock and places the order, or writes
+nothing at all.
+
+Concurrency: the cart row is locked first (the same cart completed twice at once gives one order), then the
+variants in primary-key order (so two checkouts sharing variants never deadlock), then the voucher. Under
+those locks the stock check and the decrement cannot interleave with another buyer's, and the CHECK
+constraint on stock is the last wall if anything ever did.
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, When
+from django.utils import timezone
+
+from commerce.carts.models import Cart, Voucher
+from commerce.carts.pricing import price, voucher_problem
+from commerce.catalog.models import ProductVariant
+from commerce.errors import DomainError, DomainErrors, NotFound
+from commerce.events import announce
+from commerce.orders.models import Order, OrderEventType, OrderLine
+from commerce.orders.services import record_event
+from commerce.orders.signals import order_placed, stock_low
+
+
+class CheckoutError(DomainError):
+    pass
+
+
+def _details_problems(cart: Cart) -> list[DomainError]:
+    problems = []
+    if not cart.email:
+        problems.append(CheckoutError("An email address is needed for the order.", code="REQUIRED", field=["email"]))
+    if cart.shipping_address is None:
+        problems.append(CheckoutError("A shipping address is needed.", code="SHIPPING_REQUIRED", field=["shippingAddress"]))
+    if cart.shipping_method is None:
+        problems.append(CheckoutError("Choose a shipping method.", code="SHIPPING_REQUIRED", field=["shippingMethod"]))
+    elif cart.shipping_address and not cart.shipping_method.ships_to(cart.shipping_address.country_code):
+        problems.append(CheckoutError(f"{cart.shipping_method.name} does not ship to "
+                                      f"{cart.shipping_address.country_code}.", code="SHIPPING_REQUIRED",
+                                      field=["shippingMethod"]))
+    return problems
+
+
+@transaction.atomic
+def complete(cart: Cart) -> Order:
+    """Place an UNPAID order from the cart, take its stock, count the voucher's use and delete the cart."""
+    cart = (Cart.objects.select_for_update(of=("self",))
+            .select_related("shipping_address", "billing_address", "shipping_method", "voucher")
+            .filter(pk=cart.pk).first())
+    if cart is None:  # completed by a concurrent request that held the lock first
+        raise NotFound("No such cart.", field=["cartToken"])
+    lines = list(cart.lines.order_by("variant_id"))
+    if not lines:
+        raise CheckoutError("The cart is empty.", code="CART_EMPTY", field=["cartToken"])
+    problems = _details_problems(cart)
+    variants = (ProductVariant.objects.select_for_update(of=("self",)).select_related("product")
+                .filter(pk__in=[line.variant_id for line in lines]).order_by("pk").in_bulk())
+    for i, line in enumerate(lines):
+        variant = variants[line.variant_id]
+        if not variant.product.is_published:
+            problems.append(CheckoutError(f"{variant} is no longer for sale.", code="NOT_PURCHASABLE",
+                                          field=["lines", str(i)]))
+        elif variant.stock < line.quantity:
+            problems.append(CheckoutError(f"Only {variant.stock} of {variant} left; the cart has {line.quantity}.",
+                                          code="INSUFFICIENT_STOCK", field=["lines", str(i)]))
+    now = timezone.now()
+    subtotal = sum((variants[line.variant_id].price * line.quantity for line in lines), Decimal(0))
+    voucher = None
+    if cart.voucher_id:
+        voucher = Voucher.objects.select_for_update().get(pk=cart.voucher_id)
+        problem = voucher_problem(voucher, subtotal, now)
+        if problem:
+            problems.append(CheckoutError(problem, code="VOUCHER_INVALID", field=["voucherCode"]))
+    if problems:
+        raise DomainErrors(problems)
+
+    currency = settings.SHOP_CURRENCY
+    totals = price(subtotal=subtotal, currency=currency, now=now, voucher=voucher,
+                   shipping_method=cart.shipping_method, country_code=cart.shipping_address.country_code)
+    order = Order.objects.create(
+        user=cart.user, email=cart.email, currency=currency,
+        subtotal=totals.subtotal, discount=totals.discount, shipping=totals.shipping, tax=totals.tax,
+        total=totals.total, voucher_code=voucher.code if voucher else "",
+        shipping_method_name=cart.shipping_method.name,
+        shipping_address=cart.shipping_address, billing_address=cart.billing_address or cart.shipping_address,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, variant=variants[line.variant_id], product_name=variants[line.variant_id].product.name,
+                  variant_name=variants[line.variant_id].name, sku=variants[line.variant_id].sku,
+                  quantity=line.quantity, unit_price=variants[line.variant_id].price,
+                  total=variants[line.variant_id].price * line.quantity)
+        for line in lines
+    )
+    _take_stock(variants, lines)
+    if voucher:
+        Voucher.objects.filter(pk=voucher.pk).update(used_count=F("used_count") + 1)
+    record_event(order, OrderEventType.PLACED)
+    announce(order_placed, order_id=order.pk)
+    cart.delete()
+    return order
+
+
+def _take_stock(variants: dict[int, ProductVariant], lines) -> None:
+    """One UPDATE for every line; under the row locks, so `stock - quantity` is what was checked above."""
+    taken = {line.variant_id: line.quantity for line in lines}
+    ProductVariant.objects.filter(pk__in=taken).update(
+        stock=Case(*(When(pk=pk, then=F("stock") - quantity) for pk, quantity in taken.items()),
+                   output_field=IntegerField())
+    )
+    for pk, quantity in taken.items():
+        before = variants[pk].stock
+        if before >= settings.LOW_STOCK_THRESHOLD > before - quantity:
+            announce(stock_low, variant_id=pk, stock=before - quantity)

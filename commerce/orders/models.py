@@ -1,0 +1,126 @@
+from django.conf import settings
+from django.db import models
+
+from commerce.carts.models import new_token
+
+
+class OrderStatus(models.TextChoices):
+    UNPAID = "UNPAID"
+    PAID = "PAID"
+    FULFILLED = "FULFILLED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentStatus(models.TextChoices):
+    NOT_PAID = "NOT_PAID"
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+class OrderEventType(models.TextChoices):
+    PLACED = "PLACED"
+    PAYMENT_SUCCEEDED = "PAYMENT_SUCCEEDED"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    FULFILLED = "FULFILLED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+    REFUNDED = "REFUNDED"
+    NOTE = "NOTE"
+
+
+def _money(**kwargs):
+    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class Order(models.Model):
+    """A placed order: snapshots of lines, prices and addresses, so later catalog changes never alter it.
+
+    `status` and `payment_status` change only through commerce.orders.services (the status machine), which
+    writes an OrderEvent for each change; the admin shows them read-only. The order number is the primary
+    key, which the database's sequence assigns (never max+1).
+    """
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    email = models.EmailField()
+    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.UNPAID, db_index=True)
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.NOT_PAID, db_index=True)
+    currency = models.CharField(max_length=3)
+    subtotal = _money()
+    discount = _money(default=0)
+    shipping = _money(default=0)
+    tax = _money(default=0)
+    total = _money()
+    refunded_total = _money(default=0)
+    voucher_code = models.CharField(max_length=40, blank=True)
+    shipping_method_name = models.CharField(max_length=100, blank=True)
+    shipping_address = models.ForeignKey("accounts.Address", null=True, on_delete=models.PROTECT, related_name="+")
+    billing_address = models.ForeignKey("accounts.Address", null=True, on_delete=models.PROTECT, related_name="+")
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created_idx")]
+
+    def __str__(self) -> str:
+        return f"order #{self.number}"
+
+    @property
+    def number(self) -> str:
+        return str(self.pk)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.ProductVariant", null=True, on_delete=models.SET_NULL, related_name="+")
+    product_name = models.CharField(max_length=200)
+    variant_name = models.CharField(max_length=200, blank=True)
+    sku = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()
+    unit_price = _money()
+    total = _money()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class OrderEvent(models.Model):
+    """One change of an order, with the state it left the order in: the order's history and its live feed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=20, choices=OrderEventType.choices)
+    status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    previous_status = models.CharField(max_length=12, choices=OrderStatus.choices, blank=True)
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
+    message = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for one operation, and the answer the first request with it got.
+
+    The row is committed before the work starts, so a second request with the key finds it even while the first
+    is still running; `fingerprint` is what the key was used for (the cart), so reuse for another is refused.
+    """
+
+    key = models.CharField(max_length=255)
+    operation = models.CharField(max_length=50)
+    fingerprint = models.CharField(max_length=64)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    errors = models.JSONField(null=True, blank=True, help_text="The UserErrors the first request answered with.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operation", "key"], name="one_use_per_idempotency_key")]

@@ -1,0 +1,58 @@
+"""Reading orders with the contract's visibility: the owner, staff, or whoever holds the order's token."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from commerce.errors import NotFound
+from commerce.orders.models import Order
+from commerce.permissions import is_signed_in, is_staff
+
+
+def visible_orders(viewer) -> QuerySet[Order]:
+    """Orders a caller reaches by ID: their own; staff see all."""
+    if is_staff(viewer):
+        return Order.objects.all()
+    if is_signed_in(viewer):
+        return Order.objects.filter(user=viewer)
+    return Order.objects.none()
+
+
+def orders_by_token(token: str) -> QuerySet[Order]:
+    """A guest's order by its token: holding the token is the permission."""
+    return Order.objects.filter(token=token)
+
+
+def order_for_update(viewer, order_id: int) -> Order:
+    order = visible_orders(viewer).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("No such order.", field=["id"])
+    return order
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    statuses: list[str] | None = None
+    payment_statuses: list[str] | None = None
+    search: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def filter_orders(queryset: QuerySet[Order], query: OrderQuery) -> QuerySet[Order]:
+    """Staff's order list: by status, payment status, creation time, and a search on the number or email."""
+    if query.statuses:
+        queryset = queryset.filter(status__in=query.statuses)
+    if query.payment_statuses:
+        queryset = queryset.filter(payment_status__in=query.payment_statuses)
+    if query.created_from:
+        queryset = queryset.filter(created_at__gte=query.created_from)
+    if query.created_to:
+        queryset = queryset.filter(created_at__lt=query.created_to)
+    if query.search and query.search.strip():
+        term = query.search.strip().lstrip("#")
+        match = Q(email__icontains=term)
+        if term.isdigit() and int(term) < 2**63:
+            match |= Q(pk=int(term))
+        queryset = queryset.filter(match)
+    return queryset

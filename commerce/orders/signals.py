@@ -1,0 +1,6 @@
+"""What the orders domain announces (on commit, through commerce.events.announce)."""
+from django.dispatch import Signal
+
+order_placed = Signal()  # order_id
+order_changed = Signal()  # order_id, event_id: every OrderEvent, the placement included
+stock_low = Signal()  # variant_id, stock: a sale took a variant under LOW_STOCK_THRESHOLD

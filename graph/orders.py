@@ -1,0 +1,209 @@
+"""The orders part of the contract: orders by ID or token, staff's list, checkout, and the status mutations."""
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+import strawberry_django
+from strawberry.types import Info
+from strawberry_django.relay import DjangoListConnection as Connection
+
+from commerce.carts import selectors as cart_selectors
+from commerce.orders import checkout, idempotency, models, selectors, services
+from graph.accounts import Address
+from graph.auth import require_staff
+from graph.carts import local_id, money
+from graph.catalog import ProductVariant
+from graph.core import GuardedNode, ModelField, Money, decode_id, viewer, viewer_is_staff
+from graph.errors import BadUserInput
+from graph.mutations import UserError, user_errors
+
+OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderStatus.values}))
+PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
+OrderEventType = strawberry.enum(Enum("OrderEventType", {s: s for s in models.OrderEventType.values}))
+PaymentIntentStatus = strawberry.enum(Enum("PaymentIntentStatus", {s: s for s in [
+    "REQUIRES_PAYMENT_METHOD", "REQUIRES_ACTION", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELED"]}))
+
+
+@strawberry.type
+class Payment:
+    status: PaymentIntentStatus
+    client_secret: str | None
+    amount: Money
+
+
+@strawberry_django.type(models.OrderLine, name="OrderLine", field_cls=ModelField)
+class OrderLine:
+    product_name: str
+    variant_name: str
+    sku: str
+    quantity: int
+    variant: ProductVariant | None
+
+    @strawberry_django.field(only=["pk"])
+    def id(self) -> strawberry.ID:
+        return local_id("OrderLine", self.pk)
+
+    @strawberry_django.field(only=["unit_price", "order__currency"], select_related=["order"])
+    def unit_price(self) -> Money:
+        return money(self.unit_price, self.order.currency)
+
+    @strawberry_django.field(only=["total", "order__currency"], select_related=["order"])
+    def total(self) -> Money:
+        return money(self.total, self.order.currency)
+
+
+@strawberry_django.type(models.OrderEvent, name="OrderEvent", field_cls=ModelField)
+class OrderEvent:
+    type: OrderEventType
+    status: OrderStatus
+    payment_status: PaymentStatus
+    message: str
+    created_at: datetime
+
+    @strawberry_django.field(only=["pk"])
+    def id(self) -> strawberry.ID:
+        return local_id("OrderEvent", self.pk)
+
+    @strawberry_django.field(only=["previous_status"])
+    def previous_status(self) -> OrderStatus | None:
+        return OrderStatus(self.previous_status) if self.previous_status else None
+
+
+def _money_field(name: str):
+    @strawberry_django.field(only=[name, "currency"])
+    def resolve(self) -> Money:
+        return money(getattr(self, name), self.currency)
+
+    return resolve
+
+
+def _optional_text(name: str):
+    @strawberry_django.field(only=[name])
+    def resolve(self) -> str | None:
+        return getattr(self, name) or None
+
+    return resolve
+
+
+@strawberry_django.type(models.Order, name="Order", field_cls=ModelField)
+class Order(GuardedNode):
+    token: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    email: str
+    lines: list[OrderLine]
+    shipping_address: Address | None
+    billing_address: Address | None
+    events: list[OrderEvent]
+    created_at: datetime
+    subtotal: Money = _money_field("subtotal")
+    discount: Money = _money_field("discount")
+    shipping: Money = _money_field("shipping")
+    tax: Money = _money_field("tax")
+    total: Money = _money_field("total")
+    refunded_total: Money = _money_field("refunded_total")
+    carrier: str | None = _optional_text("carrier")
+    tracking_number: str | None = _optional_text("tracking_number")
+    tracking_url: str | None = _optional_text("tracking_url")
+
+    @strawberry_django.field(only=["pk"], description="Sequential, from the database.")
+    def number(self) -> str:
+        return self.number
+
+    @strawberry_django.field(only=["pk"], description="The current payment attempt; none until payments exist.")
+    def payment(self) -> Payment | None:
+        return None
+
+    @classmethod
+    def visible(cls, info: Info):
+        return selectors.visible_orders(viewer(info))
+
+
+@strawberry.input
+class OrderFilter:
+    status: list[OrderStatus] | None = None
+    payment_status: list[PaymentStatus] | None = None
+    search: str | None = strawberry.field(default=None, description="The order number or part of the email.")
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def to_query(self) -> selectors.OrderQuery:
+        return selectors.OrderQuery(
+            statuses=[s.value for s in self.status or []], payment_statuses=[s.value for s in self.payment_status or []],
+            search=self.search, created_from=self.created_from, created_to=self.created_to,
+        )
+
+
+@strawberry.type
+class OrderPayload:
+    order: Order | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class CheckoutCompletePayload:
+    order: Order | None = None
+    payment: Payment | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class OrderQuery:
+    @strawberry_django.field(description="By ID for the owner and staff; by token for whoever holds it.")
+    def order(self, info: Info, id: strawberry.ID | None = None, token: str | None = None) -> Order | None:
+        if (id is None) == (token is None):
+            raise BadUserInput("Give exactly one of 'id' and 'token'.")
+        if token is not None:
+            return selectors.orders_by_token(token)
+        return selectors.visible_orders(viewer(info)).filter(pk=decode_id(id, Order, argument="id"))
+
+    @strawberry_django.connection(Connection[Order], description="Staff only; newest first.")
+    def orders(self, info: Info, filter: OrderFilter | None = None) -> list[Order]:
+        require_staff(info)
+        queryset = models.Order.objects.all()
+        return selectors.filter_orders(queryset, filter.to_query()) if filter else queryset
+
+
+def _idempotency_key(info: Info) -> str | None:
+    return info.context.request.headers.get("Idempotency-Key")
+
+
+def _order_for_update(info: Info, id: strawberry.ID):
+    return selectors.order_for_update(viewer(info), decode_id(id, Order, argument="id"))
+
+
+@strawberry.type
+class OrderMutation:
+    @strawberry.mutation(description="Places an UNPAID order from the cart. Honours an `Idempotency-Key` header.")
+    def checkout_complete(self, info: Info, cart_token: str) -> CheckoutCompletePayload:
+        with user_errors(CheckoutCompletePayload) as result:
+            result.order = idempotency.once(
+                "checkoutComplete", _idempotency_key(info), cart_token,
+                lambda: checkout.complete(cart_selectors.cart_for_update(viewer(info), cart_token)),
+            )
+        return result.payload
+
+    @strawberry.mutation(description="The owner while UNPAID; staff until FULFILLED.")
+    def order_cancel(self, info: Info, id: strawberry.ID) -> OrderPayload:
+        with user_errors(OrderPayload) as result:
+            result.order = services.cancel(_order_for_update(info, id), actor=viewer(info), as_staff=viewer_is_staff(info))
+        return result.payload
+
+    @strawberry.mutation(description="Staff.")
+    def order_fulfill(
+        self, info: Info, id: strawberry.ID, carrier: str | None = None, tracking_number: str | None = None,
+        tracking_url: Annotated[str | None, strawberry.argument(description="A link to the carrier's tracking page.")] = None,
+    ) -> OrderPayload:
+        staff = require_staff(info)
+        with user_errors(OrderPayload) as result:
+            result.order = services.fulfill(_order_for_update(info, id), actor=staff, carrier=carrier or "",
+                                            tracking_number=tracking_number or "", tracking_url=tracking_url or "")
+        return result.payload
+
+    @strawberry.mutation(description="Staff.")
+    def order_mark_delivered(self, info: Info, id: strawberry.ID) -> OrderPayload:
+        staff = require_staff(info)
+        with user_errors(OrderPayload) as result:
+            result.order = services.mark_delivered(_order_for_update(info, id), actor=staff)
+        return result.payload
