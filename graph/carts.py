@@ -8,6 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from commerce.carts import models, selectors, services
+from commerce.carts.pricing import round_money
 from graph.accounts import Address, AddressInput
 from graph.catalog import ProductVariant
 from graph.core import GuardedNode, ModelField, ModelNode, Money, decode_id, viewer
@@ -15,7 +16,9 @@ from graph.mutations import ErrorCode, UserError, user_errors
 
 
 def money(amount: Decimal, currency: str | None = None) -> Money:
-    return Money(amount=amount, currency=currency or settings.SHOP_CURRENCY)
+    """An amount as the API shows it: in the currency's minor units ("12.50", "0.00")."""
+    currency = currency or settings.SHOP_CURRENCY
+    return Money(amount=round_money(amount, currency), currency=currency)
 
 
 def local_id(type_name: str, pk: int) -> strawberry.ID:
@@ -45,11 +48,11 @@ class CartLine:
     def id(self) -> strawberry.ID:
         return local_id("CartLine", self.pk)
 
-    @strawberry_django.field(select_related=["variant"], only=["variant__price", "variant__currency"])
+    @strawberry_django.field(select_related=["variant"])
     def unit_price(self) -> Money:
         return money(self.variant.price, self.variant.currency)
 
-    @strawberry_django.field(select_related=["variant"], only=["quantity", "variant__price", "variant__currency"])
+    @strawberry_django.field(select_related=["variant"], only=["quantity"])
     def total(self) -> Money:
         return money(self.variant.price * self.quantity, self.variant.currency)
 

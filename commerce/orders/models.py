@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -50,11 +52,11 @@ class Order(models.Model):
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.NOT_PAID, db_index=True)
     currency = models.CharField(max_length=3)
     subtotal = _money()
-    discount = _money(default=0)
-    shipping = _money(default=0)
-    tax = _money(default=0)
+    discount = _money(default=Decimal("0.00"))
+    shipping = _money(default=Decimal("0.00"))
+    tax = _money(default=Decimal("0.00"))
     total = _money()
-    refunded_total = _money(default=0)
+    refunded_total = _money(default=Decimal("0.00"))
     voucher_code = models.CharField(max_length=40, blank=True)
     shipping_method_name = models.CharField(max_length=100, blank=True)
     shipping_address = models.ForeignKey("accounts.Address", null=True, on_delete=models.PROTECT, related_name="+")
