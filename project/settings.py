@@ -100,6 +100,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded server writes from request threads and in-process job threads at once: take the write lock
+    # when a transaction begins (a deferred one that upgrades fails at once with "database is locked"), wait
+    # for it rather than fail, and let readers read while one writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
+    )
 if "TEST_DATABASE_NAME" in os.environ:
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -81,7 +81,7 @@ def mark_delivered(order: Order, *, actor) -> Order:
 
 def cancel(order: Order, *, actor, as_staff: bool) -> Order:
     """A customer may cancel their order while it is unpaid; staff until it is fulfilled."""
-    if not as_staff and order.status != OrderStatus.UNPAID:
+    if not as_staff and order.status != OrderStatus.UNPAID and can_become(order.status, OrderStatus.CANCELLED):
         raise OrderError("A paid order can only be cancelled by the shop.", code="PERMISSION_DENIED", field=["id"])
     return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor)
 

@@ -1,0 +1,37 @@
+"""The emails orders send: confirmation, status changes to the customer, low stock to staff. Jobs call these
+by id; each is sent at most once per key."""
+from django.contrib.auth import get_user_model
+
+from commerce.catalog.models import ProductVariant
+from commerce.notifications.emails import send_once
+from commerce.orders.models import Order, OrderEvent, OrderEventType
+
+CUSTOMER_EVENTS = {
+    OrderEventType.FULFILLED: "is on its way",
+    OrderEventType.DELIVERED: "has been delivered",
+    OrderEventType.CANCELLED: "was cancelled",
+    OrderEventType.EXPIRED: "was cancelled because it was not paid in time",
+}
+
+
+def send_confirmation(order_id: int) -> None:
+    order = Order.objects.filter(pk=order_id).prefetch_related("lines").first()
+    if order is not None:
+        send_once(f"order-placed:{order.pk}", "order_placed", order.email, {"order": order, "lines": order.lines.all()})
+
+
+def send_status_update(event_id: int) -> None:
+    """The customer hears of the changes that concern them (shipped, delivered, cancelled), once per event."""
+    event = OrderEvent.objects.select_related("order").filter(pk=event_id).first()
+    if event is not None and event.type in CUSTOMER_EVENTS:
+        send_once(f"order-event:{event.pk}", "order_status", event.order.email,
+                  {"order": event.order, "event": event, "what": CUSTOMER_EVENTS[event.type]})
+
+
+def send_low_stock_alert(variant_id: int, stock: int, alert_id: str) -> None:
+    variant = ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    if variant is None:
+        return
+    for email in staff:
+        send_once(f"low-stock:{alert_id}:{email}", "low_stock", email, {"variant": variant, "stock": stock})

@@ -1,0 +1,60 @@
+"""Order emails, expiring unpaid orders, and housekeeping of carts and idempotency keys."""
+import uuid
+
+from django.dispatch import receiver
+from dramatiq_crontab import cron
+
+from commerce.carts.services import purge_abandoned_carts
+from commerce.orders import idempotency, notifications, services
+from commerce.orders.signals import order_changed, order_placed, stock_low
+from tasks.jobs import job
+
+
+@job
+def send_order_confirmation(order_id: int) -> None:
+    notifications.send_confirmation(order_id)
+
+
+@job
+def send_order_status_email(event_id: int) -> None:
+    notifications.send_status_update(event_id)
+
+
+@job
+def send_low_stock_alert(variant_id: int, stock: int, alert_id: str) -> None:
+    notifications.send_low_stock_alert(variant_id, stock, alert_id)
+
+
+@job
+def expire_unpaid_order(order_id: int) -> None:
+    services.expire_if_unpaid(order_id)
+
+
+@cron("* * * * *")
+@job
+def expire_unpaid_orders() -> None:
+    """Every minute: one job per order past its time, so each is retried on its own."""
+    for order_id in services.unpaid_orders_due_for_expiry():
+        expire_unpaid_order.send(order_id)
+
+
+@cron("43 3 * * *")
+@job
+def purge_stale_carts_and_keys() -> None:
+    purge_abandoned_carts()
+    idempotency.purge_expired_keys()
+
+
+@receiver(order_placed)
+def _confirm(sender, order_id: int, **kwargs) -> None:
+    send_order_confirmation.send(order_id)
+
+
+@receiver(order_changed)
+def _status_email(sender, order_id: int, event_id: int, **kwargs) -> None:
+    send_order_status_email.send(event_id)
+
+
+@receiver(stock_low)
+def _low_stock(sender, variant_id: int, stock: int, **kwargs) -> None:
+    send_low_stock_alert.send(variant_id, stock, uuid.uuid4().hex)

@@ -1,0 +1,51 @@
+"""What jobs do around orders: the emails customers and staff receive, and unpaid orders expiring on schedule."""
+import datetime as dt
+
+from django.test import override_settings
+
+from commerce.catalog.models import ProductVariant
+from commerce.orders import services
+from commerce.orders.models import Order
+from tasks.orders import expire_unpaid_orders
+from tests.orders.conftest import ready_cart, new_cart, store, place  # noqa: F401  (fixtures)
+
+
+def test_placing_an_order_emails_its_confirmation(gql, store, ready_cart, jobs, mailoutbox):
+    order = place(gql, ready_cart((store.shirt, 2), email="buyer@example.com"))["order"]
+    jobs.run()
+    confirmations = [m for m in mailoutbox if m.to == ["buyer@example.com"]]
+    assert len(confirmations) == 1
+    assert f"#{order['number']}" in confirmations[0].subject
+    assert "2 x Linen Shirt" in confirmations[0].body and order["total"]["amount"] in confirmations[0].body
+
+
+def test_the_customer_hears_when_the_order_ships(gql, store, staff_user, ready_cart, jobs, mailoutbox):
+    order = Order.objects.get(token=place(gql, ready_cart((store.mug, 1)))["order"]["token"])
+    services.record_payment(order)
+    services.fulfill(order, actor=staff_user, carrier="DHL", tracking_url="https://track.example/1")
+    jobs.run()
+    to_buyer = [m for m in mailoutbox if m.to == ["buyer@example.com"]]  # jobs run in parallel: any order
+    assert len(to_buyer) == 2  # the confirmation and the shipping news; being paid is not news to them
+    (shipped,) = [m for m in to_buyer if "is on its way" in m.subject]
+    assert "https://track.example/1" in shipped.body
+
+
+@override_settings(LOW_STOCK_THRESHOLD=4)
+def test_staff_are_alerted_when_a_sale_takes_a_variant_under_the_threshold(gql, store, staff_user, ready_cart, jobs,
+                                                                           mailoutbox):
+    place(gql, ready_cart((store.shirt, 1)))  # 5 -> 4: not under
+    place(gql, ready_cart((store.shirt, 1)))  # 4 -> 3: crosses
+    place(gql, ready_cart((store.shirt, 1)))  # 3 -> 2: already under, no second alert
+    jobs.run()
+    alerts = [m for m in mailoutbox if m.to == [staff_user.email]]
+    assert [m.subject for m in alerts] == ["Low stock: Linen Shirt / Size 0 (3 left)"]
+
+
+@override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
+def test_the_scheduled_expiry_cancels_unpaid_orders_and_restocks(gql, store, ready_cart, jobs, mailoutbox):
+    order = Order.objects.get(token=place(gql, ready_cart((store.shirt, 2)))["order"]["token"])
+    expire_unpaid_orders.send()  # what the scheduler enqueues every minute
+    jobs.run()
+    order.refresh_from_db()
+    assert order.status == "CANCELLED" and ProductVariant.objects.get(pk=store.shirt.pk).stock == 5
+    assert any("not paid in time" in m.subject for m in mailoutbox)
