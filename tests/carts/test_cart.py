@@ -189,3 +189,26 @@ def test_a_signed_in_customers_cart_is_theirs_alone(gql, store, customer, new_ca
 def test_the_line_limit_is_a_setting(gql, store, new_cart):
     assert errors(new_cart((store.mug_id, 4))) == [(["input", "lines", "0", "quantity"], "QUANTITY_LIMIT")]
     assert Cart.objects.count() == 0  # the cart of a refused cartCreate is not left behind
+
+
+def test_signing_in_with_a_guest_cart_merges_it_capped_by_stock(gql, store, customer, new_cart):
+    from commerce.carts import services
+
+    services.create_cart(customer, lines=[services.LineRequest(store.shirt.pk, 3)])
+    guest = new_cart((store.shirt_id, 4), (store.mug_id, 2))["cart"]
+    signed_in = gql("""mutation ($e: String!, $p: String!, $c: String) {
+      tokenCreate(email: $e, password: $p, cartToken: $c) { accessToken errors { code } } }""",
+                    {"e": customer.email, "p": "a-long-password-1", "c": guest["token"]}).ok()["tokenCreate"]
+    assert signed_in["errors"] == []
+    cart = gql.bearer(signed_in["accessToken"])("{ me { cart { lines { variant { sku } quantity } } } }").ok()
+    assert sorted((l["variant"]["sku"], l["quantity"]) for l in cart["me"]["cart"]["lines"]) == sorted(
+        [(store.shirt.sku, 5), (store.mug.sku, 2)])  # 3 + 4 shirts capped at the 5 in stock
+    assert gql(CART, {"token": guest["token"]}).ok() == {"cart": None}  # the guest cart is gone
+
+
+def test_a_guest_cart_becomes_the_customers_when_they_have_none(gql, store, customer, new_cart):
+    guest = new_cart((store.mug_id, 2))["cart"]
+    gql("""mutation ($c: String) { tokenCreate(email: "customer@example.com", password: "a-long-password-1",
+      cartToken: $c) { errors { code } } }""", {"c": guest["token"]}).ok()
+    cart = gql.login(customer)("{ me { cart { token email totalQuantity } } }").ok()["me"]["cart"]
+    assert cart == {"token": guest["token"], "email": "customer@example.com", "totalQuantity": 2}
