@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker scheduler test schema lock bench clean
+.PHONY: install run worker scheduler test schema lock bench bench-checkout clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -21,6 +21,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_catalog --products 200
+	$(BIN)/python manage.py seed_checkout
 	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 ## With REDIS_URL set: a job worker, and the scheduler of periodic jobs (embedded mode needs neither).
@@ -48,6 +49,9 @@ lock:
 
 bench: install
 	$(BIN)/python bench/catalog.py
+
+bench-checkout: install
+	$(BIN)/python bench/checkout.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache

@@ -49,3 +49,25 @@ def test_the_scheduled_expiry_cancels_unpaid_orders_and_restocks(gql, store, rea
     order.refresh_from_db()
     assert order.status == "CANCELLED" and ProductVariant.objects.get(pk=store.shirt.pk).stock == 5
     assert any("not paid in time" in m.subject for m in mailoutbox)
+
+
+def test_the_nightly_purge_drops_abandoned_guest_carts_and_old_idempotency_keys(store, customer, jobs):
+    from django.utils import timezone
+
+    from commerce.carts import services as carts
+    from commerce.carts.models import Cart
+    from commerce.orders.models import IdempotencyKey
+    from tasks.orders import purge_stale_carts_and_keys
+
+    long_ago = timezone.now() - dt.timedelta(days=31)
+    abandoned = carts.create_cart(None, lines=[carts.LineRequest(store.mug.pk, 1)])
+    recent = carts.create_cart(None, lines=[carts.LineRequest(store.mug.pk, 1)])
+    customers = carts.create_cart(customer, lines=[carts.LineRequest(store.mug.pk, 1)])
+    Cart.objects.filter(pk__in=[abandoned.pk, customers.pk]).update(updated_at=long_ago)
+    old_key = IdempotencyKey.objects.create(key="old", operation="checkoutComplete", fingerprint="f")
+    IdempotencyKey.objects.filter(pk=old_key.pk).update(created_at=long_ago)
+    IdempotencyKey.objects.create(key="new", operation="checkoutComplete", fingerprint="f")
+    purge_stale_carts_and_keys.send()
+    jobs.run()
+    assert set(Cart.objects.values_list("pk", flat=True)) == {recent.pk, customers.pk}
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]

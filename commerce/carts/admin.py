@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import Cart, CartLine, ShippingMethod, Voucher
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "price", "countries", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "value", "min_subtotal", "starts_at", "ends_at", "used_count", "usage_limit", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code"]
+    readonly_fields = ["used_count"]
+
+
+class CartLineInline(admin.TabularInline):
+    model = CartLine
+    extra = 0
+    raw_id_fields = ["variant"]
+    readonly_fields = ["price_when_added", "created_at"]
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    """For support: what a customer has in their cart. Editing goes through the storefront."""
+
+    list_display = ["pk", "user", "email", "updated_at"]
+    search_fields = ["email", "user__email"]
+    list_filter = [("user", admin.EmptyFieldListFilter)]
+    readonly_fields = ["token", "user", "email", "shipping_address", "billing_address", "shipping_method", "voucher",
+                       "created_at", "updated_at"]
+    inlines = [CartLineInline]

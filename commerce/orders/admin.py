@@ -1,0 +1,65 @@
+"""Orders in the admin: status is read-only, and the actions go through commerce.orders.services, so they write
+events, restock and notify exactly as the API does."""
+from django.contrib import admin, messages
+
+from commerce.errors import DomainError
+
+from . import services
+from .models import Order, OrderEvent, OrderLine
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["product_name", "variant_name", "sku", "quantity", "unit_price", "total"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["created_at", "type", "previous_status", "status", "payment_status", "actor", "message"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "email", "status", "payment_status", "total", "currency", "created_at"]
+    list_filter = ["status", "payment_status", "created_at"]
+    search_fields = ["=id", "email", "token"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Order._meta.fields if f.name not in {"carrier", "tracking_number", "tracking_url"}]
+    inlines = [OrderLineInline, OrderEventInline]
+    actions = ["fulfil", "mark_delivered", "cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _each(self, request, queryset, change, done: str):
+        for order in queryset:
+            try:
+                change(order)
+            except DomainError as refused:
+                self.message_user(request, f"Order #{order.number}: {refused.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"Order #{order.number} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Fulfil (with the carrier and tracking saved on the order)")
+    def fulfil(self, request, queryset):
+        self._each(request, queryset, lambda o: services.fulfill(
+            o, actor=request.user, carrier=o.carrier, tracking_number=o.tracking_number, tracking_url=o.tracking_url),
+            "fulfilled")
+
+    @admin.action(description="Mark delivered")
+    def mark_delivered(self, request, queryset):
+        self._each(request, queryset, lambda o: services.mark_delivered(o, actor=request.user), "delivered")
+
+    @admin.action(description="Cancel (restocks)")
+    def cancel(self, request, queryset):
+        self._each(request, queryset, lambda o: services.cancel(o, actor=request.user, as_staff=True), "cancelled")
