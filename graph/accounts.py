@@ -1,5 +1,5 @@
 """The accounts part of the contract: `me`, users and addresses, and the sign-in and password mutations."""
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
@@ -13,6 +13,10 @@ from commerce.carts import services as cart_services
 from graph.auth import require_user
 from graph.core import GuardedNode, ModelField, ModelNode, decode_id, viewer
 from graph.mutations import UserError, user_errors
+
+if TYPE_CHECKING:
+    from graph.carts import Cart
+    from graph.orders import Order
 
 
 @strawberry_django.type(models.Address, name="Address", field_cls=ModelField)

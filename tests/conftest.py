@@ -16,6 +16,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+pytest_plugins = ["tests.shop"]
+
+
 def pytest_collection_modifyitems(items):
     """Mark the tests that need PostgreSQL or Redis, so an embedded-only run can deselect them (-m "not services")."""
     for item in items:

@@ -7,7 +7,7 @@ from commerce.catalog.models import ProductVariant
 from commerce.orders import services
 from commerce.orders.models import Order
 from tasks.orders import expire_unpaid_orders
-from tests.orders.conftest import ready_cart, new_cart, store, place  # noqa: F401  (fixtures)
+from tests.orders.conftest import place
 
 
 def test_placing_an_order_emails_its_confirmation(gql, store, ready_cart, jobs, mailoutbox):

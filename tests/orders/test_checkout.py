@@ -1,8 +1,6 @@
 """From a cart to an UNPAID order: snapshots, stock, vouchers, every refusal, and Idempotency-Key."""
 from decimal import Decimal
 
-import pytest
-
 from commerce.carts.models import Cart, Voucher
 from commerce.catalog.models import ProductVariant
 from commerce.orders.models import Order
