@@ -181,6 +181,7 @@ class OrderMutation:
             result.order = idempotency.once(
                 "checkoutComplete", _idempotency_key(info), cart_token,
                 lambda: checkout.complete(cart_selectors.cart_for_update(viewer(info), cart_token)),
+                caller=idempotency.caller_of(viewer(info)),
             )
         return result.payload
 

@@ -174,6 +174,8 @@ CART_LINE_MAX_QUANTITY = env_int("CART_LINE_MAX_QUANTITY", 999)
 CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
 ABANDONED_CART_LIFETIME = timedelta(days=env_int("ABANDONED_CART_DAYS", 30))
 ORDER_UNPAID_LIFETIME = timedelta(seconds=env_int("ORDER_UNPAID_LIFETIME_SECONDS", 30 * 60))
+# How long a retry waits for the answer of a first request that is still running, before IDEMPOTENCY_IN_PROGRESS.
+IDEMPOTENCY_WAIT = timedelta(seconds=env_int("IDEMPOTENCY_WAIT_SECONDS", 15))
 IDEMPOTENCY_KEY_LIFETIME = timedelta(seconds=env_int("IDEMPOTENCY_KEY_LIFETIME_SECONDS", 24 * 3600))
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 # Tax rates by country, tax-exclusive prices: "DE:0.19,FR:0.20"; a country not listed pays none.

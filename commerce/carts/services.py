@@ -10,15 +10,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from commerce.accounts.models import Address, normalize_email
+from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
 from commerce.carts.models import Cart, CartLine, ShippingMethod, Voucher
 from commerce.carts.selectors import cart_subtotal
 from commerce.carts.pricing import voucher_problem
 from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError, DomainErrors, NotFound
+from commerce.orders.models import Order
 from commerce.permissions import get_owned, is_signed_in
 
 
@@ -81,6 +83,7 @@ def _refuse_any(problems: Iterable[DomainError | None]) -> None:
 def create_cart(user, *, lines: list[LineRequest], email: str | None = None) -> Cart:
     """A new guest cart; for a signed-in user, their one cart (created if they have none) with the lines added."""
     if is_signed_in(user):
+        User.objects.select_for_update().filter(pk=user.pk).first()  # serialized with merge_guest_cart
         cart = Cart.objects.filter(user=user).first()
         if cart is None:
             try:
@@ -114,7 +117,7 @@ def add_lines(cart: Cart, lines: list[LineRequest], *, path: list[str] = ("lines
         problems.append(CartError(f"A cart holds at most {settings.CART_MAX_LINES} lines.", code="QUANTITY_LIMIT",
                                   field=list(path)))
     _refuse_any(problems)
-    for variant_id in {line.variant_id for line in lines}:
+    for variant_id in dict.fromkeys(line.variant_id for line in lines):  # in the order asked for
         price = variants[variant_id].price
         if variant_id in existing:
             CartLine.objects.filter(pk=existing[variant_id].pk).update(quantity=wanted[variant_id], price_when_added=price)
@@ -174,12 +177,14 @@ def update_details(cart: Cart, user, details: CartDetails) -> Cart:
     if details.email is not None:
         _set_email(cart, details.email, field=["input", "email"])
     if details.shipping_address is not None:
-        cart.shipping_address = copy_address(fill_address(Address(), details.shipping_address, path=["input", "shippingAddress"]))
+        cart.shipping_address = _keep_copy(cart.shipping_address, fill_address(
+            Address(), details.shipping_address, path=["input", "shippingAddress"]))
     if details.shipping_address_id is not None:
         saved = get_owned(Address.objects, user, details.shipping_address_id, field=["input", "shippingAddressId"])
-        cart.shipping_address = copy_address(saved)
+        cart.shipping_address = _keep_copy(cart.shipping_address, saved)
     if details.billing_address is not None:
-        cart.billing_address = copy_address(fill_address(Address(), details.billing_address, path=["input", "billingAddress"]))
+        cart.billing_address = _keep_copy(cart.billing_address, fill_address(
+            Address(), details.billing_address, path=["input", "billingAddress"]))
     if details.shipping_method_id is not None:
         method = ShippingMethod.objects.filter(pk=details.shipping_method_id, is_active=True).first()
         if method is None:
@@ -191,6 +196,13 @@ def update_details(cart: Cart, user, details: CartDetails) -> Cart:
                         field=["input", "shippingMethodId"])
     cart.save()
     return cart
+
+
+def _keep_copy(current: Address | None, new: Address) -> Address:
+    """The cart's own copy of `new`: the copy it has, overwritten (no new row per edit), or a first one."""
+    if current is not None and current.user_id is None:
+        current.delete()  # the cart's previous copy: only this cart holds it (an order takes it over at checkout)
+    return copy_address(new)
 
 
 @transaction.atomic
@@ -207,7 +219,9 @@ def apply_voucher(cart: Cart, code: str) -> Cart:
     return cart
 
 
+@transaction.atomic
 def remove_voucher(cart: Cart) -> Cart:
+    cart = _locked(cart)
     cart.voucher = None
     cart.save(update_fields=["voucher", "updated_at"])
     return cart
@@ -225,6 +239,7 @@ def merge_guest_cart(user, token: str) -> None:
     Nothing is refused here (the customer is signing in, not editing): what would not fit is capped, and the
     guest cart goes away. An unknown token, or a cart that already belongs to someone, is left alone.
     """
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one merge or cart creation at a time per user
     guest = Cart.objects.select_for_update().filter(token=token, user__isnull=True).first()
     if guest is None:
         return
@@ -248,7 +263,13 @@ def merge_guest_cart(user, token: str) -> None:
 
 
 def purge_abandoned_carts() -> int:
-    """Guest carts untouched for ABANDONED_CART_LIFETIME; a signed-in user's cart is kept."""
+    """Guest carts untouched for ABANDONED_CART_LIFETIME (a signed-in user's cart is kept), and the address
+    copies no cart or order holds any more."""
     cutoff = timezone.now() - settings.ABANDONED_CART_LIFETIME
     deleted, _ = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).delete()
+    Address.objects.filter(user__isnull=True).exclude(
+        Exists(Cart.objects.filter(Q(shipping_address=OuterRef("pk")) | Q(billing_address=OuterRef("pk"))))
+    ).exclude(
+        Exists(Order.objects.filter(Q(shipping_address=OuterRef("pk")) | Q(billing_address=OuterRef("pk"))))
+    ).delete()
     return deleted

@@ -78,6 +78,9 @@ class ProductVariant(models.Model):
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default=settings.SHOP_CURRENCY, editable=False)
     stock = models.IntegerField(default=0, validators=[MinValueValidator(0)], help_text="Units on hand.")
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Staff are emailed when a sale takes stock under this; empty: the shop's default."
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

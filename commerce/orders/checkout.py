@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, When
+from django.db.models import F
 from django.utils import timezone
 
 from commerce.carts.models import Cart, Voucher
@@ -19,7 +19,7 @@ from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError, DomainErrors, NotFound
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEventType, OrderLine
-from commerce.orders.services import record_event
+from commerce.orders.services import change_stock, record_event
 from commerce.orders.signals import order_placed, stock_low
 
 
@@ -50,7 +50,7 @@ def complete(cart: Cart) -> Order:
             .filter(pk=cart.pk).first())
     if cart is None:  # completed by a concurrent request that held the lock first
         raise NotFound("No such cart.", field=["cartToken"])
-    lines = list(cart.lines.order_by("variant_id"))
+    lines = list(cart.lines.all())  # as the cart shows them, so ["lines", "<i>"] names the line the client sees
     if not lines:
         raise CheckoutError("The cart is empty.", code="CART_EMPTY", field=["cartToken"])
     problems = _details_problems(cart)
@@ -104,11 +104,9 @@ def complete(cart: Cart) -> Order:
 def _take_stock(variants: dict[int, ProductVariant], lines) -> None:
     """One UPDATE for every line; under the row locks, so `stock - quantity` is what was checked above."""
     taken = {line.variant_id: line.quantity for line in lines}
-    ProductVariant.objects.filter(pk__in=taken).update(
-        stock=Case(*(When(pk=pk, then=F("stock") - quantity) for pk, quantity in taken.items()),
-                   output_field=IntegerField())
-    )
+    change_stock({pk: -quantity for pk, quantity in taken.items()})
     for pk, quantity in taken.items():
-        before = variants[pk].stock
-        if before >= settings.LOW_STOCK_THRESHOLD > before - quantity:
-            announce(stock_low, variant_id=pk, stock=before - quantity)
+        variant = variants[pk]
+        threshold = settings.LOW_STOCK_THRESHOLD if variant.low_stock_threshold is None else variant.low_stock_threshold
+        if variant.stock >= threshold > variant.stock - quantity:
+            announce(stock_low, variant_id=pk, stock=variant.stock - quantity)

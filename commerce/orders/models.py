@@ -118,6 +118,7 @@ class IdempotencyKey(models.Model):
 
     key = models.CharField(max_length=255)
     operation = models.CharField(max_length=50)
+    caller = models.CharField(max_length=40, help_text='"user:<id>" or "guest": whose key it is.')
     fingerprint = models.CharField(max_length=64)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     errors = models.JSONField(null=True, blank=True, help_text="The UserErrors the first request answered with.")
@@ -125,4 +126,4 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["operation", "key"], name="one_use_per_idempotency_key")]
+        constraints = [models.UniqueConstraint(fields=["operation", "caller", "key"], name="one_use_per_idempotency_key")]

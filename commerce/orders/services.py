@@ -7,14 +7,16 @@ Cancelling puts the stock back; CANCELLED is final, so that happens exactly once
 """
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, When
 from django.utils import timezone
 
+from commerce.carts.models import Voucher
 from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus
 from commerce.orders.signals import order_changed
+from commerce.validation import check_fields
 
 TRANSITIONS = {
     OrderStatus.UNPAID: {OrderStatus.PAID, OrderStatus.CANCELLED},
@@ -43,10 +45,15 @@ def record_event(order: Order, type: str, *, previous_status: str = "", actor=No
 
 
 @transaction.atomic
-def transition(order: Order, to: str, event_type: str, *, actor=None, message: str = "", **changes) -> Order:
-    """Move the order to `to` (with any field `changes`), or INVALID_TRANSITION; restocks on cancellation."""
+def transition(order: Order, to: str, event_type: str, *, actor=None, message: str = "", only_from=None,
+               **changes) -> Order:
+    """Move the order to `to` (with any field `changes`), or INVALID_TRANSITION; restocks on cancellation.
+
+    The order is re-read under its row lock, and the move checked against that state: a decision taken on an
+    older read (expire an order that is UNPAID) passes `only_from`, so a payment that landed meanwhile wins.
+    """
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if not can_become(order.status, to):
+    if not can_become(order.status, to) or (only_from is not None and order.status not in only_from):
         raise OrderError(f"An order that is {order.status} cannot become {to}.", code="INVALID_TRANSITION", field=["id"])
     previous = order.status
     order.status = to
@@ -54,14 +61,26 @@ def transition(order: Order, to: str, event_type: str, *, actor=None, message: s
         setattr(order, name, value)
     order.save()
     if to == OrderStatus.CANCELLED:
-        _restock(order)
+        _release(order, was_paid=previous != OrderStatus.UNPAID)
     record_event(order, event_type, previous_status=previous, actor=actor, message=message)
     return order
 
 
-def _restock(order: Order) -> None:
-    for line in order.lines.exclude(variant=None):
-        ProductVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+def _release(order: Order, *, was_paid: bool) -> None:
+    """Put the stock back (one UPDATE, rows in primary-key order as checkout locks them), and give an unpaid
+    order's voucher use back: a code is spent by a sale, not by an abandoned order."""
+    returned = dict(order.lines.exclude(variant=None).values_list("variant_id", "quantity"))
+    change_stock({pk: +quantity for pk, quantity in returned.items()})
+    if order.voucher_code and not was_paid:
+        Voucher.objects.filter(code=order.voucher_code, used_count__gt=0).update(used_count=F("used_count") - 1)
+
+
+def change_stock(deltas: dict[int, int]) -> None:
+    """Add each delta to its variant's stock in one UPDATE (callers hold the rows' locks or rely on the CHECK)."""
+    if deltas:
+        ProductVariant.objects.filter(pk__in=sorted(deltas)).update(
+            stock=Case(*(When(pk=pk, then=F("stock") + delta) for pk, delta in sorted(deltas.items())),
+                       output_field=IntegerField()))
 
 
 def record_payment(order: Order, *, message: str = "") -> Order:
@@ -71,8 +90,13 @@ def record_payment(order: Order, *, message: str = "") -> Order:
 
 
 def fulfill(order: Order, *, actor, carrier: str = "", tracking_number: str = "", tracking_url: str = "") -> Order:
-    return transition(order, OrderStatus.FULFILLED, OrderEventType.FULFILLED, actor=actor,
-                      carrier=carrier.strip(), tracking_number=tracking_number.strip(), tracking_url=tracking_url.strip())
+    """Shipped, with the carrier's details (checked as the model declares them; a link must be http or https)."""
+    order.carrier, order.tracking_number, order.tracking_url = carrier.strip(), tracking_number.strip(), tracking_url.strip()
+    check_fields(order, ["carrier", "tracking_number", "tracking_url"], path=[])
+    if order.tracking_url and not order.tracking_url.lower().startswith(("https://", "http://")):
+        raise OrderError("The tracking URL must be an http or https link.", field=["trackingUrl"])
+    return transition(order, OrderStatus.FULFILLED, OrderEventType.FULFILLED, actor=actor, carrier=order.carrier,
+                      tracking_number=order.tracking_number, tracking_url=order.tracking_url)
 
 
 def mark_delivered(order: Order, *, actor) -> Order:
@@ -83,7 +107,8 @@ def cancel(order: Order, *, actor, as_staff: bool) -> Order:
     """A customer may cancel their order while it is unpaid; staff until it is fulfilled."""
     if not as_staff and order.status != OrderStatus.UNPAID and can_become(order.status, OrderStatus.CANCELLED):
         raise OrderError("A paid order can only be cancelled by the shop.", code="PERMISSION_DENIED", field=["id"])
-    return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor)
+    return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor,
+                      only_from=None if as_staff else {OrderStatus.UNPAID})
 
 
 def unpaid_orders_due_for_expiry() -> list[int]:
@@ -99,7 +124,8 @@ def expire_if_unpaid(order_id: int) -> bool:
     if order is None:
         return False
     try:
-        transition(order, OrderStatus.CANCELLED, OrderEventType.EXPIRED, message="Not paid in time.")
-    except OrderError:  # paid or cancelled between the read and the lock
+        transition(order, OrderStatus.CANCELLED, OrderEventType.EXPIRED, message="Not paid in time.",
+                   only_from={OrderStatus.UNPAID})
+    except OrderError:  # paid or cancelled between the read and the lock: that change wins
         return False
     return True

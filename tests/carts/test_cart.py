@@ -212,3 +212,13 @@ def test_a_guest_cart_becomes_the_customers_when_they_have_none(gql, store, cust
       cartToken: $c) { errors { code } } }""", {"c": guest["token"]}).ok()
     cart = gql.login(customer)("{ me { cart { token email totalQuantity } } }").ok()["me"]["cart"]
     assert cart == {"token": guest["token"], "email": "customer@example.com", "totalQuantity": 2}
+
+
+def test_changing_the_address_keeps_one_copy(gql, store, new_cart):
+    from commerce.accounts.models import Address
+
+    token = new_cart((store.mug_id, 1))["cart"]["token"]
+    for city in ("London", "Leeds", "York"):
+        gql(UPDATE, {"token": token, "input": {"shippingAddress": {**ADDRESS, "city": city}}}).ok()
+    assert gql(CART, {"token": token}).ok()["cart"]["shippingAddress"]["city"] == "York"
+    assert Address.objects.count() == 1

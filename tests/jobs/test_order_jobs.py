@@ -41,6 +41,13 @@ def test_staff_are_alerted_when_a_sale_takes_a_variant_under_the_threshold(gql, 
     assert [m.subject for m in alerts] == ["Low stock: Linen Shirt / Size 0 (3 left)"]
 
 
+def test_a_variant_can_have_its_own_low_stock_threshold(gql, store, staff_user, ready_cart, jobs, mailoutbox):
+    ProductVariant.objects.filter(pk=store.mug.pk).update(low_stock_threshold=99)
+    place(gql, ready_cart((store.mug, 2)))  # 100 -> 98: under its own 99, though far above the shop's 5
+    jobs.run()
+    assert [m.subject for m in mailoutbox if m.to == [staff_user.email]] == ["Low stock: Ceramic Mug / Size 0 (98 left)"]
+
+
 @override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
 def test_the_scheduled_expiry_cancels_unpaid_orders_and_restocks(gql, store, ready_cart, jobs, mailoutbox):
     order = Order.objects.get(token=place(gql, ready_cart((store.shirt, 2)))["order"]["token"])

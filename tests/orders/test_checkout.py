@@ -19,7 +19,7 @@ def test_a_guest_places_an_order_with_snapshots_of_lines_and_totals(gql, store, 
     order = payload["order"]
     assert (order["status"], order["paymentStatus"], order["email"]) == ("UNPAID", "NOT_PAID", "buyer@example.com")
     assert [(l["sku"], l["quantity"], l["unitPrice"]["amount"], l["total"]["amount"]) for l in order["lines"]] == [
-        (store.mug.sku, 1, "12.50", "12.50"), (store.shirt.sku, 2, "30.00", "60.00")]
+        (store.shirt.sku, 2, "30.00", "60.00"), (store.mug.sku, 1, "12.50", "12.50")]  # in the cart's order
     # Germany: 19% on 72.50 + 5.00 shipping
     assert [order[k]["amount"] for k in ("subtotal", "discount", "shipping", "tax", "total")] == [
         "72.50", "0.00", "5.00", "14.73", "92.23"]
@@ -113,3 +113,26 @@ def test_checkout_and_the_cart_cost_the_same_queries_whatever_the_number_of_line
     checkout_queries = {size: gql(CHECKOUT, {"token": cart.token}).queries for size, cart in carts.items()}
     assert cart_queries == {1: 5, 5: 5}  # cart, lines with variants, totals, shipping methods, warnings
     assert checkout_queries == {1: 15, 5: 15}  # under 20, the target
+
+
+def test_a_refused_line_is_named_by_its_place_in_the_cart(gql, store, ready_cart):
+    cart = ready_cart((store.shirt, 3), (store.mug, 1))  # the shirt is the first line the customer sees
+    ProductVariant.objects.filter(pk=store.shirt.pk).update(stock=1)
+    assert errors(place(gql, cart)) == [(["lines", "0"], "INSUFFICIENT_STOCK")]
+
+
+def test_keys_are_each_callers_own_and_a_replay_shows_nobody_else_the_order(gql, store, customer, ready_cart):
+    from commerce.accounts.models import User
+
+    mine = ready_cart((store.mug, 1), user=customer)
+    gql.login(customer)
+    placed = place(gql, mine, HTTP_IDEMPOTENCY_KEY="same-key")
+    assert placed["order"]["status"] == "UNPAID"
+
+    gql.headers.clear()  # someone with the cart token and the key, not signed in as its owner
+    replay = place(gql, mine, HTTP_IDEMPOTENCY_KEY="same-key")
+    assert replay["order"] is None and errors(replay) == [(["cartToken"], "NOT_FOUND")]
+
+    other = User.objects.create_user("other@example.com", "another passphrase")
+    theirs = ready_cart((store.mug, 1), user=other)
+    assert place(gql.login(other), theirs, HTTP_IDEMPOTENCY_KEY="same-key")["errors"] == []  # not a conflict

@@ -1,23 +1,28 @@
 """Checkout under load, over real HTTP against daphne on PostgreSQL: buyers racing for the last units, and a
 phone retrying a request whose first attempt is still running."""
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
+import psycopg2
 import pytest
+from django.db import connection
 
 from commerce.catalog.models import ProductVariant
-from commerce.orders.models import Order, OrderLine
+from commerce.orders.models import IdempotencyKey, Order, OrderLine
 from tests.orders.conftest import CHECKOUT
 from tests.servers import deployed_env, start_daphne, stop
 
 pytestmark = [pytest.mark.e2e]
 BUYERS = 50
 UNITS = 10
+RETRY_WAITS = 3  # seconds a retry waits for the first request's answer (IDEMPOTENCY_WAIT_SECONDS)
 
 
 @pytest.fixture(scope="module")
 def shop_server(django_db_setup):
-    process, base = start_daphne(deployed_env(REDIS_URL=""))
+    process, base = start_daphne(deployed_env(REDIS_URL="", IDEMPOTENCY_WAIT_SECONDS=str(RETRY_WAITS)))
     yield base
     stop(process)
 
@@ -51,11 +56,59 @@ def test_fifty_buyers_racing_for_ten_units_get_exactly_ten_orders(postgres, tran
     assert OrderLine.objects.filter(variant=store.shirt).count() == UNITS
 
 
-def test_retries_of_a_request_still_running_get_its_answer_and_one_order(postgres, transactional_db, shop_server,
-                                                                        store, ready_cart):
+@contextmanager
+def cart_held(cart):
+    """Hold the cart's row lock from another connection: a checkout of it waits, as a slow first request would."""
+    db = connection.settings_dict
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT id FROM carts_cart WHERE id = %s FOR UPDATE", [cart.pk])
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def claimed(key: str) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if IdempotencyKey.objects.filter(key=key).exists():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_retries_while_the_first_request_is_still_running_get_its_answer_and_one_order(
+    postgres, transactional_db, shop_server, store, ready_cart
+):
     cart = ready_cart((store.shirt, 1), (store.mug, 3))
-    answers = in_parallel([lambda: checkout(shop_server, cart.token, **{"Idempotency-Key": "phone-retry-1"})] * 8)
-    bodies = [body for _, body in answers]
+    key = {"Idempotency-Key": "phone-retry-1"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        with cart_held(cart):
+            first = pool.submit(checkout, shop_server, cart.token, **key)
+            assert claimed("phone-retry-1")
+            retries = [pool.submit(checkout, shop_server, cart.token, **key) for _ in range(7)]
+            time.sleep(0.5)
+            assert not first.done() and not any(r.done() for r in retries)  # all still waiting on the first
+        bodies = [future.result()[1] for future in (first, *retries)]
     assert all(body == bodies[0] for body in bodies)
     assert bodies[0]["data"]["checkoutComplete"]["order"]["status"] == "UNPAID"
     assert Order.objects.count() == 1 and ProductVariant.objects.get(pk=store.shirt.pk).stock == 4
+
+
+def test_a_retry_is_told_to_come_back_when_the_first_request_runs_long(
+    postgres, transactional_db, shop_server, store, ready_cart
+):
+    cart = ready_cart((store.shirt, 1))
+    key = {"Idempotency-Key": "phone-retry-2"}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with cart_held(cart):
+            first = pool.submit(checkout, shop_server, cart.token, **key)
+            assert claimed("phone-retry-2")
+            _, early = checkout(shop_server, cart.token, **key)
+        _, answer = first.result()
+    assert [e["code"] for e in early["data"]["checkoutComplete"]["errors"]] == ["IDEMPOTENCY_IN_PROGRESS"]
+    _, later = checkout(shop_server, cart.token, **key)
+    assert later == answer and answer["data"]["checkoutComplete"]["order"]["status"] == "UNPAID"
+    assert Order.objects.count() == 1

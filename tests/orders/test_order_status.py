@@ -122,3 +122,34 @@ def test_an_unpaid_order_expires_and_releases_its_stock_and_a_paid_one_does_not(
 def test_an_order_not_yet_due_does_not_expire(store, ready_cart, gql):
     order = Order.objects.get(token=place(gql, ready_cart((store.shirt, 1)))["order"]["token"])
     assert services.expire_if_unpaid(order.pk) is False and services.unpaid_orders_due_for_expiry() == []
+
+
+def test_a_decision_taken_on_an_old_read_loses_to_a_payment_that_landed_meanwhile(store, customer, placed):
+    seen_unpaid = Order.objects.get(pk=placed.pk)  # e.g. an admin page loaded before the payment
+    services.record_payment(placed)
+    with pytest.raises(services.OrderError) as refused:
+        services.cancel(seen_unpaid, actor=customer, as_staff=False)
+    assert refused.value.code == "INVALID_TRANSITION"
+    assert Order.objects.get(pk=placed.pk).status == "PAID" and shirts_in_stock(store) == 3
+
+
+@pytest.mark.parametrize("arguments, field", [
+    ('carrier: "%s"' % ("x" * 101), ["carrier"]),
+    ('trackingUrl: "javascript:alert(1)"', ["trackingUrl"]),
+    ('trackingUrl: "ftp://files.example/x"', ["trackingUrl"]),
+])
+def test_fulfilment_details_are_checked(gql, staff_user, placed, arguments, field):
+    services.record_payment(placed)
+    mutation = "mutation ($id: ID!) { orderFulfill(id: $id, %s) { order { status } errors { field code } } }" % arguments
+    payload = gql.login(staff_user)(mutation, {"id": gid(placed)}).ok()["orderFulfill"]
+    assert errors(payload) == [(field, "INVALID")] and Order.objects.get(pk=placed.pk).status == "PAID"
+
+
+@override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
+def test_an_expired_order_gives_its_voucher_use_back(gql, store, ready_cart):
+    from commerce.carts.models import Voucher
+
+    order = Order.objects.get(token=place(gql, ready_cart((store.shirt, 1), voucher="FIVER"))["order"]["token"])
+    assert Voucher.objects.get(code="FIVER").used_count == 1
+    services.expire_if_unpaid(order.pk)
+    assert Voucher.objects.get(code="FIVER").used_count == 0
