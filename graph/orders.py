@@ -1,5 +1,6 @@
 """The orders part of the contract: orders by ID or token, staff's list, checkout, and the status mutations."""
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Annotated
 
@@ -10,6 +11,8 @@ from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.carts import selectors as cart_selectors
 from commerce.orders import checkout, idempotency, models, selectors, services
+from commerce.payments import models as payment_models
+from commerce.payments import services as payments
 from graph.accounts import Address
 from graph.auth import require_staff
 from graph.carts import local_id, money
@@ -21,15 +24,20 @@ from graph.mutations import UserError, user_errors
 OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderStatus.values}))
 PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
 OrderEventType = strawberry.enum(Enum("OrderEventType", {s: s for s in models.OrderEventType.values}))
-PaymentIntentStatus = strawberry.enum(Enum("PaymentIntentStatus", {s: s for s in [
-    "REQUIRES_PAYMENT_METHOD", "REQUIRES_ACTION", "PROCESSING", "SUCCEEDED", "FAILED", "CANCELED"]}))
+PaymentIntentStatus = strawberry.enum(Enum("PaymentIntentStatus", {s: s for s in payment_models.IntentStatus.values}))
 
 
-@strawberry.type
+@strawberry_django.type(payment_models.Payment, name="Payment", field_cls=ModelField)
 class Payment:
     status: PaymentIntentStatus
-    client_secret: str | None
-    amount: Money
+
+    @strawberry_django.field(only=["client_secret"], description="For Stripe.js or the mobile SDKs to confirm it.")
+    def client_secret(self) -> str | None:
+        return self.client_secret or None
+
+    @strawberry_django.field(only=["amount", "currency"])
+    def amount(self) -> Money:
+        return money(self.amount, self.currency)
 
 
 @strawberry_django.type(models.OrderLine, name="OrderLine", field_cls=ModelField)
@@ -111,9 +119,9 @@ class Order(GuardedNode):
     def number(self) -> str:
         return self.number
 
-    @strawberry_django.field(only=["pk"], description="The current payment attempt; none until payments exist.")
+    @strawberry_django.field(prefetch_related=["payments"], description="The current payment attempt, if any.")
     def payment(self) -> Payment | None:
-        return None
+        return next(iter(self.payments.all()), None)
 
     @classmethod
     def visible(cls, info: Info):
@@ -175,20 +183,39 @@ def _order_for_update(info: Info, id: strawberry.ID):
 
 @strawberry.type
 class OrderMutation:
-    @strawberry.mutation(description="Places an UNPAID order from the cart. Honours an `Idempotency-Key` header.")
+    @strawberry.mutation(description="Places an UNPAID order from the cart and opens its payment. Honours an "
+                                     "`Idempotency-Key` header.")
     def checkout_complete(self, info: Info, cart_token: str) -> CheckoutCompletePayload:
         with user_errors(CheckoutCompletePayload) as result:
-            result.order = idempotency.once(
+            result.order = order = idempotency.once(
                 "checkoutComplete", _idempotency_key(info), cart_token,
                 lambda: checkout.complete(cart_selectors.cart_for_update(viewer(info), cart_token)),
                 caller=idempotency.caller_of(viewer(info)),
             )
+            result.payment = payments.payment_for_checkout(order)
         return result.payload
 
-    @strawberry.mutation(description="The owner while UNPAID; staff until FULFILLED.")
+    @strawberry.mutation(description="A new payment attempt for an UNPAID order: its owner, or whoever holds its token.")
+    def order_payment_create(self, info: Info, id: strawberry.ID, token: str | None = None) -> CheckoutCompletePayload:
+        with user_errors(CheckoutCompletePayload) as result:
+            order_id = decode_id(id, Order, argument="id")
+            result.order = order = (selectors.orders_by_token(token).filter(pk=order_id).first() if token else None) \
+                or selectors.order_for_update(viewer(info), order_id)
+            result.payment = payments.open_payment(order)
+        return result.payload
+
+    @strawberry.mutation(description="The owner while UNPAID; staff until FULFILLED (a PAID order is refunded first).")
     def order_cancel(self, info: Info, id: strawberry.ID) -> OrderPayload:
         with user_errors(OrderPayload) as result:
-            result.order = services.cancel(_order_for_update(info, id), actor=viewer(info), as_staff=viewer_is_staff(info))
+            result.order = payments.cancel_order(_order_for_update(info, id), actor=viewer(info),
+                                                 as_staff=viewer_is_staff(info))
+        return result.payload
+
+    @strawberry.mutation(description="Staff. Refunds `amount`, or all that remains, through the payment provider.")
+    def order_refund(self, info: Info, id: strawberry.ID, amount: Decimal | None = None) -> OrderPayload:
+        staff = require_staff(info)
+        with user_errors(OrderPayload) as result:
+            result.order = payments.refund(_order_for_update(info, id), amount=amount, actor=staff)
         return result.payload
 
     @strawberry.mutation(description="Staff.")

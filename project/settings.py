@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "commerce.catalog",
     "commerce.carts",
     "commerce.orders",
+    "commerce.payments",
     "commerce.notifications",
     "tasks",  # after the domain apps: it connects their signals to jobs
 ]
@@ -241,6 +242,12 @@ SHOP_NAME = os.environ.get("SHOP_NAME", "Demo Shop")
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 SHOP_COUNTRIES = env_list("SHOP_COUNTRIES", "US,CA,GB,DE,FR,NL,PL")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
+# Payments: Stripe when STRIPE_SECRET_KEY is set; without it, a labelled dummy gateway while DEBUG is on.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # another address for Stripe's API (tests, stripe-mock)
+STRIPE_TIMEOUT = timedelta(seconds=env_int("STRIPE_TIMEOUT_SECONDS", 5))
+REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
 GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)

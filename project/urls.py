@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import path
 
 from graph.views import graphql_view
-from project import health
+from project import health, webhooks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("graphql/", graphql_view()),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
+    path("webhooks/stripe/", webhooks.stripe_webhook),
 ]

@@ -6,6 +6,7 @@ from dramatiq_crontab import cron
 
 from commerce.carts.services import purge_abandoned_carts
 from commerce.orders import idempotency, notifications, services
+from commerce.payments import services as payments
 from commerce.orders.signals import order_changed, order_placed, stock_low
 from tasks.jobs import job
 
@@ -27,7 +28,8 @@ def send_low_stock_alert(variant_id: int, stock: int, alert_id: str) -> None:
 
 @job
 def expire_unpaid_order(order_id: int) -> None:
-    services.expire_if_unpaid(order_id)
+    """Its payment is cancelled at the provider first (commerce.payments), then the order expires."""
+    payments.expire_unpaid(order_id)
 
 
 @cron("* * * * *")

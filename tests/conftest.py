@@ -57,6 +57,26 @@ def redis_key_prefix():
     return settings.REDIS_KEY_PREFIX
 
 
+@pytest.fixture(scope="session")
+def _stripe_server():
+    from tests.fake_stripe import FakeStripe
+
+    fake = FakeStripe()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def stripe(_stripe_server, settings):
+    """Every test talks to the fake Stripe (tests/fake_stripe.py) with the real library; it starts each test empty."""
+    from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET
+
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = SECRET_KEY, WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = _stripe_server.base
+    _stripe_server.reset()
+    return _stripe_server
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Counters kept in the cache (failed sign-ins) start at zero in every test; only this run's keys go."""

@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def deployed_env(**overrides: str) -> dict:
-    """The environment of a process deployed against the test database: project.settings, DEBUG off."""
+    """The environment of a process deployed against the test database: project.settings, DEBUG off, and
+    Stripe's keys (give STRIPE_API_BASE, the fake's address, where it is called)."""
+    from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET
+
     from django.db import connection
 
     db = connection.settings_dict
@@ -30,6 +33,8 @@ def deployed_env(**overrides: str) -> dict:
         "DEBUG": "0",
         "SECRET_KEY": "test-only-secret-that-is-long-enough-for-hs256",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         **overrides,
     }
 

@@ -60,3 +60,21 @@ def ready_cart(store):
     return make
 
 
+
+
+@pytest.fixture
+def pay(stripe):
+    """Pay an order as Stripe would: the customer's card succeeds at the fake, and the signed
+    `payment_intent.succeeded` event goes through our webhook service and is applied (as its job would)."""
+    from commerce.payments import services as payments
+    from commerce.payments.models import WebhookEvent
+    from tests.fake_stripe import signed
+
+    def pay_order(order, **succeed):
+        payment = order.payments.first() or payments.open_payment(order)
+        payments.receive_webhook(*signed(stripe.succeed(payment.intent_id, **succeed)))
+        payments.process_event(WebhookEvent.objects.latest("pk").pk)
+        order.refresh_from_db()
+        return order
+
+    return pay_order

@@ -46,7 +46,7 @@ def record_event(order: Order, type: str, *, previous_status: str = "", actor=No
 
 @transaction.atomic
 def transition(order: Order, to: str, event_type: str, *, actor=None, message: str = "", only_from=None,
-               **changes) -> Order:
+               restock: bool = True, **changes) -> Order:
     """Move the order to `to` (with any field `changes`), or INVALID_TRANSITION; restocks on cancellation.
 
     The order is re-read under its row lock, and the move checked against that state: a decision taken on an
@@ -61,16 +61,18 @@ def transition(order: Order, to: str, event_type: str, *, actor=None, message: s
         setattr(order, name, value)
     order.save()
     if to == OrderStatus.CANCELLED:
-        _release(order, was_paid=previous != OrderStatus.UNPAID)
+        _release(order, was_paid=previous != OrderStatus.UNPAID, restock=restock)
     record_event(order, event_type, previous_status=previous, actor=actor, message=message)
     return order
 
 
-def _release(order: Order, *, was_paid: bool) -> None:
-    """Put the stock back (one UPDATE, rows in primary-key order as checkout locks them), and give an unpaid
-    order's voucher use back: a code is spent by a sale, not by an abandoned order."""
-    returned = dict(order.lines.exclude(variant=None).values_list("variant_id", "quantity"))
-    change_stock({pk: +quantity for pk, quantity in returned.items()})
+def _release(order: Order, *, was_paid: bool, restock: bool) -> None:
+    """Put the stock back (one UPDATE, rows in primary-key order as checkout locks them) unless told not to
+    (a refund with REFUND_RESTOCKS off), and give an unpaid order's voucher use back: a code is spent by a
+    sale, not by an abandoned order."""
+    if restock:
+        returned = dict(order.lines.exclude(variant=None).values_list("variant_id", "quantity"))
+        change_stock({pk: +quantity for pk, quantity in returned.items()})
     if order.voucher_code and not was_paid:
         Voucher.objects.filter(code=order.voucher_code, used_count__gt=0).update(used_count=F("used_count") - 1)
 

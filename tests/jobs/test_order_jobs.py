@@ -19,9 +19,9 @@ def test_placing_an_order_emails_its_confirmation(gql, store, ready_cart, jobs, 
     assert "2 x Linen Shirt" in confirmations[0].body and order["total"]["amount"] in confirmations[0].body
 
 
-def test_the_customer_hears_when_the_order_ships(gql, store, staff_user, ready_cart, jobs, mailoutbox):
+def test_the_customer_hears_when_the_order_ships(gql, store, staff_user, ready_cart, jobs, mailoutbox, pay):
     order = Order.objects.get(token=place(gql, ready_cart((store.mug, 1)))["order"]["token"])
-    services.record_payment(order)
+    pay(order)
     services.fulfill(order, actor=staff_user, carrier="DHL", tracking_url="https://track.example/1")
     jobs.run()
     to_buyer = [m for m in mailoutbox if m.to == ["buyer@example.com"]]  # jobs run in parallel: any order

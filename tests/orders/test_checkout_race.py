@@ -21,8 +21,9 @@ RETRY_WAITS = 3  # seconds a retry waits for the first request's answer (IDEMPOT
 
 
 @pytest.fixture(scope="module")
-def shop_server(django_db_setup):
-    process, base = start_daphne(deployed_env(REDIS_URL="", IDEMPOTENCY_WAIT_SECONDS=str(RETRY_WAITS)))
+def shop_server(django_db_setup, _stripe_server):
+    process, base = start_daphne(deployed_env(REDIS_URL="", IDEMPOTENCY_WAIT_SECONDS=str(RETRY_WAITS),
+                                              STRIPE_API_BASE=_stripe_server.base))
     yield base
     stop(process)
 

@@ -40,8 +40,8 @@ def test_the_owner_cancels_an_unpaid_order_and_the_stock_comes_back_once(gql, st
     assert shirts_in_stock(store) == 5
 
 
-def test_an_order_goes_from_paid_to_fulfilled_to_delivered_by_staff(gql, staff_user, placed):
-    services.record_payment(placed)
+def test_an_order_goes_from_paid_to_fulfilled_to_delivered_by_staff(gql, staff_user, placed, pay):
+    pay(placed)
     gql.login(staff_user)
     fulfilled = gql(FULFILL, {"id": gid(placed)}).ok()["orderFulfill"]
     assert fulfilled == {"order": {"status": "FULFILLED", "carrier": "DHL", "trackingNumber": "JD0001",
@@ -61,8 +61,8 @@ def test_a_move_the_status_machine_forbids_is_refused(gql, staff_user, placed, m
     assert Order.objects.get(pk=placed.pk).status == "UNPAID"
 
 
-def test_a_customer_cannot_cancel_a_paid_order_but_staff_can(gql, store, customer, staff_user, placed):
-    services.record_payment(placed)
+def test_a_customer_cannot_cancel_a_paid_order_but_staff_can(gql, store, customer, staff_user, placed, pay):
+    pay(placed)
     assert errors(gql.login(customer)(CANCEL, {"id": gid(placed)}).ok()["orderCancel"]) == [(["id"], "PERMISSION_DENIED")]
     assert gql.login(staff_user)(CANCEL, {"id": gid(placed)}).ok()["orderCancel"]["order"]["status"] == "CANCELLED"
     assert shirts_in_stock(store) == 5
@@ -89,10 +89,10 @@ def test_the_order_token_is_enough_to_follow_an_order(gql, placed):
     assert gql(query, {"t": "guessed"}).ok() == {"order": None}
 
 
-def test_staff_list_and_filter_orders(gql, store, staff_user, customer, ready_cart):
+def test_staff_list_and_filter_orders(gql, store, staff_user, customer, ready_cart, pay):
     first = place(gql, ready_cart((store.mug, 1), email="first@example.com"))["order"]
     second = place(gql, ready_cart((store.mug, 2), email="second@example.com"))["order"]
-    services.record_payment(Order.objects.get(token=second["token"]))
+    pay(Order.objects.get(token=second["token"]))
     gql.login(staff_user)
     query = """query ($filter: OrderFilter) { orders(filter: $filter) { totalCount edges { node { number email } } } }"""
     everything = gql(query).ok()["orders"]
@@ -105,10 +105,10 @@ def test_staff_list_and_filter_orders(gql, store, staff_user, customer, ready_ca
 
 
 @override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
-def test_an_unpaid_order_expires_and_releases_its_stock_and_a_paid_one_does_not(store, customer, ready_cart, gql):
+def test_an_unpaid_order_expires_and_releases_its_stock_and_a_paid_one_does_not(store, customer, ready_cart, gql, pay):
     unpaid = Order.objects.get(token=place(gql, ready_cart((store.shirt, 2)))["order"]["token"])
     paid = Order.objects.get(token=place(gql, ready_cart((store.shirt, 1)))["order"]["token"])
-    services.record_payment(paid)
+    pay(paid)
     assert shirts_in_stock(store) == 2
     assert set(services.unpaid_orders_due_for_expiry()) == {unpaid.pk}
     assert services.expire_if_unpaid(unpaid.pk) is True
@@ -124,9 +124,9 @@ def test_an_order_not_yet_due_does_not_expire(store, ready_cart, gql):
     assert services.expire_if_unpaid(order.pk) is False and services.unpaid_orders_due_for_expiry() == []
 
 
-def test_a_decision_taken_on_an_old_read_loses_to_a_payment_that_landed_meanwhile(store, customer, placed):
+def test_a_decision_taken_on_an_old_read_loses_to_a_payment_that_landed_meanwhile(store, customer, placed, pay):
     seen_unpaid = Order.objects.get(pk=placed.pk)  # e.g. an admin page loaded before the payment
-    services.record_payment(placed)
+    pay(placed)
     with pytest.raises(services.OrderError) as refused:
         services.cancel(seen_unpaid, actor=customer, as_staff=False)
     assert refused.value.code == "INVALID_TRANSITION"
@@ -138,8 +138,8 @@ def test_a_decision_taken_on_an_old_read_loses_to_a_payment_that_landed_meanwhil
     ('trackingUrl: "javascript:alert(1)"', ["trackingUrl"]),
     ('trackingUrl: "ftp://files.example/x"', ["trackingUrl"]),
 ])
-def test_fulfilment_details_are_checked(gql, staff_user, placed, arguments, field):
-    services.record_payment(placed)
+def test_fulfilment_details_are_checked(gql, staff_user, placed, arguments, field, pay):
+    pay(placed)
     mutation = "mutation ($id: ID!) { orderFulfill(id: $id, %s) { order { status } errors { field code } } }" % arguments
     payload = gql.login(staff_user)(mutation, {"id": gid(placed)}).ok()["orderFulfill"]
     assert errors(payload) == [(field, "INVALID")] and Order.objects.get(pk=placed.pk).status == "PAID"

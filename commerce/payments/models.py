@@ -1,0 +1,64 @@
+from django.db import models
+
+from commerce.orders.models import Order
+
+
+class IntentStatus(models.TextChoices):
+    REQUIRES_PAYMENT_METHOD = "REQUIRES_PAYMENT_METHOD"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class Payment(models.Model):
+    """One attempt to pay an order at a provider (a Stripe PaymentIntent), and what the provider told us of it.
+
+    `amount_received` and `amount_refunded` only ever grow: events arrive late, twice and out of order, and
+    taking the largest figure seen makes every order of arrival converge on the same state.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20)
+    intent_id = models.CharField(max_length=255, unique=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=30, choices=IntentStatus.choices, default=IntentStatus.REQUIRES_PAYMENT_METHOD)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    amount_received = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    flagged = models.CharField(max_length=255, blank=True, help_text="Why this payment needs a person to look at it.")
+    is_stray = models.BooleanField(default=False, help_text="Paid for an order that could not take it; refunded.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class WebhookEvent(models.Model):
+    """A provider's event as received (its id is unique: a duplicate delivery finds the row and stops)."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_row_per_provider_event")]
+        ordering = ["-received_at"]
+
+
+class Refund(models.Model):
+    """A refund staff asked for; its pk makes the provider's idempotency key, so a retry never refunds twice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    refund_id = models.CharField(max_length=255, blank=True)
+    succeeded = models.BooleanField(default=False)
+    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,259 @@
+"""Payments: opening them at the provider, what provider events mean for an order, refunds.
+
+The provider's word decides: an order becomes PAID only when an event says its payment succeeded for the
+order's exact amount and currency. Events are recorded once (by their id) and applied by a job; each
+payment's figures only grow (`amount_received`, `amount_refunded`), and the order's state is derived from them,
+so late, repeated and out-of-order events converge on the same state. Provider calls are made outside database
+transactions that hold locks, and what was committed before a provider failure stays committed.
+"""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from commerce.errors import DomainError
+from commerce.events import announce
+from commerce.orders import services as orders
+from commerce.orders.models import Order, OrderEventType, OrderStatus, PaymentStatus
+from commerce.payments.gateway import ProviderError, ProviderEvent, from_minor, get_gateway, to_minor
+from commerce.payments.models import IntentStatus, Payment, Refund, WebhookEvent
+from commerce.payments.signals import stray_payment, webhook_received
+
+OPEN = {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_ACTION, IntentStatus.PROCESSING}
+MONEY_RECEIVED = {OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED}
+
+
+class PaymentError(DomainError):
+    code = "PAYMENT_PROVIDER_ERROR"
+
+
+# --- Opening a payment
+
+
+def payment_for_checkout(order: Order) -> Payment:
+    """The order's payment: the one already opened (a replayed checkout), or a first one."""
+    earlier = list(order.payments.all())
+    return earlier[0] if earlier else open_payment(order, earlier=earlier)
+
+
+def open_payment(order: Order, *, earlier: list[Payment] | None = None) -> Payment:
+    """A new PaymentIntent for an UNPAID order's total; older open ones are cancelled at the provider first, so
+    at most one can still be paid. Call it after the order's transaction has committed."""
+    if order.status != OrderStatus.UNPAID:
+        raise PaymentError(f"An order that is {order.status} takes no new payment.", code="INVALID_TRANSITION",
+                           field=["id"])
+    gateway = get_gateway()
+    earlier = list(order.payments.all()) if earlier is None else earlier
+    for stale in (payment for payment in earlier if payment.status in OPEN):
+        _cancel_at_provider(gateway, stale)
+    try:
+        intent = gateway.open_payment(
+            amount=to_minor(order.total, order.currency), currency=order.currency,
+            metadata={"order_id": str(order.pk), "order_number": order.number},
+            idempotency_key=f"order-{order.pk}-payment-{len(earlier) + 1}",
+        )
+    except ProviderError:
+        raise PaymentError("The payment provider could not be reached; the order is kept, try paying again.") from None
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(order=order, provider=gateway.name, intent_id=intent.id,
+                                             client_secret=intent.client_secret, status=intent.status,
+                                             amount=order.total, currency=order.currency)
+    except IntegrityError:  # a concurrent request for the same attempt got the same intent (same idempotency key)
+        payment = Payment.objects.get(intent_id=intent.id)
+    if intent.status == IntentStatus.SUCCEEDED:  # the demo gateway: paid on the spot
+        settle(payment, status=IntentStatus.SUCCEEDED, received=intent.amount, currency=intent.currency)
+        payment.refresh_from_db()
+    return payment
+
+
+def _cancel_at_provider(gateway, payment: Payment) -> str:
+    status = gateway.cancel_payment(payment.intent_id)
+    Payment.objects.filter(pk=payment.pk).update(status=status)
+    return status
+
+
+# --- Provider events
+
+
+def receive_webhook(body: bytes, signature: str | None) -> bool:
+    """Verify and record a provider event, and have a job apply it. False for a duplicate (nothing to do).
+
+    Raises gateway.InvalidWebhook for a bad signature, and then nothing is recorded.
+    """
+    event = get_gateway().parse_webhook(body, signature)
+    try:
+        with transaction.atomic():
+            recorded = WebhookEvent.objects.create(provider=get_gateway().name, event_id=event.id, type=event.type,
+                                                   payload=event.payload)
+            announce(webhook_received, event_pk=recorded.pk)
+    except IntegrityError:
+        return False
+    return True
+
+
+def process_event(event_pk: int) -> None:
+    """Apply a recorded event once: safe to run twice, and a no-op for types we do not act on."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().filter(pk=event_pk, processed_at__isnull=True).first()
+        if event is None:
+            return
+        outcome = _apply(ProviderEvent(event.event_id, event.type, event.payload.get("data", {}).get("object", {}),
+                                       event.payload))
+        event.processed_at, event.outcome = timezone.now(), outcome[:255]
+        event.save(update_fields=["processed_at", "outcome"])
+
+
+def _apply(event: ProviderEvent) -> str:
+    obj = event.object
+    intent_id = obj.get("payment_intent") if event.type.startswith("charge.") else obj.get("id")
+    payment = Payment.objects.filter(intent_id=intent_id or "").first()
+    if event.type not in {"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"}:
+        return "ignored: not a type we act on"
+    if payment is None:
+        return "ignored: no payment of ours"
+    currency = str(obj.get("currency", "")).upper()
+    if event.type == "payment_intent.succeeded":
+        settle(payment, status=IntentStatus.SUCCEEDED, received=int(obj.get("amount_received", 0)), currency=currency)
+    elif event.type == "payment_intent.payment_failed":
+        reason = (obj.get("last_payment_error") or {}).get("message", "")
+        settle(payment, status=IntentStatus.FAILED, failure=reason or "The payment failed.")
+    else:
+        settle(payment, refunded=int(obj.get("amount_refunded", 0)), currency=currency)
+    return "applied"
+
+
+@transaction.atomic
+def settle(payment: Payment, *, status: str | None = None, received: int | None = None, refunded: int | None = None,
+           currency: str = "", failure: str = "") -> None:
+    """Take in what the provider says of a payment, then bring the order in line with all its payments."""
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    currency_matches = not currency or currency == payment.currency.upper()
+    if not currency_matches:
+        _flag(order, payment, f"Currency {currency} does not match the order's {payment.currency}; not applied.")
+    if received is not None and currency_matches:
+        amount = from_minor(received, payment.currency)
+        if amount == payment.amount:
+            payment.amount_received = max(payment.amount_received, amount)
+        else:
+            _flag(order, payment, f"Received {amount} for an order of {payment.amount}; not marked paid.")
+    if refunded is not None and currency_matches:
+        payment.amount_refunded = max(payment.amount_refunded, from_minor(refunded, payment.currency))
+    if status and not (payment.status == IntentStatus.SUCCEEDED and status == IntentStatus.FAILED):
+        payment.status = status
+    payment.save()
+    if failure:
+        orders.record_event(order, OrderEventType.PAYMENT_FAILED, message=failure)
+    _reconcile(order, payment)
+
+
+def _flag(order: Order, payment: Payment, why: str) -> None:
+    payment.flagged = why[:255]
+    orders.record_event(order, OrderEventType.NOTE, message=f"Payment {payment.intent_id}: {why}")
+
+
+def _reconcile(order: Order, payment: Payment) -> None:
+    """The order's status, payment status and refunded total, from its payments' figures.
+
+    Money that arrives for an order that cannot take it (cancelled, or already paid by another payment) is
+    stray: it is kept out of the order's figures and refunded by a job.
+    """
+    if payment.amount_received > payment.amount_refunded and not payment.is_stray and (
+        order.status == OrderStatus.CANCELLED
+        or order.payments.filter(amount_received__gt=0, is_stray=False, pk__lt=payment.pk).exists()
+    ):
+        Payment.objects.filter(pk=payment.pk).update(is_stray=True)
+        orders.record_event(order, OrderEventType.NOTE, message=f"{payment.intent_id} was paid but is not needed; "
+                                                                 "refunding it.")
+        announce(stray_payment, payment_id=payment.pk)
+        return
+    if payment.is_stray:
+        return
+    received, refunded = _sum(order, "amount_received"), _sum(order, "amount_refunded")
+    if order.status == OrderStatus.UNPAID and received >= order.total:
+        order = orders.record_payment(order, message=f"Paid with {payment.intent_id}.")
+    if received and refunded > order.refunded_total:
+        order.refunded_total = refunded
+        order.payment_status = PaymentStatus.REFUNDED if refunded >= received else PaymentStatus.PARTIALLY_REFUNDED
+        order.save(update_fields=["refunded_total", "payment_status", "updated_at"])
+        orders.record_event(order, OrderEventType.REFUNDED, message=f"{refunded} {order.currency} refunded in all.")
+        if order.status == OrderStatus.PAID and refunded >= order.total:
+            orders.transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, message="Refunded in full.",
+                              restock=settings.REFUND_RESTOCKS)
+
+
+def _sum(order: Order, field: str) -> Decimal:
+    return order.payments.filter(is_stray=False).aggregate(total=Sum(field))["total"] or Decimal(0)
+
+
+# --- Refunds, cancellation, expiry
+
+
+def refund(order: Order, *, amount: Decimal | None, actor) -> Order:
+    """Refund part or all of what an order was paid (the rest by default), through the provider's refund API.
+
+    The Refund row is committed first and names the provider's idempotency key, so a retry of this call never
+    refunds twice; the provider's answer and its later `charge.refunded` event agree, since both only raise
+    the payment's refunded figure to what the provider reports.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        payment = order.payments.filter(amount_received__gt=0).first()
+        if order.status not in MONEY_RECEIVED or payment is None:
+            raise PaymentError("This order has no payment to refund.", code="INVALID_TRANSITION", field=["id"])
+        asked = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        remaining = payment.amount_received - max(payment.amount_refunded, asked)
+        amount = remaining if amount is None else amount
+        if not Decimal(0) < amount <= remaining:
+            raise PaymentError(f"The amount must be more than 0 and at most {remaining}.", code="INVALID",
+                               field=["amount"])
+        pending = Refund.objects.create(payment=payment, amount=amount, actor=actor)
+    try:
+        refund_id = get_gateway().refund(intent_id=payment.intent_id, amount=to_minor(amount, payment.currency),
+                                         idempotency_key=f"refund-{pending.pk}")
+    except ProviderError:
+        pending.delete()
+        raise PaymentError("The payment provider could not be reached; nothing was refunded.") from None
+    Refund.objects.filter(pk=pending.pk).update(refund_id=refund_id, succeeded=True)
+    settle(payment, refunded=to_minor(payment.amount_refunded + amount, payment.currency))
+    return Order.objects.get(pk=order.pk)
+
+
+def refund_stray(payment_id: int) -> None:
+    """Give back a payment that arrived for a cancelled (or already paid) order; safe to run twice."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.amount_received <= payment.amount_refunded:
+        return
+    get_gateway().refund(intent_id=payment.intent_id, amount=to_minor(payment.amount_received, payment.currency),
+                         idempotency_key=f"stray-{payment.pk}")
+
+
+def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
+    """Cancel; a PAID order (staff only) is refunded in full first, then cancelled and restocked."""
+    if as_staff and order.status == OrderStatus.PAID:
+        remaining = order.total - order.refunded_total
+        if remaining > 0:
+            refund(order, amount=remaining, actor=actor)
+            order = Order.objects.get(pk=order.pk)
+            if order.status == OrderStatus.CANCELLED:  # the full refund cancelled it
+                return order
+    return orders.cancel(order, actor=actor, as_staff=as_staff)
+
+
+def expire_unpaid(order_id: int) -> bool:
+    """Cancel the order's open intents at the provider, then expire it; an intent found already succeeded
+    means the money is on its way (its event will mark the order PAID), so the order is left alone."""
+    order = Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).first()
+    if order is None:
+        return False
+    gateway = get_gateway() if order.payments.filter(status__in=OPEN).exists() else None
+    for payment in order.payments.filter(status__in=OPEN):
+        try:
+            if _cancel_at_provider(gateway, payment) == IntentStatus.SUCCEEDED:
+                return False
+        except ProviderError:
+            return False  # try again at the next run rather than cancel an order that may be paid
+    return orders.expire_if_unpaid(order_id)

@@ -1,0 +1,67 @@
+"""Stripe through the official library's StripeClient: short timeouts, idempotency keys, signed webhooks."""
+import stripe
+from django.conf import settings
+
+from commerce.payments.gateway import Intent, InvalidWebhook, ProviderError, ProviderEvent
+
+STATUSES = {
+    "requires_payment_method": "REQUIRES_PAYMENT_METHOD",
+    "requires_confirmation": "REQUIRES_PAYMENT_METHOD",
+    "requires_action": "REQUIRES_ACTION",
+    "requires_capture": "PROCESSING",
+    "processing": "PROCESSING",
+    "succeeded": "SUCCEEDED",
+    "canceled": "CANCELED",
+}
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(self):
+        base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+        self.client = stripe.StripeClient(
+            settings.STRIPE_SECRET_KEY,
+            base_addresses=base,
+            max_network_retries=1,
+            http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT.total_seconds()),
+        )
+
+    def open_payment(self, *, amount: int, currency: str, metadata: dict, idempotency_key: str) -> Intent:
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={"amount": amount, "currency": currency.lower(), "metadata": metadata,
+                        "automatic_payment_methods": {"enabled": True}},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            raise ProviderError(str(error)) from error
+        return Intent(intent.id, intent.client_secret or "", STATUSES.get(intent.status, "FAILED"), intent.amount,
+                      intent.currency.upper())
+
+    def cancel_payment(self, intent_id: str) -> str:
+        try:
+            return STATUSES.get(self.client.v1.payment_intents.cancel(intent_id).status, "FAILED")
+        except stripe.InvalidRequestError as error:  # already succeeded or canceled: ask what it is
+            try:
+                return STATUSES.get(self.client.v1.payment_intents.retrieve(intent_id).status, "FAILED")
+            except stripe.StripeError:
+                raise ProviderError(str(error)) from error
+        except stripe.StripeError as error:
+            raise ProviderError(str(error)) from error
+
+    def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str:
+        try:
+            refund = self.client.v1.refunds.create(params={"payment_intent": intent_id, "amount": amount},
+                                                options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as error:
+            raise ProviderError(str(error)) from error
+        return refund.id
+
+    def parse_webhook(self, body: bytes, signature: str | None) -> ProviderEvent:
+        try:
+            event = stripe.Webhook.construct_event(body, signature or "", settings.STRIPE_WEBHOOK_SECRET, tolerance=300)
+        except (ValueError, stripe.SignatureVerificationError) as error:
+            raise InvalidWebhook(str(error)) from error
+        payload = event.to_dict()
+        return ProviderEvent(event.id, event.type, payload.get("data", {}).get("object", {}), payload)

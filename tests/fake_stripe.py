@@ -1,0 +1,151 @@
+"""Stripe's HTTP API, faked at its boundary: a small local server that answers the calls we make with Stripe's
+JSON, so the real `stripe` library (pointed here by STRIPE_API_BASE) does everything else as in production.
+Webhooks are not faked: `signed()` signs a payload exactly as Stripe does, and tests POST it to our endpoint.
+
+    fake.intents[id]       the PaymentIntents created, as Stripe would hold them
+    fake.calls             (method, path, form, idempotency key) of every request
+    fake.failing = True    answer 500 to everything, as an outage would
+"""
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+SECRET_KEY = "sk_test_fake_" + "x" * 24
+WEBHOOK_SECRET = "whsec_test_" + "y" * 32
+
+
+def _unflatten(pairs) -> dict:
+    """Stripe's form encoding (metadata[order_id]=1) back into nested dicts."""
+    result: dict = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        node = result
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return result
+
+
+class FakeStripe:
+    def __init__(self):
+        self.intents: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.calls: list[tuple] = []
+        self.failing = False
+        self._replies: dict[str, tuple[int, dict]] = {}
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+    def reset(self):
+        with self._lock:
+            self.intents.clear(), self.refunds.clear(), self.calls.clear(), self._replies.clear()
+            self.failing = False
+
+    # --- what Stripe would answer
+
+    def _answer(self, method: str, path: str, form: dict, key: str | None) -> tuple[int, dict]:
+        with self._lock:
+            self.calls.append((method, path, form, key))
+            if self.failing:
+                return 500, {"error": {"type": "api_error", "message": "Stripe is having a bad day."}}
+            if key and key in self._replies:
+                return self._replies[key]
+            reply = self._route(method, path, form)
+            if key and method == "POST":
+                self._replies[key] = reply
+            return reply
+
+    def _route(self, method: str, path: str, form: dict) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")[1:]  # after "v1"
+        if parts == ["payment_intents"] and method == "POST":
+            intent_id = f"pi_{uuid.uuid4().hex[:24]}"
+            intent = {"id": intent_id, "object": "payment_intent", "amount": int(form["amount"]),
+                      "amount_received": 0, "currency": form["currency"], "status": "requires_payment_method",
+                      "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:16]}",
+                      "metadata": form.get("metadata", {})}
+            self.intents[intent_id] = intent
+            return 200, intent
+        if len(parts) >= 2 and parts[0] == "payment_intents" and parts[1] in self.intents:
+            intent = self.intents[parts[1]]
+            if parts[2:] == ["cancel"]:
+                if intent["status"] == "succeeded":
+                    return 400, {"error": {"type": "invalid_request_error", "message": "You cannot cancel this "
+                                           "PaymentIntent because it has a status of succeeded."}}
+                intent["status"] = "canceled"
+            return 200, intent
+        if parts == ["refunds"] and method == "POST":
+            refund = {"id": f"re_{uuid.uuid4().hex[:24]}", "object": "refund", "amount": int(form["amount"]),
+                      "payment_intent": form["payment_intent"], "status": "succeeded", "currency": "usd"}
+            self.refunds[refund["id"]] = refund
+            return 200, refund
+        return 404, {"error": {"type": "invalid_request_error", "message": f"No such route {method} {path}"}}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _reply(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = _unflatten(parse_qsl(self.rfile.read(length).decode())) if length else {}
+                status, body = fake._answer(method, self.path.split("?")[0], form, self.headers.get("Idempotency-Key"))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                self._reply("POST")
+
+            def do_GET(self):
+                self._reply("GET")
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    # --- what a customer's bank would make happen, and the event Stripe would send about it
+
+    def succeed(self, intent_id: str, *, amount: int | None = None, currency: str | None = None) -> dict:
+        intent = self.intents[intent_id]
+        intent.update(status="succeeded", amount_received=intent["amount"] if amount is None else amount)
+        if currency:
+            intent["currency"] = currency
+        return event("payment_intent.succeeded", dict(intent))
+
+    def fail(self, intent_id: str, message: str = "Your card was declined.") -> dict:
+        intent = self.intents[intent_id]
+        intent.update(status="requires_payment_method", last_payment_error={"message": message})
+        return event("payment_intent.payment_failed", dict(intent))
+
+    def refunded(self, intent_id: str, amount_refunded: int) -> dict:
+        intent = self.intents[intent_id]
+        charge = {"id": f"ch_{intent_id[3:]}", "object": "charge", "payment_intent": intent_id,
+                  "amount": intent["amount"], "amount_refunded": amount_refunded, "currency": intent["currency"],
+                  "refunded": amount_refunded >= intent["amount"]}
+        return event("charge.refunded", charge)
+
+
+def event(type_: str, obj: dict) -> dict:
+    return {"id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": type_, "api_version": "2025-01-01",
+            "created": int(time.time()), "livemode": False, "data": {"object": obj}}
+
+
+def signed(payload: dict | str, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
+    """The body and the `Stripe-Signature` header Stripe would send: HMAC-SHA256 of "<t>.<body>"."""
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return body.encode(), f"t={timestamp},v1={signature}"
