@@ -21,7 +21,9 @@ from commerce.payments.gateway import ProviderError, ProviderEvent, from_minor, 
 from commerce.payments.models import IntentStatus, Payment, Refund, WebhookEvent
 from commerce.payments.signals import stray_payment, webhook_received
 
-OPEN = {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_ACTION, IntentStatus.PROCESSING}
+# Intents a customer could still pay: a failed one goes back to awaiting a payment method at Stripe.
+OPEN = {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_ACTION, IntentStatus.PROCESSING,
+        IntentStatus.FAILED}
 MONEY_RECEIVED = {OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED}
 
 
@@ -66,6 +68,7 @@ def open_payment(order: Order, *, earlier: list[Payment] | None = None) -> Payme
     if intent.status == IntentStatus.SUCCEEDED:  # the demo gateway: paid on the spot
         settle(payment, status=IntentStatus.SUCCEEDED, received=intent.amount, currency=intent.currency)
         payment.refresh_from_db()
+        order.refresh_from_db()  # the caller shows it: PAID now
     return payment
 
 
@@ -232,7 +235,15 @@ def refund_stray(payment_id: int) -> None:
 
 
 def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
-    """Cancel; a PAID order (staff only) is refunded in full first, then cancelled and restocked."""
+    """Cancel. An UNPAID order's open intents are cancelled at the provider first, so it cannot be paid after;
+    a PAID order (staff only) is refunded in full first, then cancelled and restocked."""
+    if order.status == OrderStatus.UNPAID:
+        try:
+            if not _close_open_intents(order):
+                raise PaymentError("This order has just been paid; it can no longer be cancelled as unpaid.",
+                                   code="INVALID_TRANSITION", field=["id"])
+        except ProviderError:
+            raise PaymentError("The payment provider could not be reached; the order was not cancelled.") from None
     if as_staff and order.status == OrderStatus.PAID:
         remaining = order.total - order.refunded_total
         if remaining > 0:
@@ -244,16 +255,22 @@ def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
 
 
 def expire_unpaid(order_id: int) -> bool:
-    """Cancel the order's open intents at the provider, then expire it; an intent found already succeeded
-    means the money is on its way (its event will mark the order PAID), so the order is left alone."""
+    """Cancel the order's open intents at the provider, then expire it. An intent found already succeeded means
+    the money is on its way (its event will mark the order PAID), and a provider that cannot be reached may
+    hide one, so in both cases the order is left for the next run."""
     order = Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).first()
     if order is None:
         return False
-    gateway = get_gateway() if order.payments.filter(status__in=OPEN).exists() else None
-    for payment in order.payments.filter(status__in=OPEN):
-        try:
-            if _cancel_at_provider(gateway, payment) == IntentStatus.SUCCEEDED:
-                return False
-        except ProviderError:
-            return False  # try again at the next run rather than cancel an order that may be paid
+    try:
+        if not _close_open_intents(order):
+            return False
+    except ProviderError:
+        return False
     return orders.expire_if_unpaid(order_id)
+
+
+def _close_open_intents(order: Order) -> bool:
+    """Cancel every intent of the order a customer could still pay; False if one turns out to have succeeded."""
+    open_intents = list(order.payments.filter(status__in=OPEN))
+    gateway = get_gateway() if open_intents else None
+    return all(_cancel_at_provider(gateway, payment) != IntentStatus.SUCCEEDED for payment in open_intents)

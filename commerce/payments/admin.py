@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import Payment, Refund, WebhookEvent
+
+
+class ReadOnly(admin.ModelAdmin):
+    """What the provider said and what we did: records, not forms."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnly):
+    list_display = ["intent_id", "order", "provider", "status", "amount", "amount_received", "amount_refunded",
+                    "is_stray", "flagged", "created_at"]
+    list_filter = ["provider", "status", "is_stray"]
+    search_fields = ["intent_id", "order__email", "=order__id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnly):
+    list_display = ["payment", "amount", "refund_id", "succeeded", "actor", "created_at"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnly):
+    list_display = ["event_id", "type", "received_at", "processed_at", "outcome"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]

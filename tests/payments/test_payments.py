@@ -1,0 +1,252 @@
+"""Paying through Stripe: intents at checkout, signed webhooks, refunds, cancellation and expiry, and what a
+customer and staff see at every step. Stripe's API is the fake in tests/fake_stripe.py; the library is real."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import Client, override_settings
+from strawberry import relay
+
+from commerce.catalog.models import ProductVariant
+from commerce.orders.models import Order
+from commerce.payments import services as payments
+from commerce.payments.models import Payment, WebhookEvent
+from tests.carts.conftest import errors
+from tests.fake_stripe import event, signed
+from tests.orders.conftest import CHECKOUT, place
+
+PAYMENT_CREATE = """mutation ($id: ID!, $token: String) { orderPaymentCreate(id: $id, token: $token) {
+  order { status } payment { status clientSecret amount { amount currency } } errors { field code } } }"""
+REFUND = """mutation ($id: ID!, $amount: Decimal) { orderRefund(id: $id, amount: $amount) {
+  order { status paymentStatus refundedTotal { amount } } errors { field code } } }"""
+CANCEL = "mutation ($id: ID!) { orderCancel(id: $id) { order { status paymentStatus } errors { field code } } }"
+
+
+def gid(order) -> str:
+    return relay.to_base64("Order", order.pk)
+
+
+def deliver(body: bytes, signature: str | None):
+    """POST an event to our webhook as Stripe does, then apply what was recorded, as its job would."""
+    headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
+    response = Client().post("/webhooks/stripe/", body, content_type="application/json", **headers)
+    for pending in WebhookEvent.objects.filter(processed_at__isnull=True):
+        payments.process_event(pending.pk)
+    return response
+
+
+def order_of(payload) -> Order:
+    return Order.objects.get(token=payload["order"]["token"])
+
+
+def shirts(store) -> int:
+    return ProductVariant.objects.get(pk=store.shirt.pk).stock
+
+
+@pytest.fixture
+def unpaid(gql, store, ready_cart):
+    """A guest's UNPAID order for 2 shirts (60.00 + 5.00 shipping + 19% tax = 77.35), its intent open."""
+    return order_of(place(gql, ready_cart((store.shirt, 2))))
+
+
+def test_checkout_opens_a_payment_intent_for_the_total(gql, store, ready_cart, stripe):
+    payload = gql(CHECKOUT.replace("payment { status }", "payment { status clientSecret amount { amount currency } }"),
+                  {"token": ready_cart((store.shirt, 2)).token}).ok()["checkoutComplete"]
+    order = order_of(payload)
+    (intent,) = stripe.intents.values()
+    assert (intent["amount"], intent["currency"]) == (7735, "usd")
+    assert intent["metadata"] == {"order_id": str(order.pk), "order_number": order.number}
+    assert payload["payment"] == {"status": "REQUIRES_PAYMENT_METHOD", "clientSecret": intent["client_secret"],
+                                  "amount": {"amount": "77.35", "currency": "USD"}}
+    (create,) = [c for c in stripe.calls if c[1] == "/v1/payment_intents"]
+    assert create[3] == f"order-{order.pk}-payment-1"  # the idempotency key, derived from the order and attempt
+
+
+def test_a_signed_succeeded_event_marks_the_order_paid(gql, unpaid, stripe):
+    response = deliver(*signed(stripe.succeed(unpaid.payments.get().intent_id)))
+    assert response.status_code == 200
+    order = gql("query ($t: String!) { order(token: $t) { status paymentStatus events { type } } }",
+                {"t": unpaid.token}).ok()["order"]
+    assert order == {"status": "PAID", "paymentStatus": "PAID", "events": [{"type": "PLACED"}, {"type": "PAYMENT_SUCCEEDED"}]}
+
+
+@pytest.mark.parametrize("tamper", [
+    pytest.param(lambda body, sig: (body, None), id="missing"),
+    pytest.param(lambda body, sig: (body, sig.replace("v1=", "v1=0")), id="wrong-signature"),
+    pytest.param(lambda body, sig: (body.replace(b'"succeeded"', b'"succeeded" '), sig), id="tampered-body"),
+])
+def test_a_forged_or_tampered_webhook_is_refused_and_records_nothing(unpaid, stripe, tamper):
+    body, signature = signed(stripe.succeed(unpaid.payments.get().intent_id))
+    assert deliver(*tamper(body, signature)).status_code == 400
+    assert WebhookEvent.objects.count() == 0 and Order.objects.get(pk=unpaid.pk).status == "UNPAID"
+
+
+def test_a_stale_or_foreign_signature_is_refused(unpaid, stripe):
+    payload = stripe.succeed(unpaid.payments.get().intent_id)
+    stale = signed(payload, timestamp=int(dt.datetime.now().timestamp()) - 301)
+    foreign = signed(payload, secret="whsec_someone_elses_endpoint")
+    assert [deliver(*attempt).status_code for attempt in (stale, foreign)] == [400, 400]
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_duplicate_event_is_accepted_and_changes_nothing_twice(unpaid, stripe):
+    delivery = signed(stripe.succeed(unpaid.payments.get().intent_id))
+    assert [deliver(*delivery).json()["duplicate"] for _ in range(3)] == [False, True, True]
+    assert [e.type for e in Order.objects.get(pk=unpaid.pk).events.all()] == ["PLACED", "PAYMENT_SUCCEEDED"]
+
+
+@pytest.mark.parametrize("change", [{"amount": 100}, {"currency": "eur"}])
+def test_a_payment_that_does_not_match_the_order_is_flagged_never_paid(unpaid, stripe, change):
+    deliver(*signed(stripe.succeed(unpaid.payments.get().intent_id, **change)))
+    order = Order.objects.get(pk=unpaid.pk)
+    assert order.status == "UNPAID" and order.payment_status == "NOT_PAID"
+    assert order.payments.get().flagged and order.events.last().type == "NOTE"
+
+
+def test_a_failed_payment_is_recorded_and_the_order_can_be_paid_again(gql, unpaid, stripe):
+    first = unpaid.payments.get()
+    deliver(*signed(stripe.fail(first.intent_id)))
+    order = Order.objects.get(pk=unpaid.pk)
+    assert order.status == "UNPAID" and order.events.last().type == "PAYMENT_FAILED"
+    again = gql(PAYMENT_CREATE, {"id": gid(unpaid), "token": unpaid.token}).ok()["orderPaymentCreate"]
+    assert again["errors"] == [] and again["payment"]["status"] == "REQUIRES_PAYMENT_METHOD"
+    second = Order.objects.get(pk=unpaid.pk).payments.first()
+    assert second.intent_id != first.intent_id and stripe.intents[first.intent_id]["status"] == "canceled"
+    deliver(*signed(stripe.succeed(second.intent_id)))
+    assert Order.objects.get(pk=unpaid.pk).status == "PAID"
+
+
+def test_when_stripe_is_down_the_order_is_kept_and_can_be_paid_later(gql, store, ready_cart, stripe):
+    stripe.failing = True
+    payload = place(gql, ready_cart((store.shirt, 2)))
+    assert payload["order"]["status"] == "UNPAID" and payload["payment"] is None
+    assert errors(payload) == [(None, "PAYMENT_PROVIDER_ERROR")]
+    assert shirts(store) == 3  # the order holds its stock
+    order = order_of(payload)
+    stripe.failing = False
+    retried = gql(PAYMENT_CREATE, {"id": gid(order), "token": order.token}).ok()["orderPaymentCreate"]
+    assert retried["errors"] == [] and retried["payment"]["amount"]["amount"] == "77.35"
+
+
+def test_only_the_owner_or_token_holder_opens_a_payment(gql, unpaid):
+    assert errors(gql(PAYMENT_CREATE, {"id": gid(unpaid)}).ok()["orderPaymentCreate"]) == [(["id"], "NOT_FOUND")]
+    assert errors(gql(PAYMENT_CREATE, {"id": gid(unpaid), "token": "guess"}).ok()["orderPaymentCreate"]) == [
+        (["id"], "NOT_FOUND")]
+
+
+def test_the_client_secret_is_shown_only_to_who_may_see_the_order(gql, unpaid, customer):
+    query = "query ($id: ID, $t: String) { order(id: $id, token: $t) { payment { clientSecret } } }"
+    assert gql(query, {"t": unpaid.token}).ok()["order"]["payment"]["clientSecret"].startswith("pi_")
+    assert gql.login(customer)(query, {"id": gid(unpaid)}).ok() == {"order": None}
+
+
+def test_staff_refund_part_then_the_rest_and_the_webhook_agrees(gql, store, staff_user, unpaid, stripe, pay):
+    pay(unpaid)
+    gql.login(staff_user)
+    part = gql(REFUND, {"id": gid(unpaid), "amount": "10.00"}).ok()["orderRefund"]
+    assert part == {"order": {"status": "PAID", "paymentStatus": "PARTIALLY_REFUNDED", "refundedTotal": {"amount": "10.00"}},
+                    "errors": []}
+    intent_id = unpaid.payments.get().intent_id
+    deliver(*signed(stripe.refunded(intent_id, 1000)))  # Stripe's own account of the same refund
+    assert Order.objects.get(pk=unpaid.pk).refunded_total == Decimal("10.00")
+    too_much = gql(REFUND, {"id": gid(unpaid), "amount": "70.00"}).ok()["orderRefund"]
+    assert errors(too_much) == [(["amount"], "INVALID")]
+    rest = gql(REFUND, {"id": gid(unpaid)}).ok()["orderRefund"]["order"]
+    assert rest == {"status": "CANCELLED", "paymentStatus": "REFUNDED", "refundedTotal": {"amount": "77.35"}}
+    assert [c[2]["amount"] for c in stripe.calls if c[1] == "/v1/refunds"] == ["1000", "6735"]
+    assert shirts(store) == 5  # a full refund of an unshipped order cancels it and restocks
+
+
+@override_settings(REFUND_RESTOCKS=False)
+def test_whether_a_full_refund_restocks_is_a_setting(gql, store, staff_user, unpaid, pay):
+    pay(unpaid)
+    assert gql.login(staff_user)(REFUND, {"id": gid(unpaid)}).ok()["orderRefund"]["order"]["status"] == "CANCELLED"
+    assert shirts(store) == 3
+
+
+def test_a_refund_of_a_delivered_order_keeps_it_delivered(gql, staff_user, unpaid, pay):
+    from commerce.orders import services
+
+    order = pay(unpaid)
+    services.mark_delivered(services.fulfill(order, actor=staff_user), actor=staff_user)
+    refunded = gql.login(staff_user)(REFUND, {"id": gid(unpaid)}).ok()["orderRefund"]["order"]
+    assert (refunded["status"], refunded["paymentStatus"]) == ("DELIVERED", "REFUNDED")
+
+
+def test_staff_cancelling_a_paid_order_refunds_and_restocks(gql, store, staff_user, unpaid, stripe, pay):
+    pay(unpaid)
+    cancelled = gql.login(staff_user)(CANCEL, {"id": gid(unpaid)}).ok()["orderCancel"]["order"]
+    assert cancelled == {"status": "CANCELLED", "paymentStatus": "REFUNDED"}
+    assert [c[2]["amount"] for c in stripe.calls if c[1] == "/v1/refunds"] == ["7735"] and shirts(store) == 5
+
+
+def test_a_refund_stripe_cannot_make_changes_nothing(gql, staff_user, unpaid, stripe, pay):
+    pay(unpaid)
+    stripe.failing = True
+    refused = gql.login(staff_user)(REFUND, {"id": gid(unpaid)}).ok()["orderRefund"]
+    assert errors(refused) == [(None, "PAYMENT_PROVIDER_ERROR")]
+    order = Order.objects.get(pk=unpaid.pk)
+    assert (order.status, order.payment_status, order.refunded_total) == ("PAID", "PAID", Decimal("0.00"))
+
+
+def test_events_out_of_order_converge_on_the_same_state(unpaid, stripe):
+    intent_id = unpaid.payments.get().intent_id
+    refunded = stripe.refunded(intent_id, 7735)
+    succeeded = stripe.succeed(intent_id)
+    deliver(*signed(refunded))  # the refund's event overtakes the payment's
+    assert Order.objects.get(pk=unpaid.pk).status == "UNPAID"
+    deliver(*signed(succeeded))
+    order = Order.objects.get(pk=unpaid.pk)
+    assert (order.status, order.payment_status, order.refunded_total) == ("CANCELLED", "REFUNDED", Decimal("77.35"))
+
+
+def test_unknown_event_types_are_recorded_and_ignored(unpaid):
+    assert deliver(*signed(event("customer.created", {"id": "cus_1"}))).status_code == 200
+    assert WebhookEvent.objects.get().outcome.startswith("ignored")
+
+
+@override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
+def test_expiry_cancels_the_intent_at_stripe_first(store, unpaid, stripe):
+    assert payments.expire_unpaid(unpaid.pk) is True
+    assert stripe.intents[unpaid.payments.get().intent_id]["status"] == "canceled"
+    assert Order.objects.get(pk=unpaid.pk).status == "CANCELLED" and shirts(store) == 5
+
+
+@override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
+def test_an_order_whose_intent_already_succeeded_does_not_expire(unpaid, stripe):
+    stripe.succeed(unpaid.payments.get().intent_id)  # paid at Stripe; its event is on the way
+    assert payments.expire_unpaid(unpaid.pk) is False
+    assert Order.objects.get(pk=unpaid.pk).status == "UNPAID"
+
+
+def test_money_arriving_for_a_cancelled_order_is_refunded_automatically(unpaid, customer, stripe, jobs):
+    from commerce.orders import services
+
+    intent_id = unpaid.payments.get().intent_id
+    services.cancel(unpaid, actor=None, as_staff=True)
+    deliver(*signed(stripe.succeed(intent_id)))
+    jobs.run()
+    assert [(c[2]["payment_intent"], c[2]["amount"]) for c in stripe.calls if c[1] == "/v1/refunds"] == [(intent_id, "7735")]
+    order = Order.objects.get(pk=unpaid.pk)
+    assert order.status == "CANCELLED" and order.payment_status == "NOT_PAID"
+    assert "refunding" in order.events.last().message and Payment.objects.get(intent_id=intent_id).is_stray
+
+
+@override_settings(DEBUG=True, STRIPE_SECRET_KEY="")
+def test_the_demo_gateway_pays_at_once_and_says_what_it_is(gql, store, ready_cart):
+    payload = place(gql, ready_cart((store.mug, 1)))
+    assert payload["payment"] == {"status": "SUCCEEDED"} and payload["order"]["status"] == "PAID"
+    assert order_of(payload).payments.get().intent_id.startswith("dummy_pi_")
+
+
+def test_a_customer_cancelling_an_unpaid_order_closes_its_intent_at_stripe(gql, store, customer, ready_cart, stripe):
+    order = order_of(place(gql.login(customer), ready_cart((store.shirt, 1), user=customer)))
+    assert gql(CANCEL, {"id": gid(order)}).ok()["orderCancel"]["order"]["status"] == "CANCELLED"
+    assert stripe.intents[order.payments.get().intent_id]["status"] == "canceled"
+
+
+def test_an_order_paid_at_stripe_meanwhile_is_not_cancelled_as_unpaid(gql, store, customer, ready_cart, stripe):
+    order = order_of(place(gql.login(customer), ready_cart((store.shirt, 1), user=customer)))
+    stripe.succeed(order.payments.get().intent_id)  # its event has not arrived yet
+    assert errors(gql(CANCEL, {"id": gid(order)}).ok()["orderCancel"]) == [(["id"], "INVALID_TRANSITION")]
+    assert Order.objects.get(pk=order.pk).status == "UNPAID"
