@@ -5,6 +5,7 @@ daphne process places, how long `checkoutComplete` takes at 1, 4 and 16 concurre
 when 200 buyers race for the last 10 units.
 
 How: create, migrate and seed a PostgreSQL database (200 products, shipping methods), serve it with one daphne
+whose Stripe is the tests' local fake (tests/fake_stripe.py: checkout opens a PaymentIntent over HTTP)
 process (DEBUG off, embedded jobs, MAX_CONCURRENT_REQUESTS bounding the server's concurrency so that 200
 buyers do not become 200 database connections), then:
   - throughput: N buyer threads each loop for --duration seconds: cartCreate with two lines, cartUpdate with
@@ -28,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.catalog import prepare_database, run_sql  # noqa: E402
+from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe  # noqa: E402
 from tests.servers import start_daphne, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +99,8 @@ def throughput(base: str, store: Store, buyers: int, duration: float) -> None:
     for thread in threads:
         thread.join()
     wall = time.monotonic() - began
+    if failures:
+        print("  first failure:", str(failures[0])[:400])
     ms = sorted(x * 1000 for x in latencies)
     p95 = ms[int(len(ms) * 0.95) - 1] if ms else 0
     print(f"{buyers:>6} {len(latencies) / wall:>9.1f} {statistics.median(ms) if ms else 0:>8.1f} {p95:>8.1f} "
@@ -139,13 +143,15 @@ def main() -> None:
     parser.add_argument("--server-concurrency", default="32", help="MAX_CONCURRENT_REQUESTS of the server")
     args = parser.parse_args()
 
-    env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "0", "SECRET_KEY": "bench-secret-key-for-hs256-signing",
+    stripe = FakeStripe()  # checkout opens a PaymentIntent: answered locally, as in the tests
+    env = {**os.environ, "DATABASE_URL": args.database_url, "STRIPE_SECRET_KEY": SECRET_KEY,
+           "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": stripe.base, "DEBUG": "0", "SECRET_KEY": "bench-secret-key-for-hs256-signing",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "REDIS_URL": "", "CONN_MAX_AGE": "0",
            "MAX_CONCURRENT_REQUESTS": args.server_concurrency, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     prepare_database(args.database_url, env, 200)
     subprocess.run([PYTHON, "manage.py", "seed_checkout"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     run_sql(args.database_url, "UPDATE catalog_productvariant SET stock = 1000000")
-    server, base = start_daphne(env)
+    server, base = start_daphne(env, log=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "wb"))
     try:
         store = Store(base)
         print(f"one daphne process, MAX_CONCURRENT_REQUESTS={args.server_concurrency}, {args.duration:.0f} s per row")
@@ -155,6 +161,7 @@ def main() -> None:
         race(base, store, args.database_url, args.buyers, args.units)
     finally:
         stop(server)
+        stripe.close()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ nothing at all.
 Concurrency: the cart row is locked first (the same cart completed twice at once gives one order), then the
 variants in primary-key order (so two checkouts sharing variants never deadlock), then the voucher. Under
 those locks the stock check and the decrement cannot interleave with another buyer's, and the CHECK
-constraint on stock is the last wall if anything ever did.
+constraint on stock is the last wall if anything ever did. Variants and the voucher are locked FOR NO KEY
+UPDATE, the lock an UPDATE of their non-key columns takes anyway: it does not block the KEY SHARE locks that
+inserting a cart line or an order line (a foreign key to them) takes, which FOR UPDATE would, deadlocking
+checkouts against shoppers adding the same variants to their carts.
 """
 from decimal import Decimal
 
@@ -54,7 +57,7 @@ def complete(cart: Cart) -> Order:
     if not lines:
         raise CheckoutError("The cart is empty.", code="CART_EMPTY", field=["cartToken"])
     problems = _details_problems(cart)
-    variants = (ProductVariant.objects.select_for_update(of=("self",)).select_related("product")
+    variants = (ProductVariant.objects.select_for_update(of=("self",), no_key=True).select_related("product")
                 .filter(pk__in=[line.variant_id for line in lines]).order_by("pk").in_bulk())
     for i, line in enumerate(lines):
         variant = variants[line.variant_id]
@@ -68,7 +71,7 @@ def complete(cart: Cart) -> Order:
     subtotal = sum((variants[line.variant_id].price * line.quantity for line in lines), Decimal(0))
     voucher = None
     if cart.voucher_id:
-        voucher = Voucher.objects.select_for_update().get(pk=cart.voucher_id)
+        voucher = Voucher.objects.select_for_update(no_key=True).get(pk=cart.voucher_id)
         problem = voucher_problem(voucher, subtotal, now)
         if problem:
             problems.append(CheckoutError(problem, code="VOUCHER_INVALID", field=["voucherCode"]))

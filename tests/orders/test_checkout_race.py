@@ -113,3 +113,22 @@ def test_a_retry_is_told_to_come_back_when_the_first_request_runs_long(
     _, later = checkout(shop_server, cart.token, **key)
     assert later == answer and answer["data"]["checkoutComplete"]["order"]["status"] == "UNPAID"
     assert Order.objects.count() == 1
+
+
+def test_shoppers_filling_carts_while_others_check_out_never_deadlock(postgres, transactional_db, shop_server, store,
+                                                                      ready_cart):
+    ProductVariant.objects.filter(pk__in=[store.mug.pk, store.shirt.pk]).update(stock=1000)
+    carts = [ready_cart((store.mug, 1), (store.shirt, 1)) for _ in range(30)]
+    # lines in descending primary-key order: inserting them takes the variants' KEY SHARE locks in that order
+    lines = [{"variantId": store.shirt_id, "quantity": 1}, {"variantId": store.mug_id, "quantity": 1}]
+    fill = """mutation ($lines: [CartLineInput!]) { cartCreate(input: {lines: $lines}) { errors { code } } }"""
+
+    def add_to_a_new_cart():
+        response = httpx.post(f"{shop_server}/graphql/", json={"query": fill, "variables": {"lines": lines}}, timeout=60)
+        return response.status_code, response.json()
+
+    calls = [call for cart in carts for call in (lambda cart=cart: checkout(shop_server, cart.token), add_to_a_new_cart)]
+    answers = in_parallel(calls)
+    assert {status for status, _ in answers} == {200}
+    assert not [body for _, body in answers if "errors" in body]
+    assert Order.objects.count() == 30
