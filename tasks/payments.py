@@ -1,5 +1,6 @@
 """Applying payment providers' events, and refunding money that arrived for an order that cannot take it."""
 from django.dispatch import receiver
+from dramatiq_crontab import cron
 
 from commerce.payments import services
 from commerce.payments.signals import stray_payment, webhook_received
@@ -14,6 +15,14 @@ def process_payment_event(event_pk: int) -> None:
 @job
 def refund_stray_payment(payment_id: int) -> None:
     services.refund_stray(payment_id)
+
+
+@cron("*/5 * * * *")
+@job
+def sweep_unprocessed_payment_events() -> None:
+    """Events recorded but never applied (the broker was down when they came, a job ran out of retries)."""
+    for event_pk in services.unprocessed_events():
+        process_payment_event.send(event_pk)
 
 
 @receiver(webhook_received)

@@ -5,6 +5,7 @@ Webhooks are not faked: `signed()` signs a payload exactly as Stripe does, and t
     fake.intents[id]       the PaymentIntents created, as Stripe would hold them
     fake.calls             (method, path, form, idempotency key) of every request
     fake.failing = True    answer 500 to everything, as an outage would
+    fake.slow = 2.0        do the work, then answer that many seconds late (a client timeout: was it done?)
 """
 import hashlib
 import hmac
@@ -37,7 +38,9 @@ class FakeStripe:
         self.refunds: dict[str, dict] = {}
         self.calls: list[tuple] = []
         self.failing = False
+        self.slow = 0.0
         self._replies: dict[str, tuple[int, dict]] = {}
+        self._keyed: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -49,7 +52,8 @@ class FakeStripe:
     def reset(self):
         with self._lock:
             self.intents.clear(), self.refunds.clear(), self.calls.clear(), self._replies.clear()
-            self.failing = False
+            self._keyed.clear()
+            self.failing, self.slow = False, 0.0
 
     # --- what Stripe would answer
 
@@ -59,10 +63,13 @@ class FakeStripe:
             if self.failing:
                 return 500, {"error": {"type": "api_error", "message": "Stripe is having a bad day."}}
             if key and key in self._replies:
+                if self._keyed[key] != form:
+                    return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests "
+                                           "can only be used with the same parameters they were first used with."}}
                 return self._replies[key]
             reply = self._route(method, path, form)
             if key and method == "POST":
-                self._replies[key] = reply
+                self._replies[key], self._keyed[key] = reply, form
             return reply
 
     def _route(self, method: str, path: str, form: dict) -> tuple[int, dict]:
@@ -78,13 +85,19 @@ class FakeStripe:
         if len(parts) >= 2 and parts[0] == "payment_intents" and parts[1] in self.intents:
             intent = self.intents[parts[1]]
             if parts[2:] == ["cancel"]:
-                if intent["status"] == "succeeded":
+                if intent["status"] in {"succeeded", "processing"}:
                     return 400, {"error": {"type": "invalid_request_error", "message": "You cannot cancel this "
-                                           "PaymentIntent because it has a status of succeeded."}}
+                                           f"PaymentIntent because it has a status of {intent['status']}."}}
                 intent["status"] = "canceled"
             return 200, intent
         if parts == ["refunds"] and method == "POST":
-            refund = {"id": f"re_{uuid.uuid4().hex[:24]}", "object": "refund", "amount": int(form["amount"]),
+            intent = self.intents.get(form["payment_intent"], {})
+            amount = int(form["amount"])
+            if amount > intent.get("amount_received", 0) - intent.get("amount_refunded", 0):
+                return 400, {"error": {"type": "invalid_request_error", "code": "charge_already_refunded",
+                                       "message": "Refund amount is greater than the unrefunded amount."}}
+            intent["amount_refunded"] = intent.get("amount_refunded", 0) + amount
+            refund = {"id": f"re_{uuid.uuid4().hex[:24]}", "object": "refund", "amount": amount,
                       "payment_intent": form["payment_intent"], "status": "succeeded", "currency": "usd"}
             self.refunds[refund["id"]] = refund
             return 200, refund
@@ -98,6 +111,7 @@ class FakeStripe:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = _unflatten(parse_qsl(self.rfile.read(length).decode())) if length else {}
                 status, body = fake._answer(method, self.path.split("?")[0], form, self.headers.get("Idempotency-Key"))
+                time.sleep(fake.slow)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -130,8 +144,10 @@ class FakeStripe:
         intent.update(status="requires_payment_method", last_payment_error={"message": message})
         return event("payment_intent.payment_failed", dict(intent))
 
-    def refunded(self, intent_id: str, amount_refunded: int) -> dict:
+    def refunded(self, intent_id: str, amount_refunded: int | None = None) -> dict:
+        """The charge.refunded event; by default for what was refunded through the API so far."""
         intent = self.intents[intent_id]
+        amount_refunded = intent.get("amount_refunded", 0) if amount_refunded is None else amount_refunded
         charge = {"id": f"ch_{intent_id[3:]}", "object": "charge", "payment_intent": intent_id,
                   "amount": intent["amount"], "amount_refunded": amount_refunded, "currency": intent["currency"],
                   "refunded": amount_refunded >= intent["amount"]}

@@ -12,7 +12,9 @@ from django.conf import settings
 
 from commerce.carts.models import ShippingMethod, Voucher
 
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX", "XAF", "XOF"}
+# Currencies without minor units, as Stripe lists them (HUF, ISK and TWD keep two decimals in its API).
+ZERO_DECIMAL_CURRENCIES = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+                           "XAF", "XOF", "XPF"}
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

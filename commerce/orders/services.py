@@ -105,12 +105,14 @@ def mark_delivered(order: Order, *, actor) -> Order:
     return transition(order, OrderStatus.DELIVERED, OrderEventType.DELIVERED, actor=actor)
 
 
-def cancel(order: Order, *, actor, as_staff: bool) -> Order:
-    """A customer may cancel their order while it is unpaid; staff until it is fulfilled."""
+def cancel(order: Order, *, actor, as_staff: bool, only_from=None) -> Order:
+    """A customer may cancel their order while it is unpaid; staff until it is fulfilled. `only_from` narrows
+    the statuses the caller decided on (an UNPAID order whose payment was just closed)."""
     if not as_staff and order.status != OrderStatus.UNPAID and can_become(order.status, OrderStatus.CANCELLED):
         raise OrderError("A paid order can only be cancelled by the shop.", code="PERMISSION_DENIED", field=["id"])
-    return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor,
-                      only_from=None if as_staff else {OrderStatus.UNPAID})
+    if not as_staff:
+        only_from = {OrderStatus.UNPAID}
+    return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor, only_from=only_from)
 
 
 def unpaid_orders_due_for_expiry() -> list[int]:

@@ -16,7 +16,15 @@ from commerce.carts.pricing import ZERO_DECIMAL_CURRENCIES
 
 
 class ProviderError(Exception):
-    """The provider could not be reached or refused the call."""
+    """The provider could not be reached or refused the call.
+
+    `definite` is False when the call may have taken effect at the provider even so (a timeout, a dropped
+    connection): a refund in that state is retried with the same idempotency key, never made afresh.
+    """
+
+    def __init__(self, message: str, *, definite: bool = True):
+        super().__init__(message)
+        self.definite = definite
 
 
 class InvalidWebhook(Exception):

@@ -6,6 +6,7 @@ payment's figures only grow (`amount_received`, `amount_refunded`), and the orde
 so late, repeated and out-of-order events converge on the same state. Provider calls are made outside database
 transactions that hold locks, and what was committed before a provider failure stays committed.
 """
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -41,16 +42,18 @@ def payment_for_checkout(order: Order) -> Payment:
 
 
 def open_payment(order: Order, *, earlier: list[Payment] | None = None) -> Payment:
-    """A new PaymentIntent for an UNPAID order's total; older open ones are cancelled at the provider first, so
-    at most one can still be paid. Call it after the order's transaction has committed."""
+    """A new PaymentIntent for an UNPAID order's total. Earlier intents a customer could still pay are cancelled
+    at the provider first; if one of them turns out paid (its event is on the way), no new one is opened, so an
+    order is never charged twice. Call it after the order's transaction has committed."""
     if order.status != OrderStatus.UNPAID:
         raise PaymentError(f"An order that is {order.status} takes no new payment.", code="INVALID_TRANSITION",
                            field=["id"])
     gateway = get_gateway()
     earlier = list(order.payments.all()) if earlier is None else earlier
-    for stale in (payment for payment in earlier if payment.status in OPEN):
-        _cancel_at_provider(gateway, stale)
     try:
+        if not _close_open_intents(order, [payment for payment in earlier if payment.status in OPEN]):
+            raise PaymentError("This order has just been paid; its confirmation is on the way.",
+                               code="INVALID_TRANSITION", field=["id"])
         intent = gateway.open_payment(
             amount=to_minor(order.total, order.currency), currency=order.currency,
             metadata={"order_id": str(order.pk), "order_number": order.number},
@@ -86,15 +89,25 @@ def receive_webhook(body: bytes, signature: str | None) -> bool:
 
     Raises gateway.InvalidWebhook for a bad signature, and then nothing is recorded.
     """
-    event = get_gateway().parse_webhook(body, signature)
+    gateway = get_gateway()
+    event = gateway.parse_webhook(body, signature)
     try:
         with transaction.atomic():
-            recorded = WebhookEvent.objects.create(provider=get_gateway().name, event_id=event.id, type=event.type,
+            recorded = WebhookEvent.objects.create(provider=gateway.name, event_id=event.id, type=event.type,
                                                    payload=event.payload)
             announce(webhook_received, event_pk=recorded.pk)
     except IntegrityError:
+        waiting = WebhookEvent.objects.filter(provider=gateway.name, event_id=event.id, processed_at__isnull=True)
+        for pending in waiting:  # Stripe resends what it thinks was lost: make sure a job is on it
+            announce(webhook_received, event_pk=pending.pk)
         return False
     return True
+
+
+def unprocessed_events(older_than_seconds: int = 60) -> list[int]:
+    """Recorded events no job has applied yet (a broker that was down, a job out of retries), for the sweeper."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff).values_list("pk", flat=True))
 
 
 def process_event(event_pk: int) -> None:
@@ -130,10 +143,14 @@ def _apply(event: ProviderEvent) -> str:
 
 @transaction.atomic
 def settle(payment: Payment, *, status: str | None = None, received: int | None = None, refunded: int | None = None,
-           currency: str = "", failure: str = "") -> None:
-    """Take in what the provider says of a payment, then bring the order in line with all its payments."""
+           currency: str = "", failure: str = "", restock: bool | None = None) -> None:
+    """Take in what the provider says of a payment, then bring the order in line with all its payments.
+
+    `restock` says whether a full refund that cancels the order puts its stock back (REFUND_RESTOCKS if None).
+    """
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    had_money = payment.amount_received > 0
     currency_matches = not currency or currency == payment.currency.upper()
     if not currency_matches:
         _flag(order, payment, f"Currency {currency} does not match the order's {payment.currency}; not applied.")
@@ -143,14 +160,29 @@ def settle(payment: Payment, *, status: str | None = None, received: int | None 
             payment.amount_received = max(payment.amount_received, amount)
         else:
             _flag(order, payment, f"Received {amount} for an order of {payment.amount}; not marked paid.")
-    if refunded is not None and currency_matches:
-        payment.amount_refunded = max(payment.amount_refunded, from_minor(refunded, payment.currency))
+    ours = payment.refunds.filter(succeeded=True).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    reported = from_minor(refunded, payment.currency) if refunded is not None and currency_matches else Decimal(0)
+    payment.amount_refunded = max(payment.amount_refunded, reported, ours)
     if status and not (payment.status == IntentStatus.SUCCEEDED and status == IntentStatus.FAILED):
         payment.status = status
+    if payment.amount_received > 0 and not had_money and not _may_pay(order, payment):
+        payment.is_stray = True
+        orders.record_event(order, OrderEventType.NOTE,
+                            message=f"{payment.intent_id} was paid but the order cannot take it; refunding it.")
+        announce(stray_payment, payment_id=payment.pk)
     payment.save()
     if failure:
         orders.record_event(order, OrderEventType.PAYMENT_FAILED, message=failure)
-    _reconcile(order, payment)
+    if not payment.is_stray:
+        _reconcile(order, payment, restock=settings.REFUND_RESTOCKS if restock is None else restock)
+
+
+def _may_pay(order: Order, payment: Payment) -> bool:
+    """Money arriving now pays the order only if it is still UNPAID and no other payment has paid it; anything
+    else (a cancelled order, a second intent that succeeded too) is stray, kept out of the order's figures and
+    refunded by a job. Decided once, under the order's lock, when the payment's money first arrives."""
+    others_paid = order.payments.filter(amount_received__gt=0, is_stray=False).exclude(pk=payment.pk).exists()
+    return order.status == OrderStatus.UNPAID and not others_paid
 
 
 def _flag(order: Order, payment: Payment, why: str) -> None:
@@ -158,23 +190,8 @@ def _flag(order: Order, payment: Payment, why: str) -> None:
     orders.record_event(order, OrderEventType.NOTE, message=f"Payment {payment.intent_id}: {why}")
 
 
-def _reconcile(order: Order, payment: Payment) -> None:
-    """The order's status, payment status and refunded total, from its payments' figures.
-
-    Money that arrives for an order that cannot take it (cancelled, or already paid by another payment) is
-    stray: it is kept out of the order's figures and refunded by a job.
-    """
-    if payment.amount_received > payment.amount_refunded and not payment.is_stray and (
-        order.status == OrderStatus.CANCELLED
-        or order.payments.filter(amount_received__gt=0, is_stray=False, pk__lt=payment.pk).exists()
-    ):
-        Payment.objects.filter(pk=payment.pk).update(is_stray=True)
-        orders.record_event(order, OrderEventType.NOTE, message=f"{payment.intent_id} was paid but is not needed; "
-                                                                 "refunding it.")
-        announce(stray_payment, payment_id=payment.pk)
-        return
-    if payment.is_stray:
-        return
+def _reconcile(order: Order, payment: Payment, *, restock: bool) -> None:
+    """The order's status, payment status and refunded total, from its (non-stray) payments' figures."""
     received, refunded = _sum(order, "amount_received"), _sum(order, "amount_refunded")
     if order.status == OrderStatus.UNPAID and received >= order.total:
         order = orders.record_payment(order, message=f"Paid with {payment.intent_id}.")
@@ -185,7 +202,7 @@ def _reconcile(order: Order, payment: Payment) -> None:
         orders.record_event(order, OrderEventType.REFUNDED, message=f"{refunded} {order.currency} refunded in all.")
         if order.status == OrderStatus.PAID and refunded >= order.total:
             orders.transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, message="Refunded in full.",
-                              restock=settings.REFUND_RESTOCKS)
+                              restock=restock)
 
 
 def _sum(order: Order, field: str) -> Decimal:
@@ -195,48 +212,66 @@ def _sum(order: Order, field: str) -> Decimal:
 # --- Refunds, cancellation, expiry
 
 
-def refund(order: Order, *, amount: Decimal | None, actor) -> Order:
+def refund(order: Order, *, amount: Decimal | None, actor, restock: bool | None = None) -> Order:
     """Refund part or all of what an order was paid (the rest by default), through the provider's refund API.
 
-    The Refund row is committed first and names the provider's idempotency key, so a retry of this call never
-    refunds twice; the provider's answer and its later `charge.refunded` event agree, since both only raise
-    the payment's refunded figure to what the provider reports.
+    The Refund row is committed first and its pk is the provider's idempotency key. If the provider's answer
+    is lost (a timeout), the row stays pending and the next refund of the order retries it with the same key
+    before anything else, so money is never refunded twice; the provider's later `charge.refunded` event and
+    our own count agree, since the payment's refunded figure is the largest of the two.
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        payment = order.payments.filter(amount_received__gt=0).first()
+        payment = order.payments.filter(amount_received__gt=0, is_stray=False).first()
         if order.status not in MONEY_RECEIVED or payment is None:
             raise PaymentError("This order has no payment to refund.", code="INVALID_TRANSITION", field=["id"])
-        asked = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-        remaining = payment.amount_received - max(payment.amount_refunded, asked)
-        amount = remaining if amount is None else amount
-        if not Decimal(0) < amount <= remaining:
-            raise PaymentError(f"The amount must be more than 0 and at most {remaining}.", code="INVALID",
-                               field=["amount"])
-        pending = Refund.objects.create(payment=payment, amount=amount, actor=actor)
-    try:
-        refund_id = get_gateway().refund(intent_id=payment.intent_id, amount=to_minor(amount, payment.currency),
-                                         idempotency_key=f"refund-{pending.pk}")
-    except ProviderError:
-        pending.delete()
-        raise PaymentError("The payment provider could not be reached; nothing was refunded.") from None
-    Refund.objects.filter(pk=pending.pk).update(refund_id=refund_id, succeeded=True)
-    settle(payment, refunded=to_minor(payment.amount_refunded + amount, payment.currency))
+        pending = payment.refunds.filter(succeeded=False).first()
+        if pending is None:
+            asked = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+            remaining = payment.amount_received - max(payment.amount_refunded, asked)
+            amount = remaining if amount is None else amount
+            if not Decimal(0) < amount <= remaining:
+                raise PaymentError(f"The amount must be more than 0 and at most {remaining}.", code="INVALID",
+                                   field=["amount"])
+            pending = Refund.objects.create(payment=payment, amount=amount, actor=actor)
+    _refund_at_provider(pending, f"refund-{pending.pk}")
+    settle(payment, restock=restock)
     return Order.objects.get(pk=order.pk)
 
 
+def _refund_at_provider(pending: Refund, key: str) -> None:
+    payment = pending.payment
+    try:
+        refund_id = get_gateway().refund(intent_id=payment.intent_id, amount=to_minor(pending.amount, payment.currency),
+                                         idempotency_key=key)
+    except ProviderError as error:
+        if error.definite:
+            pending.delete()
+            raise PaymentError("The payment provider refused the refund; nothing was refunded.") from None
+        raise PaymentError("The payment provider did not answer; the refund will be retried as it is.") from None
+    Refund.objects.filter(pk=pending.pk).update(refund_id=refund_id, succeeded=True)
+
+
 def refund_stray(payment_id: int) -> None:
-    """Give back a payment that arrived for a cancelled (or already paid) order; safe to run twice."""
-    payment = Payment.objects.filter(pk=payment_id).first()
-    if payment is None or payment.amount_received <= payment.amount_refunded:
+    """Give back what a stray payment received and is not yet refunded; safe to run twice (one key per payment)."""
+    payment = Payment.objects.filter(pk=payment_id, is_stray=True).select_related("order").first()
+    if payment is None or payment.amount_received <= payment.amount_refunded and not payment.refunds.exists():
         return
-    get_gateway().refund(intent_id=payment.intent_id, amount=to_minor(payment.amount_received, payment.currency),
-                         idempotency_key=f"stray-{payment.pk}")
+    pending, _ = Refund.objects.get_or_create(
+        payment=payment, actor=None, defaults={"amount": payment.amount_received - payment.amount_refunded})
+    if pending.succeeded:
+        return
+    _refund_at_provider(pending, f"stray-{payment.pk}")
+    settle(payment)
+    orders.record_event(payment.order, OrderEventType.NOTE,
+                        message=f"Refunded {pending.amount} {payment.currency} of {payment.intent_id}.")
 
 
 def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
-    """Cancel. An UNPAID order's open intents are cancelled at the provider first, so it cannot be paid after;
-    a PAID order (staff only) is refunded in full first, then cancelled and restocked."""
+    """Cancel. An UNPAID order's open intents are cancelled at the provider first, so it cannot be paid after
+    (one found paid keeps the order); a PAID order (staff only) is refunded in full, then cancelled, and its
+    stock always comes back, whatever REFUND_RESTOCKS says of refunds alone."""
+    order = Order.objects.get(pk=order.pk)
     if order.status == OrderStatus.UNPAID:
         try:
             if not _close_open_intents(order):
@@ -244,20 +279,18 @@ def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
                                    code="INVALID_TRANSITION", field=["id"])
         except ProviderError:
             raise PaymentError("The payment provider could not be reached; the order was not cancelled.") from None
-    if as_staff and order.status == OrderStatus.PAID:
-        remaining = order.total - order.refunded_total
-        if remaining > 0:
-            refund(order, amount=remaining, actor=actor)
-            order = Order.objects.get(pk=order.pk)
-            if order.status == OrderStatus.CANCELLED:  # the full refund cancelled it
-                return order
+        return orders.cancel(order, actor=actor, as_staff=as_staff, only_from={OrderStatus.UNPAID})
+    if as_staff and order.status == OrderStatus.PAID and order.total > order.refunded_total:
+        order = refund(order, amount=None, actor=actor, restock=True)
+        if order.status == OrderStatus.CANCELLED:  # the full refund cancelled it
+            return order
     return orders.cancel(order, actor=actor, as_staff=as_staff)
 
 
 def expire_unpaid(order_id: int) -> bool:
-    """Cancel the order's open intents at the provider, then expire it. An intent found already succeeded means
-    the money is on its way (its event will mark the order PAID), and a provider that cannot be reached may
-    hide one, so in both cases the order is left for the next run."""
+    """Cancel the order's open intents at the provider, then expire it. An intent that is not plainly cancelled
+    afterwards (paid, or still processing), or a provider that cannot be reached, leaves the order for the next
+    run: the money may be on its way."""
     order = Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).first()
     if order is None:
         return False
@@ -269,8 +302,8 @@ def expire_unpaid(order_id: int) -> bool:
     return orders.expire_if_unpaid(order_id)
 
 
-def _close_open_intents(order: Order) -> bool:
-    """Cancel every intent of the order a customer could still pay; False if one turns out to have succeeded."""
-    open_intents = list(order.payments.filter(status__in=OPEN))
+def _close_open_intents(order: Order, payments: list[Payment] | None = None) -> bool:
+    """Cancel every intent of the order a customer could still pay; True only if each is now CANCELED."""
+    open_intents = list(order.payments.filter(status__in=OPEN)) if payments is None else payments
     gateway = get_gateway() if open_intents else None
-    return all(_cancel_at_provider(gateway, payment) != IntentStatus.SUCCEEDED for payment in open_intents)
+    return all([_cancel_at_provider(gateway, payment) == IntentStatus.CANCELED for payment in open_intents])

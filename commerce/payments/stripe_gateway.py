@@ -53,7 +53,9 @@ class StripeGateway:
     def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str:
         try:
             refund = self.client.v1.refunds.create(params={"payment_intent": intent_id, "amount": amount},
-                                                options={"idempotency_key": idempotency_key})
+                                                   options={"idempotency_key": idempotency_key})
+        except (stripe.APIConnectionError, stripe.APIError) as error:  # it may have been made: retry, same key
+            raise ProviderError(str(error), definite=False) from error
         except stripe.StripeError as error:
             raise ProviderError(str(error)) from error
         return refund.id

@@ -229,7 +229,13 @@ def test_money_arriving_for_a_cancelled_order_is_refunded_automatically(unpaid, 
     assert [(c[2]["payment_intent"], c[2]["amount"]) for c in stripe.calls if c[1] == "/v1/refunds"] == [(intent_id, "7735")]
     order = Order.objects.get(pk=unpaid.pk)
     assert order.status == "CANCELLED" and order.payment_status == "NOT_PAID"
-    assert "refunding" in order.events.last().message and Payment.objects.get(intent_id=intent_id).is_stray
+    notes = [e.message for e in order.events.filter(type="NOTE")]
+    assert "refunding it" in notes[0] and notes[1].startswith("Refunded 77.35 USD")
+    assert Payment.objects.get(intent_id=intent_id).is_stray
+    from commerce.payments.services import refund_stray
+
+    refund_stray(Payment.objects.get(intent_id=intent_id).pk)  # the job again: nothing more is refunded
+    assert len([c for c in stripe.calls if c[1] == "/v1/refunds"]) == 1
 
 
 @override_settings(DEBUG=True, STRIPE_SECRET_KEY="")
@@ -250,3 +256,73 @@ def test_an_order_paid_at_stripe_meanwhile_is_not_cancelled_as_unpaid(gql, store
     stripe.succeed(order.payments.get().intent_id)  # its event has not arrived yet
     assert errors(gql(CANCEL, {"id": gid(order)}).ok()["orderCancel"]) == [(["id"], "INVALID_TRANSITION")]
     assert Order.objects.get(pk=order.pk).status == "UNPAID"
+
+
+def test_a_second_intent_that_succeeds_too_is_refunded_whichever_event_comes_first(unpaid, stripe, gql, jobs):
+    first = unpaid.payments.get()
+    deliver(*signed(stripe.fail(first.intent_id)))
+    gql(PAYMENT_CREATE, {"id": gid(unpaid), "token": unpaid.token}).ok()
+    second = Order.objects.get(pk=unpaid.pk).payments.first()
+    stripe.intents[first.intent_id]["status"] = "requires_payment_method"  # say the cancel raced a confirmation
+    later, earlier = stripe.succeed(second.intent_id), stripe.succeed(first.intent_id)
+    deliver(*signed(later))  # the newer intent's event first
+    deliver(*signed(earlier))
+    jobs.run()
+    order = Order.objects.get(pk=unpaid.pk)
+    assert (order.status, order.payment_status, order.refunded_total) == ("PAID", "PAID", Decimal("0.00"))
+    assert [c[2]["payment_intent"] for c in stripe.calls if c[1] == "/v1/refunds"] == [first.intent_id]
+
+
+def test_a_failure_event_after_success_does_not_unpay(unpaid, stripe, pay):
+    pay(unpaid)
+    deliver(*signed(stripe.fail(unpaid.payments.get().intent_id)))
+    assert Order.objects.get(pk=unpaid.pk).status == "PAID"
+
+
+def test_the_refund_event_arriving_before_the_api_answer_is_not_counted_twice(gql, staff_user, unpaid, stripe, pay):
+    pay(unpaid)
+    intent_id = unpaid.payments.get().intent_id
+    stripe.intents[intent_id]["amount_refunded"] = 0
+    deliver(*signed(stripe.refunded(intent_id, 1000)))  # Stripe's event of the coming refund, early
+    refunded = gql.login(staff_user)(REFUND, {"id": gid(unpaid), "amount": "10.00"}).ok()["orderRefund"]["order"]
+    assert refunded["refundedTotal"] == {"amount": "10.00"}
+
+
+def test_a_refund_whose_answer_was_lost_is_retried_with_the_same_key(gql, staff_user, unpaid, stripe, pay, settings):
+    pay(unpaid)
+    settings.STRIPE_TIMEOUT = dt.timedelta(seconds=0.5)
+    stripe.slow = 1.5  # Stripe makes the refund, but the answer comes too late
+    lost = gql.login(staff_user)(REFUND, {"id": gid(unpaid), "amount": "10.00"}).ok()["orderRefund"]
+    assert errors(lost) == [(None, "PAYMENT_PROVIDER_ERROR")]
+    stripe.slow = 0
+    retried = gql(REFUND, {"id": gid(unpaid), "amount": "10.00"}).ok()["orderRefund"]
+    assert retried["errors"] == [] and retried["order"]["refundedTotal"] == {"amount": "10.00"}
+    assert len(stripe.refunds) == 1, [(c[2], c[3]) for c in stripe.calls if c[1] == "/v1/refunds"]  # refunded once
+
+
+def test_parallel_refunds_record_all_that_was_refunded(gql, staff_user, unpaid, stripe, pay):
+    pay(unpaid)
+    gql.login(staff_user)
+    for amount in ("10.00", "20.00"):
+        gql(REFUND, {"id": gid(unpaid), "amount": amount}).ok()
+    assert Order.objects.get(pk=unpaid.pk).refunded_total == Decimal("30.00")
+
+
+def test_refunds_are_for_staff(gql, customer, unpaid, pay):
+    pay(unpaid)
+    assert gql.login(customer)(REFUND, {"id": gid(unpaid)}).codes == ["FORBIDDEN"]
+    assert gql.login(customer)(REFUND, {"id": gid(unpaid)}).data is None
+
+
+@override_settings(REFUND_RESTOCKS=False)
+def test_staff_cancel_restocks_even_when_refunds_alone_do_not(gql, store, staff_user, unpaid, pay):
+    pay(unpaid)
+    assert gql.login(staff_user)(CANCEL, {"id": gid(unpaid)}).ok()["orderCancel"]["order"]["status"] == "CANCELLED"
+    assert shirts(store) == 5
+
+
+@override_settings(ORDER_UNPAID_LIFETIME=dt.timedelta(0))
+def test_an_intent_still_processing_keeps_the_order_from_expiring(store, unpaid, stripe):
+    stripe.intents[unpaid.payments.get().intent_id]["status"] = "processing"  # a bank transfer on its way
+    assert payments.expire_unpaid(unpaid.pk) is False
+    assert Order.objects.get(pk=unpaid.pk).status == "UNPAID" and shirts(store) == 3
