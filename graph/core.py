@@ -17,9 +17,13 @@ class Money:
 
 
 def viewer(info: Info):
-    """The signed-in user of this operation (set by graph.auth.Authentication), or None."""
-    request = getattr(info.context, "request", None)
-    user = getattr(request, "user", None)
+    """The signed-in user of this operation, or None: from the HTTP request (graph.auth.Authentication sets
+    it), or, on a websocket, from the connection's `connection_init` (graph.consumers)."""
+    context = info.context
+    if isinstance(context, dict):
+        user = context.get("user")
+    else:
+        user = getattr(getattr(context, "request", None), "user", None)
     return user if is_signed_in(user) else None
 
 

@@ -16,16 +16,19 @@ from strawberry.relay.types import GlobalIDValueError
 logger = logging.getLogger("graph.errors")
 
 
-class ApiError(Exception):
-    """An operation refused as a whole, with the contract's top-level code and extra `extensions`."""
+class ApiError(GraphQLError):
+    """An operation refused as a whole, with the contract's top-level code and extra `extensions`.
+
+    A GraphQLError, so that its code travels with it however the error is reported: the ErrorCodes extension
+    sees operations over HTTP, but a subscription's errors go straight to the socket.
+    """
 
     code = "BAD_USER_INPUT"
 
     def __init__(self, message: str, *, code: str | None = None, **extensions):
-        super().__init__(message)
         if code is not None:
             self.code = code
-        self.extensions = extensions
+        super().__init__(message, extensions={"code": self.code, **extensions})
 
 
 class BadUserInput(ApiError):

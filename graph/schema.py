@@ -15,6 +15,7 @@ from graph.orders import OrderMutation, OrderQuery
 from graph.errors import ErrorCodes
 from graph.node import NodeQuery
 from graph.pagination import PageArguments
+from graph.realtime import OrderSubscription
 from graph.shop import ShopQuery
 
 
@@ -32,10 +33,12 @@ class Optimizer(DjangoOptimizerExtension):
 
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery))
 Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
+Subscription = merge_types("Subscription", (OrderSubscription,))
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
     extensions=[ErrorCodes, Authentication, PageArguments, Optimizer],
 )

@@ -253,4 +253,8 @@ REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshi
 GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)
 GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHIQL_ENABLED = env_bool("GRAPHIQL_ENABLED", DEBUG)
+# Websockets on /graphql/: graphql-transport-ws; the legacy graphql-ws protocol only when turned on.
+GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
+GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection
+GRAPHQL_WS_INIT_TIMEOUT = timedelta(seconds=env_int("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10))
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}

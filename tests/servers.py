@@ -14,8 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def deployed_env(**overrides: str) -> dict:
-    """The environment of a process deployed against the test database: project.settings, DEBUG off, and
-    Stripe's keys (give STRIPE_API_BASE, the fake's address, where it is called)."""
+    """The environment of a process deployed against the test database: project.settings, DEBUG off, the test
+    run's SECRET_KEY (so tokens and sessions the tests make are good there), and Stripe's keys (give
+    STRIPE_API_BASE, the fake's address, where it is called)."""
+    from django.conf import settings
+
     from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET
 
     from django.db import connection
@@ -31,7 +34,7 @@ def deployed_env(**overrides: str) -> dict:
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "0",
         "DEBUG": "0",
-        "SECRET_KEY": "test-only-secret-that-is-long-enough-for-hs256",
+        "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "STRIPE_SECRET_KEY": SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,

@@ -80,7 +80,7 @@ def test_production_serves_no_graphiql_and_no_debug_pages(server):
 
 
 def test_websockets_speak_graphql_transport_ws(server):
-    """A query over the socket, as Apollo's GraphQLWsLink sends one; subscriptions come with the realtime issue."""
+    """A query over the socket, as Apollo's GraphQLWsLink sends one (subscriptions: tests/realtime)."""
     async def exchange():
         url = server.replace("http", "ws") + "/graphql/"
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:

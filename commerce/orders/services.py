@@ -40,7 +40,7 @@ def record_event(order: Order, type: str, *, previous_status: str = "", actor=No
         payment_status=order.payment_status, actor=actor if actor and actor.is_authenticated else None,
         message=message,
     )
-    announce(order_changed, order_id=order.pk, event_id=event.pk)
+    announce(order_changed, order_id=order.pk, event_id=event.pk, user_id=order.user_id)
     return event
 
 

@@ -2,5 +2,5 @@
 from django.dispatch import Signal
 
 order_placed = Signal()  # order_id
-order_changed = Signal()  # order_id, event_id: every OrderEvent, the placement included
+order_changed = Signal()  # order_id, event_id, user_id (the owner, or None): every OrderEvent, placement included
 stock_low = Signal()  # variant_id, stock: a sale took a variant under LOW_STOCK_THRESHOLD

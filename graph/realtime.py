@@ -1,0 +1,135 @@
+"""Live order status: the publisher that pushes every order change to the Channels layer, and the
+subscriptions that deliver it to sockets.
+
+The publisher listens to commerce's `order_changed` (sent on commit) in every process that loads Django (web
+processes, `rundramatiq` workers, the admin) and sends one small message (order id, event id) to three groups:
+the order's, its owner's, and staff's. With the Redis layer any web process delivers to the sockets it holds;
+with the in-memory layer (embedded mode, one process) the message is handed to the server's event loop, since
+that layer is not thread-safe and changes come from request and job threads.
+
+A subscription loads what it sends itself, so it sees exactly what its subscriber may see, and the first
+message of `orderUpdated` is the order's current state with its latest event, sent after the subscription has
+joined its group: a change made after that first message always arrives. Clients dedupe by `event.id`.
+"""
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+
+import strawberry
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from strawberry.types import Info
+
+from commerce.orders import selectors
+from commerce.orders.models import Order as OrderModel
+from commerce.orders.models import OrderEvent as OrderEventModel
+from commerce.permissions import is_staff
+from graph.core import decode_id, viewer
+from graph.errors import ApiError
+from graph.orders import Order, OrderEvent
+
+logger = logging.getLogger("graph.realtime")
+MESSAGE = "order.changed"
+STAFF_GROUP = "orders.staff"
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def serve_from(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the event loop that serves this process's sockets (called when one connects)."""
+    global _server_loop
+    _server_loop = loop
+
+
+def order_group(order_id: int) -> str:
+    return f"order.{order_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def publish_order_change(sender, order_id: int, event_id: int, user_id: int | None = None, **kwargs) -> None:
+    """Receiver of commerce.orders.signals.order_changed (connected in graph.apps)."""
+    groups = [order_group(order_id), STAFF_GROUP] + ([user_group(user_id)] if user_id else [])
+    send_to_groups(groups, {"type": MESSAGE, "order_id": order_id, "event_id": event_id})
+
+
+def send_to_groups(groups: list[str], message: dict) -> None:
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        if _server_loop is not None and not _server_loop.is_closed():  # no socket was ever served here: no one
+            for group in groups:
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
+        return
+    async_to_sync(_send_all)(layer, groups, message)
+
+
+async def _send_all(layer, groups: list[str], message: dict) -> None:
+    for group in groups:
+        await layer.group_send(group, message)
+
+
+@strawberry.type(description="A change of an order: the order as it is now, and the event that changed it.")
+class OrderUpdate:
+    order: Order
+    event: OrderEvent
+
+
+def _load(order_id: int, event_id: int | None = None) -> OrderUpdate | None:
+    order = OrderModel.objects.filter(pk=order_id).first()
+    events = OrderEventModel.objects.filter(order_id=order_id)
+    event = events.filter(pk=event_id).first() if event_id else events.order_by("-pk").first()
+    return OrderUpdate(order=order, event=event) if order and event else None
+
+
+load_update = sync_to_async(_load)
+
+
+def _may_follow(user, order_id: int, token: str | None) -> bool:
+    if selectors.visible_orders(user).filter(pk=order_id).exists():
+        return True
+    return bool(token) and selectors.orders_by_token(token).filter(pk=order_id).exists()
+
+
+async def _follow(info: Info, group: str) -> AsyncGenerator[OrderUpdate, None]:
+    """Every change announced to `group`, as it comes."""
+    async with info.context["ws"].listen_to_channel(MESSAGE, groups=[group]) as messages:
+        async for message in messages:
+            update = await load_update(message["order_id"], message["event_id"])
+            if update is not None:
+                yield update
+
+
+@strawberry.type
+class OrderSubscription:
+    @strawberry.subscription(description="One order: its owner, staff, or whoever holds its token. The first "
+                                         "message is its current state with its latest event.")
+    async def order_updated(self, info: Info, id: strawberry.ID, token: str | None = None) -> AsyncGenerator[OrderUpdate, None]:
+        order_id = decode_id(id, Order, argument="id")
+        if not await sync_to_async(_may_follow)(viewer(info), order_id, token):
+            raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")
+        async with info.context["ws"].listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
+            first = await load_update(order_id)
+            last = first.event.pk
+            yield first
+            async for message in messages:
+                if message["event_id"] > last:
+                    last = message["event_id"]
+                    update = await load_update(order_id, message["event_id"])
+                    if update is not None:
+                        yield update
+
+    @strawberry.subscription(description="Every order of the signed-in user.")
+    async def my_orders_updated(self, info: Info) -> AsyncGenerator[OrderUpdate, None]:
+        user = viewer(info)
+        if user is None:
+            raise ApiError("Sign in (connection_init's Authorization) to follow your orders.", code="UNAUTHENTICATED")
+        async for update in _follow(info, user_group(user.pk)):
+            yield update
+
+    @strawberry.subscription(description="Staff: every order.")
+    async def orders_updated(self, info: Info) -> AsyncGenerator[OrderUpdate, None]:
+        if not is_staff(viewer(info)):
+            raise ApiError("This needs a staff account.", code="FORBIDDEN")
+        async for update in _follow(info, STAFF_GROUP):
+            yield update
