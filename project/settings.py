@@ -128,8 +128,13 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            "BACKEND": "project.channel_layer.CrowdRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+                "pool_size": env_int("CHANNEL_LAYER_POOL_SIZE", 1000),  # Redis connections per process
+                "concurrency": env_int("CHANNEL_LAYER_CONCURRENCY", 100),  # group operations at once, per loop
+            },
         }
     }
 else:
