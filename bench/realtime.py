@@ -11,7 +11,7 @@ and each socket records when the change arrives: latency is commit to delivery, 
 Last, one subscriber alone receives 50 changes one after another. Prints p50/p95/max latencies, messages
 lost, connect time, and the server's resident memory.
 
-    .venv/bin/python bench/realtime.py [--subscribers 1000,2000]
+    .venv/bin/python bench/realtime.py [--subscribers 1000,2000] [--connect-rate 200]
 """
 import argparse
 import asyncio
@@ -102,6 +102,7 @@ async def open_sockets(base: str, orders, received: dict, refused: list) -> tupl
     async def subscribe(order, ready: asyncio.Event):
         ws = await websockets.connect(base.replace("http", "ws") + "/graphql/", subprotocols=["graphql-transport-ws"],
                                       open_timeout=120, max_queue=None)
+        sockets.append(ws)
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
@@ -117,14 +118,18 @@ async def open_sockets(base: str, orders, received: dict, refused: list) -> tupl
         return ws
 
     started = time.monotonic()
+    sockets.clear()
     readies = [asyncio.Event() for _ in orders]
     tasks = []
     for order, ready in zip(orders, readies):
         tasks.append(asyncio.create_task(track(order, ready)))
-        if len(tasks) % 25 == 0:
-            await asyncio.sleep(0.05)  # 500 a second: a crowd arriving, not one instant
+        await asyncio.sleep(1 / CONNECT_RATE)  # a crowd arriving, not one instant
     await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in readies)), 300)
     return tasks, time.monotonic() - started
+
+
+sockets: list = []  # the open websockets of the running scenario
+CONNECT_RATE = 200  # new sockets a second (--connect-rate)
 
 
 def _gid(order) -> str:
@@ -158,6 +163,7 @@ def run(base: str, pid: int, orders, label: str, *, changes_each: int = 1, pause
         deadline = time.monotonic() + 30
         while len([e for e in committed if e in received]) < len(committed) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)  # leave as screens do
         for task in tasks:
             task.cancel()
         return connect_seconds, memory
@@ -177,7 +183,10 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--subscribers", default="1000,2000")
+    parser.add_argument("--connect-rate", type=int, default=200, help="new sockets a second")
     args = parser.parse_args()
+    global CONNECT_RATE
+    CONNECT_RATE = args.connect_rate
     sizes = [int(n) for n in args.subscribers.split(",")]
     env = configure(args.database_url, args.redis_url, f"bench-{os.getpid()}")
     orders = prepare(args.database_url, env, max(sizes))
