@@ -24,6 +24,11 @@ def owned_by(queryset: QuerySet, user, *, owner: str = "user") -> QuerySet:
     return queryset.filter(**{owner: user})
 
 
+def visible_to(queryset: QuerySet, user, *, owner: str = "user") -> QuerySet:
+    """What a caller reaches without a secret (by ID, in their account): staff everything, a customer theirs."""
+    return queryset if is_staff(user) else owned_by(queryset, user, owner=owner)
+
+
 def get_owned(queryset: QuerySet, user, pk, *, field: list[str], owner: str = "user") -> Model:
     """One row the user owns, or NOT_FOUND on `field` whether it is missing or someone else's."""
     found = owned_by(queryset, user, owner=owner).filter(pk=pk).first()

@@ -102,21 +102,26 @@ class TokenFamily(models.Model):
         verbose_name_plural = "token families"
 
 
-class RefreshToken(models.Model):
-    """An opaque refresh token, stored only as its SHA-256 digest; `used_at` is set when it is rotated."""
+class SingleUseSecret(models.Model):
+    """A secret handed to a client once and stored only as its SHA-256 digest; it expires, and is spent when
+    `used_at` is set."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RefreshToken(SingleUseSecret):
+    """An opaque refresh token of a sign-in; used (rotated) once."""
 
     family = models.ForeignKey(TokenFamily, on_delete=models.CASCADE, related_name="tokens")
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
 
 
-class PasswordResetToken(models.Model):
-    """A single-use password reset token, stored only as its digest; it expires and dies when any is used."""
+class PasswordResetToken(SingleUseSecret):
+    """A password reset token; it dies when any of the user's is used."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)

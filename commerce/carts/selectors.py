@@ -9,16 +9,12 @@ from django.utils import timezone
 from commerce.carts.models import Cart, CartLine, ShippingMethod
 from commerce.carts.pricing import Totals, price
 from commerce.errors import NotFound
-from commerce.permissions import is_signed_in, is_staff
+from commerce.permissions import is_signed_in, is_staff, visible_to
 
 
 def visible_carts(viewer) -> QuerySet[Cart]:
     """Carts a caller may reach without a token (through `node`, `me.cart`): their own; staff see all."""
-    if is_staff(viewer):
-        return Cart.objects.all()
-    if is_signed_in(viewer):
-        return Cart.objects.filter(user=viewer)
-    return Cart.objects.none()
+    return visible_to(Cart.objects.all(), viewer)
 
 
 def carts_by_token(viewer, token: str) -> QuerySet[Cart]:

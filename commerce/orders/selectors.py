@@ -6,16 +6,12 @@ from django.db.models import Q, QuerySet
 
 from commerce.errors import NotFound
 from commerce.orders.models import Order
-from commerce.permissions import is_signed_in, is_staff
+from commerce.permissions import visible_to
 
 
 def visible_orders(viewer) -> QuerySet[Order]:
     """Orders a caller reaches by ID: their own; staff see all."""
-    if is_staff(viewer):
-        return Order.objects.all()
-    if is_signed_in(viewer):
-        return Order.objects.filter(user=viewer)
-    return Order.objects.none()
+    return visible_to(Order.objects.all(), viewer)
 
 
 def orders_by_token(token: str) -> QuerySet[Order]:
