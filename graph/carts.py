@@ -26,6 +26,14 @@ def local_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(relay.to_base64(type_name, pk))
 
 
+def local_id_field(type_name: str):
+    @strawberry_django.field(only=["pk"])
+    def resolve(self) -> strawberry.ID:
+        return local_id(type_name, self.pk)
+
+    return resolve
+
+
 @strawberry_django.type(models.ShippingMethod, name="ShippingMethod", field_cls=ModelField)
 class ShippingMethod(ModelNode):
     name: str
@@ -43,10 +51,7 @@ class ShippingMethod(ModelNode):
 class CartLine:
     variant: ProductVariant
     quantity: int
-
-    @strawberry_django.field(only=["pk"])
-    def id(self) -> strawberry.ID:
-        return local_id("CartLine", self.pk)
+    id: strawberry.ID = local_id_field("CartLine")
 
     @strawberry_django.field(select_related=["variant"])
     def unit_price(self) -> Money:
@@ -65,6 +70,15 @@ class CartWarning:
 
 
 TOTALS_HINTS = {"select_related": ["voucher", "shipping_method", "shipping_address"]}
+
+
+def _total_field(name: str):
+    """One of the cart's totals, from the pricing function (computed once per cart, whichever is asked)."""
+    @strawberry_django.field(**TOTALS_HINTS)
+    def resolve(self) -> Money:
+        return money(getattr(selectors.cart_totals(self), name))
+
+    return resolve
 
 
 @strawberry_django.type(models.Cart, name="Cart", field_cls=ModelField)
@@ -87,25 +101,11 @@ class Cart(GuardedNode):
     def total_quantity(self) -> int:
         return selectors.cart_totals(self).quantity
 
-    @strawberry_django.field(**TOTALS_HINTS)
-    def subtotal(self) -> Money:
-        return money(selectors.cart_totals(self).subtotal)
-
-    @strawberry_django.field(**TOTALS_HINTS)
-    def discount(self) -> Money:
-        return money(selectors.cart_totals(self).discount)
-
-    @strawberry_django.field(**TOTALS_HINTS)
-    def shipping(self) -> Money:
-        return money(selectors.cart_totals(self).shipping)
-
-    @strawberry_django.field(**TOTALS_HINTS)
-    def tax(self) -> Money:
-        return money(selectors.cart_totals(self).tax)
-
-    @strawberry_django.field(**TOTALS_HINTS)
-    def total(self) -> Money:
-        return money(selectors.cart_totals(self).total)
+    subtotal: Money = _total_field("subtotal")
+    discount: Money = _total_field("discount")
+    shipping: Money = _total_field("shipping")
+    tax: Money = _total_field("tax")
+    total: Money = _total_field("total")
 
     @strawberry_django.field(select_related=["shipping_address"], description="Those that ship to the shipping address.")
     def available_shipping_methods(self) -> list[ShippingMethod]:

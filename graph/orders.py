@@ -15,7 +15,7 @@ from commerce.payments import models as payment_models
 from commerce.payments import services as payments
 from graph.accounts import Address
 from graph.auth import require_staff
-from graph.carts import local_id, money
+from graph.carts import local_id_field, money
 from graph.catalog import ProductVariant
 from graph.core import GuardedNode, ModelField, Money, decode_id, viewer, viewer_is_staff
 from graph.errors import BadUserInput
@@ -47,10 +47,7 @@ class OrderLine:
     sku: str
     quantity: int
     variant: ProductVariant | None
-
-    @strawberry_django.field(only=["pk"])
-    def id(self) -> strawberry.ID:
-        return local_id("OrderLine", self.pk)
+    id: strawberry.ID = local_id_field("OrderLine")
 
     @strawberry_django.field(only=["unit_price", "order__currency"], select_related=["order"])
     def unit_price(self) -> Money:
@@ -68,10 +65,7 @@ class OrderEvent:
     payment_status: PaymentStatus
     message: str
     created_at: datetime
-
-    @strawberry_django.field(only=["pk"])
-    def id(self) -> strawberry.ID:
-        return local_id("OrderEvent", self.pk)
+    id: strawberry.ID = local_id_field("OrderEvent")
 
     @strawberry_django.field(only=["previous_status"])
     def previous_status(self) -> OrderStatus | None:
@@ -199,8 +193,7 @@ class OrderMutation:
     def order_payment_create(self, info: Info, id: strawberry.ID, token: str | None = None) -> CheckoutCompletePayload:
         with user_errors(CheckoutCompletePayload) as result:
             order_id = decode_id(id, Order, argument="id")
-            result.order = order = (selectors.orders_by_token(token).filter(pk=order_id).first() if token else None) \
-                or selectors.order_for_update(viewer(info), order_id)
+            result.order = order = selectors.order_for_update(viewer(info), order_id, token=token)
             result.payment = payments.open_payment(order)
         return result.payload
 

@@ -85,12 +85,6 @@ def _load(order_id: int, event_id: int | None = None) -> OrderUpdate | None:
 load_update = sync_to_async(_load)
 
 
-def _may_follow(user, order_id: int, token: str | None) -> bool:
-    if selectors.visible_orders(user).filter(pk=order_id).exists():
-        return True
-    return bool(token) and selectors.orders_by_token(token).filter(pk=order_id).exists()
-
-
 async def _follow(info: Info, group: str) -> AsyncGenerator[OrderUpdate, None]:
     """Every change announced to `group`, as it comes."""
     async with info.context["ws"].listen_to_channel(MESSAGE, groups=[group]) as messages:
@@ -106,7 +100,7 @@ class OrderSubscription:
                                          "message is its current state with its latest event.")
     async def order_updated(self, info: Info, id: strawberry.ID, token: str | None = None) -> AsyncGenerator[OrderUpdate, None]:
         order_id = decode_id(id, Order, argument="id")
-        if not await sync_to_async(_may_follow)(viewer(info), order_id, token):
+        if await sync_to_async(selectors.order_for)(viewer(info), order_id, token=token) is None:
             raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")
         async with info.context["ws"].listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
             first = await load_update(order_id)

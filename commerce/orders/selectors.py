@@ -19,8 +19,16 @@ def orders_by_token(token: str) -> QuerySet[Order]:
     return Order.objects.filter(token=token)
 
 
-def order_for_update(viewer, order_id: int) -> Order:
+def order_for(viewer, order_id: int, *, token: str | None = None) -> Order | None:
+    """The order if the caller may act on it: its owner or staff, or whoever holds its token."""
     order = visible_orders(viewer).filter(pk=order_id).first()
+    if order is None and token:
+        order = orders_by_token(token).filter(pk=order_id).first()
+    return order
+
+
+def order_for_update(viewer, order_id: int, *, token: str | None = None) -> Order:
+    order = order_for(viewer, order_id, token=token)
     if order is None:
         raise NotFound("No such order.", field=["id"])
     return order
