@@ -57,20 +57,20 @@ class Authentication(SchemaExtension):
         return (
             operation is not None
             and operation.operation == OperationType.MUTATION
-            and _root_fields(operation.selection_set, context.graphql_document) <= AUTH_EXEMPT
+            and root_fields(operation.selection_set, context.graphql_document) <= AUTH_EXEMPT
         )
 
 
-def _root_fields(selection_set: SelectionSetNode, document: DocumentNode) -> set[str]:
+def root_fields(selection_set: SelectionSetNode, document: DocumentNode) -> set[str]:
     fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition") and d.name}
     names: set[str] = set()
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             names.add(selection.name.value)
         elif isinstance(selection, InlineFragmentNode):
-            names |= _root_fields(selection.selection_set, document)
+            names |= root_fields(selection.selection_set, document)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            names |= _root_fields(fragments[selection.name.value].selection_set, document)
+            names |= root_fields(fragments[selection.name.value].selection_set, document)
     return names
 
 

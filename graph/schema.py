@@ -1,5 +1,10 @@
 """The one schema: each domain's Query (and later Mutation and Subscription) merged, with the extensions that
-enforce the contract's conventions on every operation."""
+enforce the contract's conventions on every operation.
+
+The extensions' order matters: errors are coded first and last (ErrorCodes wraps the rest); the document's
+shape is capped before validation (Limits); the caller is known (Authentication) and page sizes settled
+(PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
+"""
 import strawberry
 from django.conf import settings
 from strawberry.schema.config import StrawberryConfig
@@ -9,11 +14,14 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts import AccountMutation, AccountQuery
 from graph.auth import Authentication
+from graph.caching import HttpCaching
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
 from graph.orders import OrderMutation, OrderQuery
-from graph.errors import ErrorCodes
+from graph.errors import ErrorCodes, log_rejected
 from graph.node import NodeQuery
+from graph.limits import Limits
+from graph.metering import Metering
 from graph.pagination import PageArguments
 from graph.realtime import OrderSubscription
 from graph.shop import ShopQuery
@@ -35,10 +43,19 @@ Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, 
 Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
-schema = strawberry.Schema(
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        log_rejected(errors)
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
-    extensions=[ErrorCodes, Authentication, PageArguments, Optimizer],
+    config=StrawberryConfig(
+        relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE,
+        disable_field_suggestions=True,
+        batching_config={"max_operations": settings.GRAPHQL_MAX_BATCH} if settings.GRAPHQL_MAX_BATCH > 1 else None,
+    ),
+    extensions=[ErrorCodes, Limits, HttpCaching, Authentication, PageArguments, Metering, Optimizer],
 )

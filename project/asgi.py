@@ -12,6 +12,9 @@ from django.urls import re_path  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from graph.consumers import GraphQLWebsocketConsumer  # noqa: E402
+from project.database import limit_statement_time  # noqa: E402
+
+limit_statement_time()  # web requests only: jobs and migrations do not import this module
 
 if settings.JOBS_EMBEDDED:  # no broker to share: this server process runs the jobs and the schedule itself
     from tasks import embedded

@@ -109,6 +109,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
     )
+# PostgreSQL's statement_timeout for the web processes (project/asgi.py sets it; jobs and migrations run
+# without it): one slow query cannot hold a server thread. 0: none.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 10_000)
 if "TEST_DATABASE_NAME" in os.environ:
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -146,6 +149,8 @@ else:
 # database's connection limit.
 MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 32)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+# Proxies in front of the server that append the caller's address to X-Forwarded-For (0: use the socket's).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
@@ -238,8 +243,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Strawberry logs every failed operation with its document; our error extension logs what matters.
-    "loggers": {"strawberry.execution": {"level": "CRITICAL"}},
+    # Refused documents are logged one short line each (graph.errors.log_rejected), at INFO.
 }
 
 # --- The shop
@@ -258,6 +262,35 @@ REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshi
 GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)
 GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHIQL_ENABLED = env_bool("GRAPHIQL_ENABLED", DEBUG)
+# Introspection: clients generate their code from schema.graphql, so production needs none.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
+# Caps on a document, checked before it is validated (graph/limits.py).
+GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 12)
+GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)
+GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 300)  # duplicates included
+GRAPHQL_MAX_DIRECTIVES = env_int("GRAPHQL_MAX_DIRECTIVES", 4)  # on one field or fragment
+GRAPHQL_MAX_INPUT_LIST_LENGTH = env_int("GRAPHQL_MAX_INPUT_LIST_LENGTH", 100)
+GRAPHQL_MAX_STRING_LENGTH = env_int("GRAPHQL_MAX_STRING_LENGTH", 10_000)
+GRAPHQL_MAX_BATCH = env_int("GRAPHQL_MAX_BATCH", 1)  # operations in one request; 1: no batching
+# Calculated cost (graph/cost.py) and each client's leaky bucket of points (graph/throttle.py); a bucket of 0
+# turns throttling off.
+GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 1000)
+GRAPHQL_THROTTLE_MAXIMUM = env_int("GRAPHQL_THROTTLE_MAXIMUM", 1000)
+GRAPHQL_THROTTLE_RESTORE_RATE = env_int("GRAPHQL_THROTTLE_RESTORE_RATE", 50)  # points a second
+# Sign-in and password-reset mutations per client (IP), on top of the per-account counters.
+AUTH_THROTTLE_MAXIMUM = env_int("AUTH_THROTTLE_MAXIMUM", 10)
+AUTH_THROTTLE_PER_MINUTE = env_int("AUTH_THROTTLE_PER_MINUTE", 5)
+# Persisted queries (graph/persisted.py): Apollo's APQ in the cache; a manifest of registered documents;
+# with GRAPHQL_PERSISTED_QUERIES_ONLY only the manifest's documents run.
+GRAPHQL_APQ_ENABLED = env_bool("GRAPHQL_APQ_ENABLED", True)
+GRAPHQL_APQ_TTL = timedelta(seconds=env_int("GRAPHQL_APQ_TTL_SECONDS", 7 * 24 * 3600))
+GRAPHQL_PERSISTED_QUERIES_MANIFEST = os.environ.get("GRAPHQL_PERSISTED_QUERIES_MANIFEST", "")
+GRAPHQL_PERSISTED_QUERIES_ONLY = env_bool("GRAPHQL_PERSISTED_QUERIES_ONLY", False)
+if GRAPHQL_PERSISTED_QUERIES_ONLY and not GRAPHQL_PERSISTED_QUERIES_MANIFEST:
+    raise ImproperlyConfigured("GRAPHQL_PERSISTED_QUERIES_ONLY needs GRAPHQL_PERSISTED_QUERIES_MANIFEST.")
+# Anonymous catalog queries over GET are `Cache-Control: public` for this long (0: never).
+GRAPHQL_PUBLIC_MAX_AGE = env_int("GRAPHQL_PUBLIC_MAX_AGE_SECONDS", 60)
 # Websockets on /graphql/: graphql-transport-ws; the legacy graphql-ws protocol only when turned on.
 GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection

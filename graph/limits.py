@@ -1,0 +1,186 @@
+"""Caps on the shape of a document, checked before graphql-core validates it, so a hostile one is cheap to refuse.
+
+The parser stops at GRAPHQL_MAX_TOKENS (comments count: a megabyte of `#` is refused as fast as any).
+Then one pass over the parsed document counts, before the standard validation rules run (some of them are
+quadratic: 900 copies of one field took seconds): fields, duplicates included (MAX_FIELDS_EXCEEDED),
+aliases (MAX_ALIASES_EXCEEDED), directives on any one field or fragment (MAX_DIRECTIVES_EXCEEDED), the
+depth of each operation through its fragments (MAX_DEPTH_EXCEEDED; the introspection fields under
+`__schema`/`__type` are not counted, as the standard introspection query is 15 deep), and the input values,
+literal or variable: a list over GRAPHQL_MAX_INPUT_LIST_LENGTH items or a string over
+GRAPHQL_MAX_STRING_LENGTH characters is BAD_USER_INPUT. Each refusal says the limit (`maximum`) and what
+the document had (`value`). Introspection is refused by a validation rule unless GRAPHQL_INTROSPECTION.
+"""
+from django.conf import settings
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+
+from graph.errors import with_code
+
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+TOKENS_EXCEEDED = "Document contains more than"
+
+
+class Limits(SchemaExtension):
+    def on_parse(self):
+        context = self.execution_context
+        context.parse_options["max_tokens"] = settings.GRAPHQL_MAX_TOKENS
+        yield
+        for error in context.pre_execution_errors or []:
+            if error.message.startswith(TOKENS_EXCEEDED):
+                maximum = settings.GRAPHQL_MAX_TOKENS
+                error.message = f"The document has more than {maximum} tokens."
+                with_code(error, "MAX_TOKENS_EXCEEDED", maximum=maximum, value=maximum + 1)
+
+    def on_validate(self):
+        context = self.execution_context
+        refusal = check(context.graphql_document, context.variables)
+        if refusal is not None:
+            context.pre_execution_errors = [refusal]  # Strawberry then skips the standard validation
+        elif not settings.GRAPHQL_INTROSPECTION:
+            context.validation_rules = (*context.validation_rules, NoSchemaIntrospectionCustomRule)
+        yield
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str, maximum: int, value: int, node=None):
+        self.error = with_code(GraphQLError(message, nodes=node), code, maximum=maximum, value=value)
+
+
+def check(document, variables: dict | None) -> GraphQLError | None:
+    """The first cap the document or its variables break, as the error to answer with; None if none."""
+    try:
+        _Counter().count(document)
+        _check_depth(document)
+        _check_input(variables or {})
+    except Refused as refused:
+        return refused.error
+    return None
+
+
+class _Counter:
+    """Fields, aliases and directives of the whole document, as written (each fragment once)."""
+
+    def __init__(self):
+        self.fields = self.aliases = 0
+
+    def count(self, document) -> None:
+        for definition in document.definitions:
+            self._directives(definition)
+            self._selections(getattr(definition, "selection_set", None))
+            for variable in getattr(definition, "variable_definitions", None) or ():
+                if variable.default_value is not None:
+                    _check_literal(variable.default_value)
+
+    def _selections(self, selection_set) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            self._directives(selection)
+            if isinstance(selection, FieldNode):
+                self.fields += 1
+                if self.fields > settings.GRAPHQL_MAX_FIELDS:
+                    maximum = settings.GRAPHQL_MAX_FIELDS
+                    raise Refused("MAX_FIELDS_EXCEEDED", f"The document has more than {maximum} fields.",
+                                  maximum, self.fields)
+                if selection.alias is not None:
+                    self.aliases += 1
+                    if self.aliases > settings.GRAPHQL_MAX_ALIASES:
+                        maximum = settings.GRAPHQL_MAX_ALIASES
+                        raise Refused("MAX_ALIASES_EXCEEDED", f"The document has more than {maximum} aliases.",
+                                      maximum, self.aliases)
+                for argument in selection.arguments or ():
+                    _check_literal(argument.value)
+            if not isinstance(selection, FragmentSpreadNode):
+                self._selections(selection.selection_set)
+
+    def _directives(self, node) -> None:
+        directives = getattr(node, "directives", None) or ()
+        maximum = settings.GRAPHQL_MAX_DIRECTIVES
+        if len(directives) > maximum:
+            raise Refused("MAX_DIRECTIVES_EXCEEDED", f"More than {maximum} directives on one field or fragment.",
+                          maximum, len(directives), node)
+        for directive in directives:
+            for argument in directive.arguments or ():
+                _check_literal(argument.value)
+
+
+def _check_depth(document) -> None:
+    """The depth of each operation, through its fragments, refused as soon as a field lies too deep (each
+    fragment's own height is computed once, so fragments spreading fragments cannot make this slow)."""
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    heights: dict[str, int] = {}
+    maximum = settings.GRAPHQL_MAX_DEPTH
+
+    def refuse(depth: int):
+        raise Refused("MAX_DEPTH_EXCEEDED", f"The operation is nested more than {maximum} deep.", maximum, depth)
+
+    def height(selection_set, level: int, path: frozenset) -> int:
+        """How deep this selection set goes below `level`, the depth of the field that holds it."""
+        tallest = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if selection.name.value in INTROSPECTION_FIELDS:
+                    continue
+                if level + 1 > maximum:
+                    refuse(level + 1)
+                tallest = max(tallest, 1 + height(selection.selection_set, level + 1, path))
+            elif isinstance(selection, InlineFragmentNode):
+                tallest = max(tallest, height(selection.selection_set, level, path))
+            else:
+                name = selection.name.value
+                if name in path or name not in fragments:
+                    continue  # a cycle or an unknown fragment: validation reports it
+                if name not in heights:
+                    heights[name] = height(fragments[name].selection_set, level, path | {name})
+                elif level + heights[name] > maximum:
+                    refuse(level + heights[name])
+                tallest = max(tallest, heights[name])
+        return tallest
+
+    for definition in document.definitions:
+        if definition.kind == "operation_definition":
+            height(definition.selection_set, 0, frozenset())
+
+
+def _check_literal(value) -> None:
+    if isinstance(value, StringValueNode):
+        _check_string(value.value)
+    elif isinstance(value, ListValueNode):
+        _check_list(len(value.values))
+        for item in value.values:
+            _check_literal(item)
+    elif isinstance(value, ObjectValueNode):
+        for item in value.fields:
+            _check_literal(item.value)
+
+
+def _check_input(value) -> None:
+    if isinstance(value, str):
+        _check_string(value)
+    elif isinstance(value, list):
+        _check_list(len(value))
+        for item in value:
+            _check_input(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_input(item)
+
+
+def _check_string(value: str) -> None:
+    maximum = settings.GRAPHQL_MAX_STRING_LENGTH
+    if len(value) > maximum:
+        raise Refused("BAD_USER_INPUT", f"A string input is {len(value)} characters long, over {maximum}.",
+                      maximum, len(value))
+
+
+def _check_list(length: int) -> None:
+    maximum = settings.GRAPHQL_MAX_INPUT_LIST_LENGTH
+    if length > maximum:
+        raise Refused("BAD_USER_INPUT", f"A list input has {length} items, over {maximum}.", maximum, length)

@@ -1,0 +1,123 @@
+"""Every operation is priced before it runs and paid for from its client's bucket; every answer says so.
+
+After the caller is known (graph.auth) and page sizes are settled (graph.pagination), the operation's
+calculated cost (graph.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
+from the client's bucket (graph.throttle; THROTTLED with `retryAfter` when it holds too little). Sign-in and
+password-reset mutations also draw on a small bucket of their own, so guessing passwords or mailing resets
+from one address stays slow whatever the per-account counters say. Once the answer is known, the points it
+did not use go back.
+
+Every HTTP answer carries `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {...} }`, also
+when the operation was refused before it ran (such a refusal still costs a point, so a flood of hostile
+documents drains its sender's bucket). A publicly cacheable answer carries the costs only, since a CDN hands
+it to every client. Over websockets the points are taken alike but not reported in each message.
+"""
+from django.conf import settings
+from graphql import ExecutionResult, FieldNode, InlineFragmentNode, OperationType, get_operation_ast
+from strawberry.extensions import SchemaExtension
+
+from graph import cost, throttle
+from graph.errors import ApiError
+
+SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm"})
+
+
+class Metering(SchemaExtension):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.planned = None
+        self.requested = None
+        self.actual = None
+        self.status = None
+
+    def on_execute(self):
+        context = self.execution_context
+        operation = None
+        if context.result is None and context.graphql_document is not None:
+            operation = get_operation_ast(context.graphql_document, context.operation_name)
+        if operation is not None:
+            try:
+                self._admit(operation)
+            except ApiError as refused:
+                if operation.operation == OperationType.SUBSCRIPTION:
+                    raise  # a subscription ignores a result set here; raising ends it with this error
+                response = getattr(context.context, "response", None)
+                if "retryAfter" in refused.extensions and response is not None:
+                    response["Retry-After"] = str(refused.extensions["retryAfter"])
+                context.result = ExecutionResult(data=None, errors=[refused])
+                operation = None
+        yield
+        if operation is not None and operation.operation != OperationType.SUBSCRIPTION and context.result:
+            self.actual = cost.actual_cost(self.planned, context.result.data)
+            if self.status is not None and self.requested > self.actual:
+                self.status = throttle.take(self.status.bucket, self._client(), self.actual - self.requested) or self.status
+
+    def _admit(self, operation) -> None:
+        context = self.execution_context
+        self.planned = cost.plan(context.schema._schema, context.graphql_document, operation, context.variables)
+        self.requested = cost.requested_cost(self.planned)
+        maximum = settings.GRAPHQL_MAX_COST
+        if self.requested > maximum:
+            raise ApiError(
+                f"This operation would cost {self.requested}, over the maximum of {maximum}.",
+                code="MAX_COST_EXCEEDED", maximum=maximum, value=self.requested,
+            )
+        client = self._client()
+        sign_ins = _count_root_fields(operation, context.graphql_document, SIGN_IN_FIELDS)
+        if sign_ins:
+            _refuse_if_short(throttle.take(throttle.auth_bucket(), client, sign_ins), "sign-in and password-reset")
+        self.status = throttle.take(throttle.cost_bucket(), client, self.requested)
+        _refuse_if_short(self.status, "query cost")
+
+    def get_results(self):
+        request = _http_request(self.execution_context)
+        if request is None:
+            return {}
+        if self.status is None and self.requested is None:
+            # Refused before it ran (parse, validation, caps): one point, and the status to show.
+            self.status = throttle.take(throttle.cost_bucket(), self._client(), 1, force=True)
+        report = {"requestedQueryCost": self.requested or 0, "actualQueryCost": self.actual}
+        response = getattr(self.execution_context.context, "response", None)
+        public = response is not None and response.get("Cache-Control", "").startswith("public")
+        if self.status is not None and not public:
+            report["throttleStatus"] = self.status.as_extension()
+        return {"cost": report}
+
+    def _client(self) -> str:
+        context = self.execution_context.context
+        request = _http_request(self.execution_context)
+        if request is not None:
+            return throttle.client_of_request(request)
+        if isinstance(context, dict) and context.get("ws") is not None:
+            return throttle.client_of_socket(context["ws"].scope, context.get("user"))
+        return "unknown"
+
+
+def _refuse_if_short(status: throttle.Status | None, what: str) -> None:
+    if status is not None and not status.taken:
+        raise ApiError(
+            f"Too many requests ({what}): try again in {status.retry_after} s.",
+            code="THROTTLED", retryAfter=status.retry_after,
+        )
+
+
+def _http_request(execution_context):
+    request = getattr(execution_context.context, "request", None)
+    return request if hasattr(request, "META") else None
+
+
+def _count_root_fields(operation, document, names: frozenset) -> int:
+    """How many root fields (aliases each count) are among `names`, through fragments at the root too."""
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    count, seen = 0, set()
+    pending = list(operation.selection_set.selections)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, FieldNode):
+            count += selection.name.value in names
+        elif isinstance(selection, InlineFragmentNode):
+            pending.extend(selection.selection_set.selections)
+        elif selection.name.value in fragments and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            pending.extend(fragments[selection.name.value].selection_set.selections)
+    return count

@@ -1,0 +1,98 @@
+"""Apollo's automatic persisted queries, and an allow-list mode built on them.
+
+A client sends `extensions.persistedQuery {version: 1, sha256Hash}` without the query; if the server knows the
+hash it runs that document, else it answers PERSISTED_QUERY_NOT_FOUND (message "PersistedQueryNotFound", which
+Apollo's link looks for) and the client sends the query with its hash once, which registers it. So a
+storefront can send hashes over GET, and a CDN can cache anonymous catalog answers by URL. A query sent with a
+hash that is not its SHA-256 is refused (nothing is registered under a hash someone else chose). Documents are
+registered only after they ran, so refused junk does not fill the store; they live in the cache (Redis in
+production) for GRAPHQL_APQ_TTL_SECONDS.
+
+A manifest file (GRAPHQL_PERSISTED_QUERIES_MANIFEST, Apollo's `persisted-query-manifest.json`, written by
+`generate-persisted-query-manifest` when the first-party apps are built) registers documents for good. With
+GRAPHQL_PERSISTED_QUERIES_ONLY on, only the manifest's documents run, by hash or as text: the hardened mode
+for a server that only first-party apps call.
+"""
+import hashlib
+import json
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from strawberry.http import GraphQLRequestData
+
+from graph.errors import ApiError
+
+
+class PersistedQueryError(ApiError):
+    pass
+
+
+def resolve(request_data: GraphQLRequestData) -> GraphQLRequestData:
+    """The request with its document filled in from the store, or a PersistedQueryError."""
+    persisted = (request_data.extensions or {}).get("persistedQuery")
+    query = request_data.query
+    if persisted is None:
+        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and query is not None and _sha256(query) not in _manifest():
+            raise PersistedQueryError(
+                "Only registered operations run on this server.", code="PERSISTED_QUERY_NOT_FOUND"
+            )
+        return request_data
+    if not settings.GRAPHQL_APQ_ENABLED or not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise PersistedQueryError("PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED")
+    sha256 = persisted.get("sha256Hash")
+    if not isinstance(sha256, str) or len(sha256) != 64:
+        raise PersistedQueryError("The persisted query's sha256Hash must be 64 hexadecimal digits.")
+    sha256 = sha256.lower()
+    if query is not None:
+        if _sha256(query) != sha256:
+            raise PersistedQueryError("The persisted query's sha256Hash is not the hash of its query.")
+        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and sha256 not in _manifest():
+            raise PersistedQueryError(
+                "Only registered operations run on this server.", code="PERSISTED_QUERY_NOT_FOUND"
+            )
+        return request_data
+    stored = _manifest().get(sha256)
+    if stored is None and not settings.GRAPHQL_PERSISTED_QUERIES_ONLY:
+        stored = cache.get(_key(sha256))
+    if stored is None:
+        raise PersistedQueryError("PersistedQueryNotFound", code="PERSISTED_QUERY_NOT_FOUND")
+    request_data.query = stored
+    return request_data
+
+
+def remember(request_data: GraphQLRequestData, ran: bool) -> None:
+    """Register a document sent with its hash, once it has run."""
+    persisted = (request_data.extensions or {}).get("persistedQuery")
+    if ran and isinstance(persisted, dict) and request_data.query is not None:
+        sha256 = str(persisted.get("sha256Hash", "")).lower()
+        if sha256 not in _manifest():
+            cache.set(_key(sha256), request_data.query, timeout=settings.GRAPHQL_APQ_TTL.total_seconds())
+
+
+def _key(sha256: str) -> str:
+    return f"apq:{sha256}"
+
+
+def _sha256(query: str) -> str:
+    return hashlib.sha256(query.encode()).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _load_manifest(path: str) -> dict[str, str]:
+    """Apollo's manifest format: {"format": "apollo-persisted-query-manifest", "version": 1, "operations":
+    [{"id": sha256, "body": document, "name": ..., "type": ...}]}; each id is checked against its body."""
+    with open(path, encoding="utf-8") as file:
+        operations = json.load(file).get("operations", [])
+    manifest = {}
+    for operation in operations:
+        body = operation["body"]
+        if operation.get("id", "").lower() != _sha256(body):
+            raise ValueError(f"{path}: the id of operation {operation.get('name')!r} is not the SHA-256 of its body")
+        manifest[_sha256(body)] = body
+    return manifest
+
+
+def _manifest() -> dict[str, str]:
+    path = settings.GRAPHQL_PERSISTED_QUERIES_MANIFEST
+    return _load_manifest(path) if path else {}

@@ -1,0 +1,186 @@
+"""Leaky buckets of cost points, one per client, as Shopify's API meters its callers.
+
+A bucket holds up to `maximum` points and refills at `rate` points a second. An operation takes its requested
+cost up front (refused, with the seconds to wait, when the bucket holds less) and gives back what it did not
+use once its actual cost is known. With Redis the bucket is one hash updated by a Lua script, so concurrent
+requests in any number of processes can never spend the same points twice; Redis's own clock is used, so the
+web processes' clocks do not matter. Without Redis (embedded mode, one process) the bucket lives in the local
+memory cache under a lock.
+
+The client is the signed-in user, else the caller's IP address (an IPv6 caller by its /64, which one host
+usually owns whole). Behind proxies, TRUSTED_PROXY_HOPS says how many of them append to X-Forwarded-For: the
+address the outermost trusted one saw is the client, and anything a client writes into the header itself is
+ignored.
+"""
+import ipaddress
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from commerce.permissions import is_signed_in
+
+logger = logging.getLogger("graph.throttle")
+
+# KEYS[1]: the bucket. ARGV: maximum, rate (points/s), points to take (negative gives back), force (take even
+# when short, never below zero). Returns {taken (1/0), available as a string (Lua numbers reach Redis as
+# integers otherwise)}.
+_LEAK = """
+local maximum, rate, points, force = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'available', 'at')
+local available, at = tonumber(state[1]), tonumber(state[2])
+if available == nil then available, at = maximum, now end
+available = math.min(maximum, available + math.max(0, now - at) * rate)
+local taken = 0
+if points <= available then
+  available, taken = math.min(maximum, available - points), 1
+elseif force then
+  available = 0
+end
+redis.call('HSET', KEYS[1], 'available', tostring(available), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((maximum - available) / rate * 1000) + 1000)
+return {taken, tostring(available)}
+"""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A kind of bucket: each client has one of each."""
+
+    name: str
+    maximum: float
+    rate: float  # points restored a second
+
+    @property
+    def enabled(self) -> bool:
+        return self.maximum > 0 and self.rate > 0
+
+
+def cost_bucket() -> Bucket:
+    return Bucket("cost", settings.GRAPHQL_THROTTLE_MAXIMUM, settings.GRAPHQL_THROTTLE_RESTORE_RATE)
+
+
+def auth_bucket() -> Bucket:
+    return Bucket("auth", settings.AUTH_THROTTLE_MAXIMUM, settings.AUTH_THROTTLE_PER_MINUTE / 60)
+
+
+@dataclass(frozen=True)
+class Status:
+    taken: bool
+    available: float
+    bucket: Bucket
+    points: float
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until the bucket holds the points asked for."""
+        return max(1, math.ceil((self.points - self.available) / self.bucket.rate))
+
+    def as_extension(self) -> dict:
+        return {
+            "maximumAvailable": self.bucket.maximum,
+            "currentlyAvailable": math.floor(self.available),
+            "restoreRate": self.bucket.rate,
+        }
+
+
+def take(bucket: Bucket, client: str, points: float, *, force: bool = False) -> Status | None:
+    """Take `points` from the client's bucket (give back with a negative number); None when throttling is off.
+
+    `force` takes what there is even when it is not enough (for operations refused anyway, which still cost).
+    If Redis cannot be reached the request is let through and the failure logged: an outage of the throttle
+    must not become an outage of the shop.
+    """
+    if not bucket.enabled:
+        return None
+    key = cache.make_key(f"throttle:{bucket.name}:{client}")
+    try:
+        if settings.REDIS_URL:
+            taken, available = _redis_script()(keys=[key], args=[bucket.maximum, bucket.rate, points, int(force)])
+        else:
+            taken, available = _take_locally(key, bucket, points, force)
+    except Exception:  # noqa: BLE001 - any failure of the store lets the request through
+        logger.warning("Throttle store unavailable; letting the request through", exc_info=True)
+        return None
+    return Status(taken=bool(int(taken)), available=float(available), bucket=bucket, points=points)
+
+
+_script = None
+_script_lock = threading.Lock()
+
+
+def _redis_script():
+    """The registered Lua script on the cache's own Redis connection pool."""
+    global _script
+    with _script_lock:
+        if _script is None:
+            client = cache._cache.get_client(write=True)  # Django's RedisCache client: its redis.Redis
+            _script = client.register_script(_LEAK)
+        return _script
+
+
+_local_lock = threading.Lock()
+
+
+def _take_locally(key: str, bucket: Bucket, points: float, force: bool) -> tuple[int, float]:
+    """The same arithmetic as the Lua script, in the local memory cache; the lock makes it atomic in-process."""
+    with _local_lock:
+        now = time.monotonic()
+        available, at = cache.get(key) or (bucket.maximum, now)
+        available = min(bucket.maximum, available + max(0.0, now - at) * bucket.rate)
+        taken = points <= available
+        if taken:
+            available = min(bucket.maximum, available - points)
+        elif force:
+            available = 0.0
+        cache.set(key, (available, now), timeout=(bucket.maximum - available) / bucket.rate + 1)
+        return int(taken), available
+
+
+# --- Who the client is
+
+
+def client_of(user, remote_addr: str | None, forwarded_for: str | None) -> str:
+    if is_signed_in(user):
+        return f"user:{user.pk}"
+    return f"ip:{_network(_client_address(remote_addr, forwarded_for))}"
+
+
+def _client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops <= 0 or not forwarded_for:
+        return remote_addr or "unknown"
+    chain = [address.strip() for address in forwarded_for.split(",") if address.strip()]
+    return chain[-hops] if len(chain) >= hops else (chain[0] if chain else remote_addr or "unknown")
+
+
+def _network(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def client_of_request(request) -> str:
+    """The client behind an HTTP request (after graph.auth has set its user)."""
+    return client_of(
+        getattr(request, "user", None), request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
+    )
+
+
+def client_of_socket(scope: dict, user) -> str:
+    """The client behind a websocket, from its ASGI scope and the user its connection_init signed in."""
+    headers = {name.decode("latin1").lower(): value.decode("latin1") for name, value in scope.get("headers", ())}
+    remote = (scope.get("client") or (None,))[0]
+    return client_of(user, remote, headers.get("x-forwarded-for"))
