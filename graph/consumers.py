@@ -7,6 +7,8 @@ is on), with the limits every connection gets.
   (Apollo's connectionParams); a bad or expired token closes it with 4403, no token is an anonymous caller.
 - At most GRAPHQL_WS_MAX_SUBSCRIPTIONS operations at once (one more gets an error on its id and the socket
   stays open), and `connection_init` within GRAPHQL_WS_INIT_TIMEOUT.
+- Every message costs a point from the client's bucket (graph.throttle; each operation also pays its cost,
+  graph.metering); a client whose bucket is empty has its socket closed with 4429.
 """
 import asyncio
 
@@ -17,11 +19,13 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from commerce.accounts.tokens import TokenError, user_for_access_token
-from graph import realtime
+from graph import realtime, throttle
 from graph.schema import schema
 
 
 class GraphQLWebsocketConsumer(GraphQLWSConsumer):
+    user = None  # who connection_init signed in, for the bucket
+
     def __init__(self, **kwargs):
         protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
         if settings.GRAPHQL_WS_LEGACY_PROTOCOL:
@@ -39,6 +43,14 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
         realtime.serve_from(asyncio.get_running_loop())
         await super().connect()
 
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        client = throttle.client_of_socket(self.scope, self.user)
+        status = await sync_to_async(throttle.take, thread_sensitive=False)(throttle.cost_bucket(), client, 1)
+        if status is not None and not status.taken:
+            await self.close(code=4429, reason=f"Throttled: retry after {status.retry_after} s")
+            return
+        await super().receive(text_data, bytes_data)
+
     async def on_ws_connect(self, context: dict):
         params = context.get("connection_params") or {}
         authorization = params.get("Authorization") or params.get("authorization") or ""
@@ -48,7 +60,7 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
         if scheme.lower() != "bearer" or not token.strip():
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": "TOKEN_INVALID"})
         try:
-            context["user"] = await sync_to_async(user_for_access_token)(token.strip())
+            context["user"] = self.user = await sync_to_async(user_for_access_token)(token.strip())
         except TokenError as bad:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": bad.code}) from None
         return await super().on_ws_connect(context)

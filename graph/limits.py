@@ -35,7 +35,7 @@ class Limits(SchemaExtension):
         context.parse_options["max_tokens"] = settings.GRAPHQL_MAX_TOKENS
         yield
         for error in context.pre_execution_errors or []:
-            if error.message.startswith(TOKENS_EXCEEDED):
+            if TOKENS_EXCEEDED in error.message:
                 maximum = settings.GRAPHQL_MAX_TOKENS
                 error.message = f"The document has more than {maximum} tokens."
                 with_code(error, "MAX_TOKENS_EXCEEDED", maximum=maximum, value=maximum + 1)

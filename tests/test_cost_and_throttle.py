@@ -1,0 +1,180 @@
+"""What an operation costs, and each client's bucket of points, as an Apollo client reads them in `extensions.cost`.
+
+An entity (a Node) costs 1, values shaped from its row cost 0, a connection 2 plus its page times what is in
+it, a plain list 10 times, the operation 1 and a mutation field 10 more.
+"""
+import asyncio
+import concurrent.futures
+import json
+import time
+
+import httpx
+import pytest
+import websockets
+
+from graph import throttle
+from tests.accounts.conftest import SIGN_IN
+from tests.servers import deployed_env, start_daphne, stop
+
+CATALOG_PAGE = (  # the storefront's catalog page, as bench/catalog.py sends it
+    "query CatalogPage { products(first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { cursor "
+    "node { id slug name isAvailable priceRange { min { amount currency } max { amount currency } } "
+    "category { id name slug } images { url alt } variants { id sku name price { amount currency } "
+    "quantityAvailable isAvailable attributes { name value } } } } } }"
+)
+
+
+def cost(response) -> dict:
+    return response.json["extensions"]["cost"]
+
+
+@pytest.fixture
+def slow_restore(settings):
+    """A bucket that refills at one point a second, so that what a test sees is what it spent."""
+    settings.GRAPHQL_THROTTLE_RESTORE_RATE = 1
+
+
+def test_the_catalog_page_costs_what_it_asks_for_and_pays_what_it_got(gql, make_category, make_product,
+                                                                       slow_restore):
+    shirts = make_category("Shirts")
+    for name in ("Linen Shirt", "Oxford Shirt", "Flannel Shirt"):
+        make_product(name, shirts)  # one variant each
+    response = gql(CATALOG_PAGE)
+    response.ok()
+    # 1 + connection 2 + 20 x (product 1 + category 1 + 10 variants x 1); 3 products of one variant came back
+    assert cost(response) == {
+        "requestedQueryCost": 243,
+        "actualQueryCost": 1 + 2 + 3 * (1 + 1 + 1),
+        "throttleStatus": {"maximumAvailable": 1000, "currentlyAvailable": 1000 - 12, "restoreRate": 1},
+    }
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("{ shop { currency } }", 1),
+    ("{ __typename }", 1),
+    ("{ categories(first: 10) { edges { node { name products(first: 10) { edges { node { name } } } } } } }",
+     1 + 2 + 10 * (1 + 2 + 10 * 1)),
+    ('{ nodes(ids: ["a"]) { id } }', 1 + 10 * 1),
+    ("{ products { totalCount } }", 1 + 2),  # the default page of 20 costs nothing when nothing is in it
+    ('mutation { tokenRevoke(refreshToken: "x") { errors { code } } }', 1 + 10),
+])
+def test_cost_of_known_operations(gql, query, expected):
+    assert cost(gql(query))["requestedQueryCost"] == expected
+
+
+def test_an_operation_over_the_maximum_is_refused_with_its_cost(gql):
+    query = "{ categories(first: 100) { edges { node { products(first: 100) { edges { node { name } } } } } } }"
+    response = gql(query)
+    assert response.data is None and response.codes == ["MAX_COST_EXCEEDED"]
+    assert response.errors[0]["extensions"]["value"] == 1 + 2 + 100 * (1 + 2 + 100) == cost(response)[
+        "requestedQueryCost"]
+    assert cost(response)["actualQueryCost"] is None
+
+
+def test_an_empty_bucket_throttles_with_the_seconds_to_wait(gql, settings, slow_restore):
+    settings.GRAPHQL_THROTTLE_MAXIMUM = 250
+    assert gql(CATALOG_PAGE).ok()  # asks 243, pays 3 (nothing in the catalog): 247 left
+    assert gql(CATALOG_PAGE).ok()  # 244 left
+    gql("{ products(first: 100) { totalCount } }")  # 103, pays 3: 241 left
+    throttled = gql(CATALOG_PAGE)
+    assert throttled.codes == ["THROTTLED"] and throttled.data is None
+    assert throttled.errors[0]["extensions"]["retryAfter"] == 2 == int(throttled.http["Retry-After"])
+    assert cost(throttled)["throttleStatus"]["currentlyAvailable"] == 241
+
+
+def test_refused_documents_cost_a_point(gql, slow_restore):
+    assert cost(gql("{ products "))["throttleStatus"]["currentlyAvailable"] == 999
+    assert cost(gql("{ nope }"))["throttleStatus"]["currentlyAvailable"] == 998
+
+
+def test_signed_in_users_have_their_own_bucket(gql, customer, slow_restore):
+    gql("{ products(first: 100) { totalCount } }")
+    gql.login(customer)
+    assert cost(gql("{ shop { currency } }"))["throttleStatus"]["currentlyAvailable"] == 999
+
+
+# --- Sign-in and password reset: a bucket per client of their own
+
+
+def sign_in(gql, n: int, **headers):
+    return gql(SIGN_IN, {"email": f"guess{n}@example.com", "password": "wrong"}, **headers)
+
+
+def test_sign_in_attempts_from_one_client_are_throttled(gql, settings):
+    assert settings.AUTH_THROTTLE_MAXIMUM == 10
+    for n in range(10):
+        assert sign_in(gql, n).ok()["tokenCreate"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    throttled = sign_in(gql, 10)
+    assert throttled.codes == ["THROTTLED"] and 10 <= throttled.errors[0]["extensions"]["retryAfter"] <= 12
+    reset = gql('mutation { passwordResetRequest(email: "a@example.com") { errors { code } } }')
+    assert reset.codes == ["THROTTLED"]
+    # A client cannot make itself someone else by writing X-Forwarded-For, unless a trusted proxy did.
+    assert sign_in(gql, 11, HTTP_X_FORWARDED_FOR="203.0.113.9").codes == ["THROTTLED"]
+    settings.TRUSTED_PROXY_HOPS = 1
+    assert sign_in(gql, 12, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9").ok()
+
+
+def test_aliases_do_not_multiply_sign_in_attempts(gql, customer):
+    guesses = " ".join(
+        f'g{n}: tokenCreate(email: "{customer.email}", password: "guess{n}") {{ accessToken }}' for n in range(11)
+    )
+    response = gql(f"mutation {{ {guesses} }}")
+    assert response.codes == ["THROTTLED"] and response.data is None
+    assert gql(SIGN_IN, {"email": customer.email, "password": "a-long-password-1"}).ok()["tokenCreate"]["user"]
+
+
+# --- Atomic under concurrency
+
+
+def test_the_local_bucket_is_never_overspent_by_threads(settings):
+    settings.REDIS_URL = ""  # embedded mode: the local-memory bucket under its lock
+    bucket = throttle.Bucket("test", maximum=30, rate=0.001)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(lambda _: throttle.take(bucket, "ip:192.0.2.1", 1), range(100)))
+    assert sum(status.taken for status in statuses) == 30
+
+
+@pytest.fixture(scope="module")
+def two_servers(django_db_setup, redis_url, redis_key_prefix):
+    """Two web processes sharing one Redis, each bucket 20 points refilled at 1 a second."""
+    env = deployed_env(REDIS_KEY_PREFIX=redis_key_prefix, GRAPHQL_THROTTLE_MAXIMUM="20",
+                       GRAPHQL_THROTTLE_RESTORE_RATE="1", TRUSTED_PROXY_HOPS="1")
+    servers = [start_daphne(env), start_daphne(env)]
+    yield [base for _, base in servers]
+    for process, _ in servers:
+        stop(process)
+
+
+def test_the_bucket_holds_under_concurrent_requests_to_two_processes(two_servers):
+    def ask(n: int) -> httpx.Response:
+        return httpx.post(f"{two_servers[n % 2]}/graphql/", json={"query": "{ shop { currency } }"},
+                          headers={"X-Forwarded-For": "198.51.100.7"}, timeout=30)
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(30) as pool:
+        answers = list(pool.map(ask, range(60)))
+    elapsed = time.monotonic() - started
+    assert {a.status_code for a in answers} == {200}
+    codes = [(a.json().get("errors") or [{}])[0].get("extensions", {}).get("code") for a in answers]
+    served = codes.count(None)
+    assert codes.count("THROTTLED") == 60 - served
+    assert 20 <= served <= 20 + int(elapsed) + 1  # the bucket, plus what it refilled meanwhile
+
+
+def test_websocket_messages_draw_on_the_bucket(two_servers):
+    async def chatter() -> int:
+        url = two_servers[0].replace("http", "ws") + "/graphql/"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10,
+                                      additional_headers={"X-Forwarded-For": "198.51.100.8"}) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await asyncio.wait_for(ws.recv(), 10)
+            try:
+                for _ in range(40):
+                    await ws.send(json.dumps({"type": "ping"}))
+                    await asyncio.wait_for(ws.recv(), 10)
+            except websockets.exceptions.ConnectionClosed as closed:
+                return closed.rcvd.code
+        return 0
+
+    assert asyncio.run(chatter()) == 4429
+

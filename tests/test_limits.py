@@ -1,0 +1,232 @@
+"""Every cap refuses a hostile document before any resolver runs, with its code, the limit and the value.
+
+The proof is a schema of tripwires: the API's own view and extensions in front of resolvers that write down
+that they ran. A refused operation leaves the list empty; the control at the top shows the wires work.
+"""
+import json
+
+import pytest
+import strawberry
+from django.test import RequestFactory
+from strawberry.extensions import SchemaExtension
+
+from graph.schema import Schema, schema as api_schema
+from graph.views import ApiView
+
+RAN: list[str] = []
+
+
+@strawberry.type
+class Item:
+    @strawberry.field
+    def name(self) -> str:
+        RAN.append("name")
+        return "wire"
+
+    @strawberry.field
+    def child(self) -> "Item":
+        RAN.append("child")
+        return Item()
+
+    @strawberry.field
+    def items(self, first: int | None = None, last: int | None = None) -> "ItemConnection":
+        RAN.append("items")
+        return ItemConnection(edges=[], total_count=0)
+
+
+@strawberry.type
+class ItemEdge:
+    node: Item
+
+
+@strawberry.type
+class ItemConnection:
+    edges: list[ItemEdge]
+    total_count: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def item(self, text: str | None = None, tags: list[str] | None = None) -> Item:
+        RAN.append("item")
+        return Item()
+
+    @strawberry.field
+    def items(self, first: int | None = None, last: int | None = None) -> ItemConnection:
+        RAN.append("items")
+        return ItemConnection(edges=[], total_count=0)
+
+    @strawberry.field
+    def boom(self) -> str:
+        raise RuntimeError("password=hunter2 at db.internal:5432")
+
+
+class BrokenHook(SchemaExtension):
+    """An extension whose hook fails, as a bug in ours could: Strawberry would report the exception's text."""
+
+    def on_execute(self):
+        if "brokenHook" in (self.execution_context.query or ""):
+            raise RuntimeError("secret in a hook: token=abc123")
+        yield
+
+
+tripwires = Schema(query=Query, extensions=[*api_schema.extensions, BrokenHook])
+view = ApiView.as_view(schema=tripwires, graphql_ide=None)
+
+
+def post(query: str, variables: dict | None = None, **extra):
+    request = RequestFactory().post(
+        "/graphql/", json.dumps({"query": query, "variables": variables or {}}), content_type="application/json",
+        **extra,
+    )
+    return view(request)
+
+
+def refused(query: str, variables: dict | None = None) -> dict:
+    RAN.clear()
+    response = post(query, variables)
+    body = json.loads(response.content)
+    assert RAN == [], f"a resolver ran for a refused document: {RAN}"
+    assert body["data"] is None and len(body["errors"]) == 1, body
+    return body["errors"][0]
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    RAN.clear()
+
+
+def test_the_tripwires_work():
+    body = json.loads(post("{ item { name child { name } } }").content)
+    assert body["data"] == {"item": {"name": "wire", "child": {"name": "wire"}}}
+    assert RAN == ["item", "name", "child", "name"]
+
+
+def nested(depth: int) -> str:
+    """`{ item { child { ... { name } } } }`, `depth` fields deep."""
+    return "{ " + " { ".join(["item", *["child"] * (depth - 2), "name"]) + " }" * depth
+
+
+def test_depth(settings):
+    assert settings.GRAPHQL_MAX_DEPTH == 12
+    post(nested(12))
+    assert RAN
+    error = refused(nested(13))
+    assert error["extensions"] == {"code": "MAX_DEPTH_EXCEEDED", "maximum": 12, "value": 13}
+
+
+def test_depth_through_fragments():
+    fragments = " ".join(f"fragment F{i} on Item {{ child {{ ...F{i + 1} }} }}" for i in range(12))
+    error = refused("{ item { ...F0 } } " + fragments + " fragment F12 on Item { name }")
+    assert error["extensions"]["code"] == "MAX_DEPTH_EXCEEDED"
+
+
+def test_aliases(settings):
+    assert settings.GRAPHQL_MAX_ALIASES == 15
+    error = refused("{ " + " ".join(f"a{i}: item {{ name }}" for i in range(16)) + " }")
+    assert error["extensions"] == {"code": "MAX_ALIASES_EXCEEDED", "maximum": 15, "value": 16}
+
+
+def test_tokens(settings):
+    assert settings.GRAPHQL_MAX_TOKENS == 2000
+    error = refused("{ item(tags: [" + ", ".join(['"t"'] * 2000) + "]) { name } }")
+    assert error["extensions"] == {"code": "MAX_TOKENS_EXCEEDED", "maximum": 2000, "value": 2001}
+    comments = refused("{ item { name } }" + "\n#" * 2500)  # comments count: a flood of them is refused too
+    assert comments["extensions"]["code"] == "MAX_TOKENS_EXCEEDED"
+
+
+def test_fields_with_duplicates_are_counted_before_validation(settings):
+    settings.GRAPHQL_MAX_FIELDS = 300
+    error = refused("{ item { " + "name " * 900 + "} }")
+    assert error["extensions"] == {"code": "MAX_FIELDS_EXCEEDED", "maximum": 300, "value": 301}
+
+
+def test_directives_on_one_field(settings):
+    assert settings.GRAPHQL_MAX_DIRECTIVES == 4
+    error = refused("{ item { name" + " @include(if: true)" * 5 + " } }")
+    assert error["extensions"] == {"code": "MAX_DIRECTIVES_EXCEEDED", "maximum": 4, "value": 5}
+
+
+def test_page_size():
+    error = refused("{ items(first: 101) { totalCount } }")
+    assert error["extensions"] == {"code": "PAGE_SIZE_EXCEEDED", "maximum": 100, "requested": 101}
+
+
+def test_cost():
+    page = "items(first: 100) { edges { node { %s } } }"
+    error = refused("{ " + page % (page % page % "name") + " }")
+    assert error["extensions"] == {"code": "MAX_COST_EXCEEDED", "maximum": 1000, "value": 1 + 2 + 100 * (2 + 100 * 2)}
+
+
+def test_input_lists_and_strings(settings):
+    assert settings.GRAPHQL_MAX_INPUT_LIST_LENGTH == 100
+    listed = refused("query($tags: [String!]) { item(tags: $tags) { name } }", {"tags": ["t"] * 101})
+    assert listed["extensions"] == {"code": "BAD_USER_INPUT", "maximum": 100, "value": 101}
+    literal = refused("{ item(tags: [" + ", ".join(['"t"'] * 101) + "]) { name } }")
+    assert literal["extensions"] == {"code": "BAD_USER_INPUT", "maximum": 100, "value": 101}
+    settings.GRAPHQL_MAX_STRING_LENGTH = 1000
+    long = refused("query($text: String) { item(text: $text) { name } }", {"text": "x" * 1001})
+    assert long["extensions"] == {"code": "BAD_USER_INPUT", "maximum": 1000, "value": 1001}
+
+
+def test_throttled_before_running(settings):
+    settings.GRAPHQL_THROTTLE_MAXIMUM = 2
+    error = refused("{ items(first: 5) { edges { node { name } } } }")  # costs 1 + 2, in a bucket of 2
+    assert error["extensions"]["code"] == "THROTTLED" and error["extensions"]["retryAfter"] >= 1
+
+
+def test_a_batch_is_refused_before_running():
+    RAN.clear()
+    request = RequestFactory().post("/graphql/", json.dumps([{"query": "{ item { name } }"}] * 10),
+                                    content_type="application/json")
+    response = view(request)
+    assert response.status_code == 400 and RAN == []
+    (error,) = json.loads(response.content)["errors"]
+    assert error["extensions"] == {"code": "BATCH_NOT_ALLOWED", "maximum": 1, "value": 10}
+
+
+def test_field_suggestions_are_not_given():
+    error = refused("{ item { nam } }")
+    assert error["message"] == "Cannot query field 'nam' on type 'Item'."
+    argument = refused("{ item(txt: \"a\") { name } }")
+    assert "Did you mean" not in argument["message"]
+
+
+def test_introspection_follows_its_setting(settings):
+    settings.GRAPHQL_INTROSPECTION = False
+    body = json.loads(post("{ __schema { types { name } } }").content)
+    assert body["data"] is None and body["errors"]
+    assert all(e["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for e in body["errors"])
+    assert "introspection has been disabled" in body["errors"][0]["message"]
+    settings.GRAPHQL_INTROSPECTION = True
+    body = json.loads(post("{ __schema { queryType { name } } }").content)
+    assert body["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def test_unexpected_errors_are_masked_over_http(settings, caplog):
+    settings.DEBUG = False
+    for query in ("{ boom }", "{ brokenHook: item { name } }"):
+        response = post(query)
+        text = response.content.decode()
+        assert "hunter2" not in text and "abc123" not in text and "Traceback" not in text, text
+        (error,) = json.loads(text)["errors"]
+        assert error["message"] == "Unexpected error."
+        assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        assert any(error["extensions"]["requestId"] in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_refused_documents_are_logged_short(caplog):
+    caplog.set_level("INFO", logger="strawberry.execution")
+    refused("{ item { " + "nope" * 5000 + " } }")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "strawberry.execution"]
+    assert len(line) < 500 and "nope" in line
+
+
+def test_csrf_needs_json_or_a_preflight_header():
+    form = RequestFactory().post("/graphql/", "query=mutation { __typename }",
+                                 content_type="application/x-www-form-urlencoded")
+    assert view(form).status_code == 400
+    text = RequestFactory().post("/graphql/", json.dumps({"query": "{ item { name } }"}), content_type="text/plain")
+    assert view(text).status_code == 400
+    assert RAN == []
