@@ -40,3 +40,19 @@ def test_unexpected_errors_are_masked_with_a_request_id_when_debug_is_off(settin
     assert "hunter2" not in str(error)
     request_id = error["extensions"]["requestId"]
     assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)  # the logs keep the stack
+
+
+SHOW_TIMEOUT = ("from django.db import connection; cursor = connection.cursor(); "
+                "cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0])")
+
+
+def test_web_processes_have_a_statement_timeout_that_jobs_and_migrations_do_not(postgres):
+    from tests.servers import deployed_env
+
+    env = deployed_env(DATABASE_STATEMENT_TIMEOUT_MS="7000")
+    web = subprocess.run([sys.executable, "-c", f"import os, project.asgi; {SHOW_TIMEOUT}; os._exit(0)"],
+                         env=env, cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60)
+    assert web.stdout.strip() == "7s", web.stderr[-2000:]
+    command = subprocess.run([sys.executable, "manage.py", "shell", "-c", SHOW_TIMEOUT],
+                             env=env, cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60)
+    assert command.stdout.strip().splitlines()[-1] == "0", command.stderr[-2000:]

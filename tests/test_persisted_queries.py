@@ -1,0 +1,96 @@
+"""Apollo's automatic persisted queries, as Apollo Client's persisted-query link with `useGETForHashedQueries`
+speaks them: a hash first, the query once on a miss, then hashes over GET that a CDN may cache."""
+import hashlib
+import json
+
+import pytest
+
+QUERY = '{ product(slug: "oak-lamp") { name } }'
+SHA256 = hashlib.sha256(QUERY.encode()).hexdigest()
+
+
+def extensions(sha256: str = SHA256, version: int = 1) -> dict:
+    return {"persistedQuery": {"version": version, "sha256Hash": sha256}}
+
+
+def get(client, **params):
+    encoded = {key: json.dumps(value) if isinstance(value, dict) else value for key, value in params.items()}
+    return client.get("/graphql/", encoded, HTTP_ACCEPT="*/*")
+
+
+def post(client, body: dict):
+    return client.post("/graphql/", json.dumps(body), content_type="application/json")
+
+
+def codes(response) -> list[str]:
+    return [e["extensions"]["code"] for e in response.json().get("errors", [])]
+
+
+@pytest.fixture
+def lamp(make_product):
+    return make_product("Oak Lamp")
+
+
+def test_miss_register_then_hit_over_get(client, lamp):
+    miss = get(client, extensions=extensions())
+    assert miss.status_code == 200 and codes(miss) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert miss.json()["errors"][0]["message"] == "PersistedQueryNotFound"  # what Apollo's link looks for
+    assert "cost" in miss.json()["extensions"]
+
+    registered = post(client, {"query": QUERY, "extensions": extensions()})
+    assert registered.json()["data"] == {"product": {"name": "Oak Lamp"}}
+
+    hit = get(client, extensions=extensions())
+    assert hit.json()["data"] == {"product": {"name": "Oak Lamp"}}
+    assert hit["Cache-Control"] == "public, max-age=60" and "Authorization" in hit["Vary"]
+    assert hit.json()["extensions"]["cost"] == {"requestedQueryCost": 2, "actualQueryCost": 2}  # no client status
+
+
+def test_a_hash_that_is_not_the_querys_is_refused_and_registers_nothing(client, lamp):
+    forged = "0" * 64
+    refused = post(client, {"query": QUERY, "extensions": extensions(forged)})
+    assert codes(refused) == ["BAD_USER_INPUT"] and refused.json()["data"] is None
+    assert codes(get(client, extensions=extensions(forged))) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+def test_refused_documents_are_not_registered(client):
+    bad = "{ nope }"
+    sha256 = hashlib.sha256(bad.encode()).hexdigest()
+    assert codes(post(client, {"query": bad, "extensions": extensions(sha256)})) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert codes(get(client, extensions=extensions(sha256))) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+def test_other_versions_and_apq_off_are_not_supported(client, settings):
+    assert codes(get(client, extensions=extensions(version=2))) == ["PERSISTED_QUERY_NOT_SUPPORTED"]
+    settings.GRAPHQL_APQ_ENABLED = False
+    assert codes(get(client, extensions=extensions())) == ["PERSISTED_QUERY_NOT_SUPPORTED"]
+
+
+def test_answers_for_someone_or_with_errors_are_not_public(client, lamp, customer):
+    from commerce.accounts import tokens
+
+    signed_in = client.get("/graphql/", {"query": QUERY}, HTTP_AUTHORIZATION=f"Bearer {tokens.sign_in(customer).access}")
+    assert signed_in.json()["data"] and signed_in["Cache-Control"] == "no-store"
+    assert "throttleStatus" in signed_in.json()["extensions"]["cost"]
+    cart = client.get("/graphql/", {"query": '{ cart(token: "x") { id } }'})
+    assert cart["Cache-Control"] == "no-store"
+    assert post(client, {"query": QUERY})["Cache-Control"] == "no-store"
+
+
+def test_mutations_never_run_over_get(client):
+    response = client.get("/graphql/", {"query": 'mutation { tokenRevoke(refreshToken: "x") { errors { code } } }'})
+    assert response.status_code == 400 and b"data" not in response.content
+
+
+def test_allow_list_mode_runs_only_the_manifests_documents(client, lamp, settings, tmp_path):
+    manifest = tmp_path / "persisted-query-manifest.json"
+    manifest.write_text(json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
+        {"id": SHA256, "name": "Lamp", "type": "query", "body": QUERY}]}))
+    settings.GRAPHQL_PERSISTED_QUERIES_MANIFEST = str(manifest)
+    settings.GRAPHQL_PERSISTED_QUERIES_ONLY = True
+    assert get(client, extensions=extensions()).json()["data"] == {"product": {"name": "Oak Lamp"}}
+    assert post(client, {"query": QUERY}).json()["data"] == {"product": {"name": "Oak Lamp"}}
+    other = '{ product(slug: "oak-lamp") { name slug } }'
+    assert codes(post(client, {"query": other})) == ["PERSISTED_QUERY_NOT_FOUND"]
+    sha256 = hashlib.sha256(other.encode()).hexdigest()
+    assert codes(post(client, {"query": other, "extensions": extensions(sha256)})) == ["PERSISTED_QUERY_NOT_FOUND"]
