@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import UNMETERED  # noqa: E402
 from tests.servers import free_port, start_daphne, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ def server_env(database_url: str) -> dict:
         "CONN_MAX_AGE": "60",
         "ROOT_URLCONF": "bench.urls",
         "PYTHONPATH": str(ROOT),
+        **UNMETERED,
     }
 
 

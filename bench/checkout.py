@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import UNMETERED  # noqa: E402
 from bench.catalog import prepare_database, run_sql  # noqa: E402
 from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe  # noqa: E402
 from tests.servers import start_daphne, stop  # noqa: E402
@@ -147,7 +148,8 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": args.database_url, "STRIPE_SECRET_KEY": SECRET_KEY,
            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": stripe.base, "DEBUG": "0", "SECRET_KEY": "bench-secret-key-for-hs256-signing",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "REDIS_URL": "", "CONN_MAX_AGE": "0",
-           "MAX_CONCURRENT_REQUESTS": args.server_concurrency, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+           "MAX_CONCURRENT_REQUESTS": args.server_concurrency, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+           **UNMETERED}
     prepare_database(args.database_url, env, 200)
     subprocess.run([PYTHON, "manage.py", "seed_checkout"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     run_sql(args.database_url, "UPDATE catalog_productvariant SET stock = 1000000")

@@ -26,6 +26,8 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import UNMETERED  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commerce_bench_realtime"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 SUBSCRIBE = "subscription ($id: ID!, $t: String) { orderUpdated(id: $id, token: $t) { event { id type } } }"
@@ -35,7 +37,7 @@ def configure(database_url: str, redis_url: str, prefix: str) -> dict:
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "DEBUG": "0",
            "SECRET_KEY": "bench-realtime-secret-key", "ALLOWED_HOSTS": "127.0.0.1,localhost", "CONN_MAX_AGE": "0",
            "DJANGO_SETTINGS_MODULE": "project.settings", "LOG_LEVEL": "WARNING", "STRIPE_SECRET_KEY": "sk_unused",
-           "GRAPHQL_WS_INIT_TIMEOUT_SECONDS": "60"}
+           "GRAPHQL_WS_INIT_TIMEOUT_SECONDS": "60", **UNMETERED}
     os.environ.update(env)
     import django
 
