@@ -2,14 +2,17 @@
 
 Tokens (GRAPHQL_MAX_TOKENS; comments count) are counted by a regular expression before graphql-core parses
 anything, stopping at the limit: graphql-core takes ~10 us a token, so a 100,000-token document would cost
-20 ms of parsing before its own limit stopped it. The parser keeps its limit as a backstop. Then one pass over the parsed document counts, before the standard validation rules run (some of them are
+20 ms of parsing before its own limit stopped it. The parser keeps its limit as a backstop.
+
+Then one pass over the parsed document counts, before the standard validation rules run (some of them are
 quadratic: 900 copies of one field took seconds): fields, duplicates included (MAX_FIELDS_EXCEEDED),
 aliases (MAX_ALIASES_EXCEEDED), directives on any one field or fragment (MAX_DIRECTIVES_EXCEEDED), the
 depth of each operation through its fragments (MAX_DEPTH_EXCEEDED; the introspection fields under
 `__schema`/`__type` are not counted, as the standard introspection query is 15 deep), and the input values,
-literal or variable: a list over GRAPHQL_MAX_INPUT_LIST_LENGTH items or a string over
-GRAPHQL_MAX_STRING_LENGTH characters is BAD_USER_INPUT. Each refusal says the limit (`maximum`) and what
-the document had (`value`). Introspection is refused by a validation rule unless GRAPHQL_INTROSPECTION.
+literal or variable: a list over GRAPHQL_MAX_INPUT_LIST_LENGTH items, a string over
+GRAPHQL_MAX_STRING_LENGTH characters, or one with a NUL character (which PostgreSQL cannot store) is
+BAD_USER_INPUT. Each refusal of a cap says the limit (`maximum`) and what the document had (`value`).
+Introspection is refused by a validation rule unless GRAPHQL_INTROSPECTION.
 """
 import re
 
@@ -71,8 +74,9 @@ def _has_more_tokens(query: str, maximum: int) -> bool:
 
 
 class Refused(Exception):
-    def __init__(self, code: str, message: str, maximum: int, value: int, node=None):
-        self.error = with_code(GraphQLError(message, nodes=node), code, maximum=maximum, value=value)
+    def __init__(self, code: str, message: str, maximum: int | None = None, value: int | None = None, node=None):
+        limit = {} if maximum is None else {"maximum": maximum, "value": value}
+        self.error = with_code(GraphQLError(message, nodes=node), code, **limit)
 
 
 def check(document, variables: dict | None) -> GraphQLError | None:
@@ -194,6 +198,8 @@ def _check_input(value) -> None:
 
 
 def _check_string(value: str) -> None:
+    if "\x00" in value:  # PostgreSQL cannot store it: refused here rather than failing in the database
+        raise Refused("BAD_USER_INPUT", "A string input contains a NUL character.")
     maximum = settings.GRAPHQL_MAX_STRING_LENGTH
     if len(value) > maximum:
         raise Refused("BAD_USER_INPUT", f"A string input is {len(value)} characters long, over {maximum}.",

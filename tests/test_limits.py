@@ -230,3 +230,11 @@ def test_csrf_needs_json_or_a_preflight_header():
     text = RequestFactory().post("/graphql/", json.dumps({"query": "{ item { name } }"}), content_type="text/plain")
     assert view(text).status_code == 400
     assert RAN == []
+
+
+def test_nul_characters_are_bad_input_not_a_database_error():
+    """Found by schemathesis: PostgreSQL refuses NUL in text, which surfaced as INTERNAL_SERVER_ERROR."""
+    literal = refused('{ item(text: "a\\u0000b") { name } }')
+    assert literal["extensions"] == {"code": "BAD_USER_INPUT"}
+    variable = refused("query($tags: [String!]) { item(tags: $tags) { name } }", {"tags": ["ok", "a\x00b"]})
+    assert variable["extensions"] == {"code": "BAD_USER_INPUT"}
