@@ -47,7 +47,7 @@ class Metering(SchemaExtension):
                 context.result = ExecutionResult(data=None, errors=[refused])
                 operation = None
         yield
-        if operation is not None and operation.operation != OperationType.SUBSCRIPTION and context.result:
+        if operation is not None and operation.operation != OperationType.SUBSCRIPTION and context.result is not None:
             self.actual = cost.actual_cost(self.planned, context.result.data)
             if self.status is not None and self.requested > self.actual:
                 self.status = throttle.take(self.status.bucket, self._client(), self.actual - self.requested) or self.status
@@ -73,8 +73,9 @@ class Metering(SchemaExtension):
         request = _http_request(self.execution_context)
         if request is None:
             return {}
-        if self.status is None and self.requested is None:
-            # Refused before it ran (parse, validation, caps): one point, and the status to show.
+        if self.status is None:
+            # Refused before its cost was taken (parse, validation, caps, MAX_COST_EXCEEDED, the sign-in
+            # bucket): one point, and the status to show.
             self.status = throttle.take(throttle.cost_bucket(), self._client(), 1, force=True)
         report = {"requestedQueryCost": self.requested or 0, "actualQueryCost": self.actual}
         response = getattr(self.execution_context.context, "response", None)
@@ -87,7 +88,7 @@ class Metering(SchemaExtension):
         context = self.execution_context.context
         request = _http_request(self.execution_context)
         if request is not None:
-            return throttle.client_of_request(request)
+            return throttle.client_of_request(request, getattr(request, "user", None))
         if isinstance(context, dict) and context.get("ws") is not None:
             return throttle.client_of_socket(context["ws"].scope, context.get("user"))
         return "unknown"

@@ -85,8 +85,10 @@ class ApiView(GraphQLView):
 
 
 def refusal_cost(request) -> dict:
-    """extensions.cost of an answer refused before the schema saw it: nothing ran, one point is taken."""
-    status = throttle.take(throttle.cost_bucket(), throttle.client_of_request(request), 1, force=True)
+    """extensions.cost of an answer refused before the schema saw it: nothing ran, one point is taken, from the
+    address's bucket (the bearer token is only read later, by graph.auth)."""
+    client = throttle.client_of_request(request, None)
+    status = throttle.take(throttle.cost_bucket(), client, 1, force=True)
     report = {"requestedQueryCost": 0, "actualQueryCost": None}
     if status is not None:
         report["throttleStatus"] = status.as_extension()

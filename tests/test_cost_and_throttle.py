@@ -69,6 +69,7 @@ def test_an_operation_over_the_maximum_is_refused_with_its_cost(gql):
     assert response.errors[0]["extensions"]["value"] == 1 + 2 + 100 * (1 + 2 + 100) == cost(response)[
         "requestedQueryCost"]
     assert cost(response)["actualQueryCost"] is None
+    assert cost(response)["throttleStatus"]["currentlyAvailable"] == 999  # a refusal costs a point
 
 
 def test_an_empty_bucket_throttles_with_the_seconds_to_wait(gql, settings, slow_restore):
