@@ -50,7 +50,8 @@ class Metering(SchemaExtension):
         if operation is not None and operation.operation != OperationType.SUBSCRIPTION and context.result is not None:
             self.actual = cost.actual_cost(self.planned, context.result.data)
             if self.status is not None and self.requested > self.actual:
-                self.status = throttle.take(self.status.bucket, self._client(), self.actual - self.requested) or self.status
+                unused = self.requested - self.actual
+                self.status = throttle.take(self.status.bucket, self._client(), -unused) or self.status
 
     def _admit(self, operation) -> None:
         context = self.execution_context
