@@ -2,8 +2,9 @@
 enforce the contract's conventions on every operation."""
 import strawberry
 from django.conf import settings
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -31,6 +32,24 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
+class DocumentCache(ParserCache):
+    """Strawberry's ParserCache, except that a document that does not parse is left to Strawberry's own parse.
+
+    ParserCache parses inside the extension hook, where a syntax error escapes Strawberry's handling of it (the
+    answer lost its GRAPHQL_PARSE_FAILED code). Failed parses are not cached, so a broken document is simply
+    parsed again where its error is reported as usual.
+    """
+
+    def on_parse(self):
+        context = self.execution_context
+        if context.query:
+            try:
+                context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+            except GraphQLError:
+                pass
+        yield
+
+
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery))
 Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
 Subscription = merge_types("Subscription", (OrderSubscription,))
@@ -40,5 +59,8 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
-    extensions=[ErrorCodes, Authentication, PageArguments, Optimizer],
+    # Storefronts send the same few documents again and again (every tracking screen the same subscription):
+    # parsing and validating each once per process is most of what subscribing costs. Bounded LRU caches.
+    extensions=[ErrorCodes, Authentication, lambda: DocumentCache(maxsize=256), lambda: ValidationCache(maxsize=256),
+                PageArguments, Optimizer],
 )
