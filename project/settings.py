@@ -261,5 +261,6 @@ GRAPHIQL_ENABLED = env_bool("GRAPHIQL_ENABLED", DEBUG)
 # Websockets on /graphql/: graphql-transport-ws; the legacy graphql-ws protocol only when turned on.
 GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection
+GC_THRESHOLD = env_int("GC_THRESHOLD", 50_000)  # allocations between the server's young collections (project/asgi.py)
 GRAPHQL_WS_INIT_TIMEOUT = timedelta(seconds=env_int("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10))
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}
