@@ -134,6 +134,9 @@ if REDIS_URL:
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",
                 "pool_size": env_int("CHANNEL_LAYER_POOL_SIZE", 1000),  # Redis connections per process
                 "concurrency": env_int("CHANNEL_LAYER_CONCURRENCY", 100),  # group operations at once, per loop
+                # Messages waiting for one server process, all its sockets together: channels_redis drops any
+                # past this, silently. Its default of 100 lost changes when a busy process fell a second behind.
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 100_000),
             },
         }
     }

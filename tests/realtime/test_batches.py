@@ -65,3 +65,4 @@ def test_a_cancelled_waiter_does_not_stop_the_others(waiters):
         return await asyncio.gather(*tasks[1:])
 
     assert asyncio.run(scenario()) == [14] * waiters
+
