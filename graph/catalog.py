@@ -171,6 +171,8 @@ class Product(ModelNode):
     )
     reviews: Connection[Review] = strawberry_django.connection(description="Newest first.")
     created_at: datetime
+    is_published: bool = strawberry_django.field(
+        description="Listed in the storefront; only staff ever see an unpublished product.", field_cls=ModelField)
 
     @strawberry_django.field(only=["min_price", "max_price"])
     def price_range(self) -> PriceRange:

@@ -11,11 +11,14 @@ from graph.accounts import AccountMutation, AccountQuery
 from graph.auth import Authentication
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
+from graph.catalog_staff import CatalogStaffMutation
 from graph.orders import OrderMutation, OrderQuery
 from graph.errors import ErrorCodes
 from graph.node import NodeQuery
 from graph.pagination import PageArguments
 from graph.realtime import OrderSubscription
+from graph.reports import ReportQuery
+from graph.reviews import ReviewMutation
 from graph.shop import ShopQuery
 
 
@@ -31,8 +34,10 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
-Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery))
-Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
+Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, CatalogStaffMutation)
+)
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
 schema = strawberry.Schema(

@@ -6,7 +6,7 @@ filtering on it is an indexed read and never an aggregate per request.
 """
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -108,6 +108,9 @@ class ProductImage(models.Model):
         return self.alt or self.url
 
 
+REVIEW_BODY_MAX_LENGTH = 5000
+
+
 class Review(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
     user = models.ForeignKey(
@@ -116,7 +119,7 @@ class Review(models.Model):
     author_name = models.CharField(max_length=150, help_text="Shown as the review's author.")
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[MaxLengthValidator(REVIEW_BODY_MAX_LENGTH)])
     verified_purchase = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -131,3 +134,18 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 {self.title}"
+
+
+class WishlistItem(models.Model):
+    """A product a customer keeps for later: one row per user and product, so adding twice keeps one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishlist_items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="wishlist_items")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="wishlist_one_per_user_product")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.product}"

@@ -15,7 +15,7 @@ from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus
-from commerce.orders.signals import order_changed
+from commerce.orders.signals import order_changed, stock_low
 from commerce.validation import check_fields
 
 TRANSITIONS = {
@@ -83,6 +83,17 @@ def change_stock(deltas: dict[int, int]) -> None:
         ProductVariant.objects.filter(pk__in=sorted(deltas)).update(
             stock=Case(*(When(pk=pk, then=F("stock") + delta) for pk, delta in sorted(deltas.items())),
                        output_field=IntegerField()))
+
+
+def low_stock_threshold(variant: ProductVariant) -> int:
+    return settings.LOW_STOCK_THRESHOLD if variant.low_stock_threshold is None else variant.low_stock_threshold
+
+
+def warn_if_low(variant: ProductVariant, before: int, after: int) -> None:
+    """Announce `stock_low` when stock crosses under the variant's threshold (a sale, staff counting it down);
+    once per crossing, not again while it stays under."""
+    if before >= low_stock_threshold(variant) > after:
+        announce(stock_low, variant_id=variant.pk, stock=after)
 
 
 def record_payment(order: Order, *, message: str = "") -> Order:
