@@ -15,7 +15,7 @@ lines, however many orders there are. What counts:
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +27,7 @@ from commerce.notifications.emails import send_once
 from commerce.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 _PAID = ~Q(payment_status=PaymentStatus.NOT_PAID)
 _KEPT = ~Q(status=OrderStatus.CANCELLED)
 _SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
@@ -52,6 +53,11 @@ def _money_sum(expression, **extra) -> Coalesce:
     return Coalesce(Sum(expression, **extra), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
+def _cents(amount: Decimal) -> Decimal:
+    """Sums as money: SQLite hands back decimal sums with float noise."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _window(start: datetime, end: datetime) -> Q:
     return Q(created_at__gte=start, created_at__lt=end)
 
@@ -65,9 +71,9 @@ def totals(start: datetime, end: datetime) -> SalesTotals:
         orders=Count("pk", filter=_KEPT),
     )
     orders = figures["orders"]
-    average = (figures["kept_gross"] / orders).quantize(Decimal("0.01")) if orders else ZERO
-    return SalesTotals(revenue=figures["gross"] - figures["refunded"], orders=orders, average_order_value=average,
-                       refunded=figures["refunded"])
+    average = _cents(figures["kept_gross"] / orders) if orders else ZERO
+    return SalesTotals(revenue=_cents(figures["gross"] - figures["refunded"]), orders=orders,
+                       average_order_value=average, refunded=_cents(figures["refunded"]))
 
 
 def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[ProductSales]:
@@ -90,7 +96,7 @@ def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[Pro
         .order_by("-units", "-line_revenue", "name")[:limit]
     )
     return [ProductSales(product_id=row["product_key"], product_name=row["name"], quantity=row["units"],
-                         revenue=row["line_revenue"]) for row in rows]
+                         revenue=_cents(row["line_revenue"])) for row in rows]
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:
