@@ -96,6 +96,11 @@ def subtree(category: Category) -> list[tuple[int, int | None]]:
     return subtree
 
 
+def would_cycle(category: Category, parent_id: int) -> bool:
+    """Whether putting `category` under `parent_id` would make it its own ancestor."""
+    return category.pk is not None and parent_id in {pk for pk, _ in subtree(category)}
+
+
 def lock_tree() -> None:
     """Lock every category row (in primary-key order). Moves and deletions take it, so two moves at once can
     never close a cycle between them and a subtree cannot gain a product while it is being deleted; catalogs
@@ -108,9 +113,8 @@ def save_category(category: Category, *, parent_field: list[str] | None = None) 
     """Save a new or edited category, keeping the tree acyclic, the levels of its subtree and the
     listings of the products below it right. `parent_field` names the parent as the caller's input does."""
     lock_tree()
-    if category.pk is not None and category.parent_id is not None:
-        if category.parent_id in {pk for pk, _ in subtree(category)}:
-            raise CatalogError("A category cannot be moved below itself.", field=parent_field or ["parent"])
+    if category.parent_id is not None and would_cycle(category, category.parent_id):
+        raise CatalogError("A category cannot be moved below itself.", field=parent_field or ["parent"])
     moved = category.pk is None or not Category.objects.filter(pk=category.pk, parent_id=category.parent_id).exists()
     if category.parent_id is not None:
         category.parent = Category.objects.get(pk=category.parent_id)  # its level as it is now, under the lock

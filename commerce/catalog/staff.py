@@ -114,7 +114,7 @@ def delete_product(product_id: int) -> Product:
     so its variants stay and every order line keeps its link to what was sold, its snapshot untouched, and
     sales reports keep the product. The returned copy keeps its id either way, for the client's cache."""
     product = _get(Product, product_id, field=["id"], lock=True)
-    if OrderLine.objects.filter(variant__product=product).exists():
+    if is_ordered(product):
         if product.is_published:
             product.is_published = False
             product.save(update_fields=["is_published", "updated_at"])
@@ -216,12 +216,21 @@ def delete_category(category_id: int) -> Category:
     staff move or delete those first, so no product silently loses its place in the tree."""
     lock_tree()
     category = _get(Category, category_id, field=["id"])
-    below = [pk for pk, _ in subtree(category)]
-    if Product.objects.filter(category_id__in=below).exists():
+    if products_below(category).exists():
         raise CatalogError("This category or one below it still holds products.", code="CATEGORY_NOT_EMPTY",
                            field=["id"])
-    for pk in reversed(below):  # children before their parents (the parent link is protected)
+    for pk, _ in reversed(subtree(category)):  # children before their parents (the parent link is protected)
         Category.objects.filter(pk=pk).delete()
     category.pk = category_id
     return category
+
+
+def products_below(category: Category):
+    """The products in the category or any category under it: what stops it being deleted."""
+    return Product.objects.filter(category_id__in=[pk for pk, _ in subtree(category)])
+
+
+def is_ordered(product: Product) -> bool:
+    """An order holds one of its variants: the product is archived (unpublished), never deleted."""
+    return OrderLine.objects.filter(variant__product=product).exists()
 
