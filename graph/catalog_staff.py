@@ -129,80 +129,66 @@ def _variant_changes(input) -> dict:
     return _given(input, attributes=_attributes)
 
 
-def _text(value: str | None) -> str:
-    return value or ""
+def _as_staff(info: Info, payload_type: type, entity: str, write):
+    """The one shape of every mutation here: staff only, then the write, its DomainErrors as UserErrors."""
+    require_staff(info)
+    with user_errors(payload_type) as result:
+        setattr(result, entity, write())
+    return result.payload
+
+
+def _with_defaults(changes: dict, **defaults) -> dict:
+    """A create input's optional fields sent as null take the model's default, as if left out."""
+    return {**changes, **{name: value for name, value in defaults.items() if changes.get(name) is None}}
 
 
 @strawberry.type
 class CatalogStaffMutation:
     @strawberry.mutation(description="Staff.")
     def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
-        require_staff(info)
-        with user_errors(ProductPayload) as result:
-            changes = _product_changes(input)
-            changes["description"] = _text(changes.get("description"))
-            result.product = staff.create_product(**changes)
-        return result.payload
+        return _as_staff(info, ProductPayload, "product", lambda: staff.create_product(
+            **_with_defaults(_product_changes(input), description="")))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are.")
     def product_update(self, info: Info, id: strawberry.ID, input: ProductUpdateInput) -> ProductPayload:
-        require_staff(info)
-        with user_errors(ProductPayload) as result:
-            result.product = staff.update_product(decode_id(id, Product, argument="id"), _product_changes(input))
-        return result.payload
+        return _as_staff(info, ProductPayload, "product", lambda: staff.update_product(
+            decode_id(id, Product, argument="id"), _product_changes(input)))
 
     @strawberry.mutation(description="Staff. A product that is in an order is unpublished instead of deleted, so "
                                      "orders keep it; the payload returns it either way.")
     def product_delete(self, info: Info, id: strawberry.ID) -> ProductPayload:
-        require_staff(info)
-        with user_errors(ProductPayload) as result:
-            result.product = staff.delete_product(decode_id(id, Product, argument="id"))
-        return result.payload
+        return _as_staff(info, ProductPayload, "product", lambda: staff.delete_product(
+            decode_id(id, Product, argument="id")))
 
     @strawberry.mutation(description="Staff.")
     def variant_create(self, info: Info, product_id: strawberry.ID, input: VariantCreateInput) -> VariantPayload:
-        require_staff(info)
-        with user_errors(VariantPayload) as result:
-            changes = _variant_changes(input)
-            changes["name"], changes["stock"] = _text(changes.get("name")), changes.get("stock") or 0
-            result.variant = staff.create_variant(decode_id(product_id, Product, argument="productId"), **changes)
-        return result.payload
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.create_variant(
+            decode_id(product_id, Product, argument="productId"),
+            **_with_defaults(_variant_changes(input), name="", stock=0)))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are.")
     def variant_update(self, info: Info, id: strawberry.ID, input: VariantUpdateInput) -> VariantPayload:
-        require_staff(info)
-        with user_errors(VariantPayload) as result:
-            result.variant = staff.update_variant(decode_id(id, ProductVariant, argument="id"), _variant_changes(input))
-        return result.payload
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.update_variant(
+            decode_id(id, ProductVariant, argument="id"), _variant_changes(input)))
 
     @strawberry.mutation(description="Staff. Sets the units on hand (never below zero); staff are alerted when it "
                                      "falls under the low-stock threshold.")
     def variant_stock_set(self, info: Info, id: strawberry.ID, quantity: int) -> VariantPayload:
-        require_staff(info)
-        with user_errors(VariantPayload) as result:
-            result.variant = staff.set_stock(decode_id(id, ProductVariant, argument="id"), quantity)
-        return result.payload
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.set_stock(
+            decode_id(id, ProductVariant, argument="id"), quantity))
 
     @strawberry.mutation(description="Staff.")
     def category_create(self, info: Info, input: CategoryCreateInput) -> CategoryPayload:
-        require_staff(info)
-        with user_errors(CategoryPayload) as result:
-            changes = _category_changes(input)
-            changes["description"] = _text(changes.get("description"))
-            result.category = staff.create_category(**changes)
-        return result.payload
+        return _as_staff(info, CategoryPayload, "category", lambda: staff.create_category(
+            **_with_defaults(_category_changes(input), description="")))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are; a category cannot move below itself.")
     def category_update(self, info: Info, id: strawberry.ID, input: CategoryUpdateInput) -> CategoryPayload:
-        require_staff(info)
-        with user_errors(CategoryPayload) as result:
-            result.category = staff.update_category(decode_id(id, Category, argument="id"), _category_changes(input))
-        return result.payload
+        return _as_staff(info, CategoryPayload, "category", lambda: staff.update_category(
+            decode_id(id, Category, argument="id"), _category_changes(input)))
 
     @strawberry.mutation(description="Staff. Deletes the category and its subcategories; refused with "
                                      "CATEGORY_NOT_EMPTY while any of them holds products.")
     def category_delete(self, info: Info, id: strawberry.ID) -> CategoryPayload:
-        require_staff(info)
-        with user_errors(CategoryPayload) as result:
-            result.category = staff.delete_category(decode_id(id, Category, argument="id"))
-        return result.payload
+        return _as_staff(info, CategoryPayload, "category", lambda: staff.delete_category(
+            decode_id(id, Category, argument="id")))

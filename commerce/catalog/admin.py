@@ -122,10 +122,26 @@ class ProductAdmin(admin.ModelAdmin):
         return csv_download("products.csv", header, rows)
 
 
+class RefreshesItsProduct(admin.ModelAdmin):
+    """For rows a product derives a figure from: deleting them, one or many, refreshes it (`refresh`)."""
+
+    refresh = None
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.refresh([obj.product_id])
+
+    def delete_queryset(self, request, queryset):
+        product_ids = set(queryset.values_list("product_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self.refresh(product_ids)
+
+
 @admin.register(ProductVariant)
-class ProductVariantAdmin(admin.ModelAdmin):
+class ProductVariantAdmin(RefreshesItsProduct):
     """Variants across products, for finding a SKU or what runs low."""
 
+    refresh = staticmethod(services.refresh_price_ranges)
     list_display = ["sku", "product", "name", "price", "stock", "low_stock_threshold"]
     list_filter = ["product__is_published"]
     search_fields = ["sku", "name", "product__name"]
@@ -138,15 +154,6 @@ class ProductVariantAdmin(admin.ModelAdmin):
         services.refresh_price_ranges([obj.product_id])
         _save_variants([obj], stock_before)
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.refresh_price_ranges([obj.product_id])
-
-    def delete_queryset(self, request, queryset):
-        product_ids = set(queryset.values_list("product_id", flat=True))
-        super().delete_queryset(request, queryset)
-        services.refresh_price_ranges(product_ids)
-
 
 @admin.register(ProductImage)
 class ProductImageAdmin(admin.ModelAdmin):
@@ -156,7 +163,8 @@ class ProductImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(RefreshesItsProduct):
+    refresh = staticmethod(services.refresh_ratings)
     list_display = ["product", "author_name", "rating", "title", "verified_purchase", "created_at"]
     list_filter = ["rating", "verified_purchase", "created_at"]
     search_fields = ["title", "body", "author_name", "product__name", "user__email"]
@@ -165,15 +173,6 @@ class ReviewAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.refresh_ratings([obj.product_id])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.refresh_ratings([obj.product_id])
-
-    def delete_queryset(self, request, queryset):
-        product_ids = set(queryset.values_list("product_id", flat=True))
-        super().delete_queryset(request, queryset)
-        services.refresh_ratings(product_ids)
 
 
 @admin.register(WishlistItem)
