@@ -4,11 +4,11 @@ import strawberry
 from strawberry.types import Info
 
 from commerce.catalog import reviews
+from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
 from graph.auth import require_user
 from graph.catalog import Product, Review
 from graph.core import decode_id
 from graph.mutations import UserError, user_errors
-from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
 
 
 @strawberry.input
@@ -32,9 +32,9 @@ class WishlistPayload:
 
 def _wishlist_payload(info: Info, change) -> WishlistPayload:
     user = require_user(info)
-    with user_errors(WishlistPayload, wishlist=[]) as result:
+    with user_errors(WishlistPayload) as result:
         change(user)
-        result.wishlist = reviews.wishlist(user)
+    result.wishlist = reviews.wishlist(user)  # as it is now, also when the change was refused
     return result.payload
 
 

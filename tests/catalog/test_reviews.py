@@ -107,6 +107,24 @@ def test_reviews_list_newest_first_and_cost_the_same_queries_at_any_page_size(gq
     assert counts == {2}  # the product, one windowed page of its reviews
 
 
+def test_reviews_nested_in_a_page_of_products_cost_one_query_however_many_products(gql, make_product, ada):
+    query = """query ($first: Int) { products(first: $first) { edges { node { name
+      reviews(first: 2) { totalCount edges { node { title } } } } } } }"""
+    for n in range(6):
+        product = make_product(f"Product {n}")
+        for k in range(3):
+            author = User.objects.create_user(f"p{n}r{k}@example.com", "a-long-password-1")
+            reviews.create_review(author, product.pk, rating=5, title=f"{n}.{k}", body="")
+    counts = set()
+    for first in (1, 6):
+        answer = gql(query, {"first": first})
+        edges = answer.ok()["products"]["edges"]
+        assert [[r["node"]["title"] for r in e["node"]["reviews"]["edges"]] for e in edges][0] == ["5.2", "5.1"]
+        assert {e["node"]["reviews"]["totalCount"] for e in edges} == {3}
+        counts.add(answer.queries)
+    assert counts == {2}  # the products page, one windowed query for every product's reviews
+
+
 def test_concurrent_reviews_keep_the_rating_exact(postgres, transactional_db, make_product):
     """Twenty customers review one product at the same moment, each on their own connection."""
     lamp = make_product("Oak Lamp")

@@ -45,7 +45,10 @@ def test_an_unpublished_product_drops_out_and_cannot_be_added(gql, customer, mak
     Product.objects.filter(pk=lamp.pk).update(is_published=False)
     assert [p["name"] for p in gql(ME).ok()["me"]["wishlist"]] == ["Ceramic Mug"]
     refused = gql(ADD, {"id": gid(draft)}).ok()["wishlistAdd"]
-    assert errors(refused) == [(["productId"], "NOT_FOUND")] and names(refused) == []
+    assert errors(refused) == [(["productId"], "NOT_FOUND")] and names(refused) == ["Ceramic Mug"]
+    Product.objects.filter(pk=lamp.pk).update(is_published=True)  # back in the storefront: back in the list
+    assert [p["name"] for p in gql(ME).ok()["me"]["wishlist"]] == ["Oak Lamp", "Ceramic Mug"]
+    Product.objects.filter(pk=lamp.pk).update(is_published=False)
     assert names(gql(REMOVE, {"id": gid(lamp)}).ok()["wishlistRemove"]) == ["Ceramic Mug"]  # still removable
     Product.objects.filter(pk=lamp.pk).update(is_published=True)
     assert [p["name"] for p in gql(ME).ok()["me"]["wishlist"]] == ["Ceramic Mug"]
