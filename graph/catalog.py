@@ -12,7 +12,6 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.conf import settings
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from strawberry.types import Info
 from strawberry_django.arguments import argument
 from strawberry_django.fields.field import StrawberryDjangoField
@@ -148,11 +147,6 @@ class Category(ModelNode):
     )
 
 
-def _product_is_available(info: Info):
-    in_stock = Exists(models.ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0))
-    return ExpressionWrapper(Q(is_published=True) & Q(in_stock), output_field=BooleanField())
-
-
 def _money(amount: Decimal) -> Money:
     return Money(amount=amount, currency=settings.SHOP_CURRENCY)
 
@@ -166,7 +160,7 @@ class Product(ModelNode):
     images: list[Image]
     variants: list["ProductVariant"]
     is_available: bool = strawberry_django.field(
-        annotate=_product_is_available, description="Published, with at least one variant in stock.",
+        annotate=lambda info: models.product_is_available(), description="Published, with at least one variant in stock.",
         field_cls=ModelField,
     )
     reviews: Connection[Review] = strawberry_django.connection(description="Newest first.")
@@ -194,7 +188,7 @@ class ProductVariant(ModelNode):
     name: str
     product: Product
     is_available: bool = strawberry_django.field(
-        annotate=ExpressionWrapper(Q(stock__gt=0) & Q(product__is_published=True), output_field=BooleanField()),
+        annotate=lambda info: models.variant_is_available(), description="In stock, of a published product.",
         field_cls=ModelField,
     )
     quantity_available: int = strawberry_django.field(

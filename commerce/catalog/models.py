@@ -4,11 +4,44 @@ Models validate and constrain; they run no workflows. What is derived (a product
 its place in the category tree, a category's level) is kept up to date by `services`, so that sorting and
 filtering on it is an indexed read and never an aggregate per request.
 """
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q
+
+
+class SqlFlag:
+    """A yes/no a read computes in SQL, under this attribute's name (`expression()`: the GraphQL types annotate it,
+    so a page of products costs no query per product). An instance loaded without that annotation (just written
+    by a service, or deleted) computes it for its own row with the same expression, so the rule is written once;
+    a row that no longer exists is False. The annotation, when present, sits in the instance's __dict__ and wins.
+    """
+
+    def __init__(self, expression: Callable[[], Expression]):
+        self.expression = expression
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        rows = owner._default_manager.filter(pk=instance.pk).annotate(_flag=self.expression())
+        return bool(rows.values_list("_flag", flat=True).first())
+
+
+def product_is_available() -> Expression:
+    """Published, with at least one variant in stock."""
+    in_stock = Exists(ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0))
+    return ExpressionWrapper(Q(is_published=True) & Q(in_stock), output_field=BooleanField())
+
+
+def variant_is_available() -> Expression:
+    """In stock, of a published product."""
+    return ExpressionWrapper(Q(stock__gt=0) & Q(product__is_published=True), output_field=BooleanField())
 
 
 class Category(models.Model):
@@ -54,6 +87,7 @@ class Product(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProductQuerySet.as_manager()
+    is_available = SqlFlag(product_is_available)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -82,6 +116,7 @@ class ProductVariant(models.Model):
         null=True, blank=True, help_text="Staff are emailed when a sale takes stock under this; empty: the shop's default."
     )
     position = models.PositiveIntegerField(default=0)
+    is_available = SqlFlag(variant_is_available)
 
     class Meta:
         ordering = ["position", "id"]
