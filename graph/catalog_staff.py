@@ -12,7 +12,7 @@ from strawberry.types import Info
 from commerce.catalog import staff
 from graph.auth import require_staff
 from graph.catalog import Category, Product, ProductVariant
-from graph.core import decode_id
+from graph.core import decode_id, payload_field
 from graph.mutations import UserError, user_errors
 
 UNSET = strawberry.UNSET
@@ -101,19 +101,19 @@ class CategoryUpdateInput:
 
 @strawberry.type
 class ProductPayload:
-    product: Product | None = None
+    product: Product | None = payload_field()
     errors: list[UserError]
 
 
 @strawberry.type
 class VariantPayload:
-    variant: ProductVariant | None = None
+    variant: ProductVariant | None = payload_field()
     errors: list[UserError]
 
 
 @strawberry.type
 class CategoryPayload:
-    category: Category | None = None
+    category: Category | None = payload_field()
     errors: list[UserError]
 
 

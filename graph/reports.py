@@ -7,21 +7,26 @@ from django.conf import settings
 from django.utils import timezone
 from strawberry.types import Info
 
-from commerce.catalog.models import Product as ProductModel
 from commerce.orders import reports
 from graph.auth import require_staff
 from graph.carts import money
 from graph.catalog import Product
-from graph.core import Money
+from graph.core import Money, RowsByPk
 from graph.errors import BadUserInput
+
+
+def _sold_product(root: "ProductSales", info: Info) -> Product | None:
+    return root._products.get(root._product_id, info)
 
 
 @strawberry.type
 class ProductSales:
-    product: Product | None = strawberry.field(description="Null once the product is deleted.")
+    product: Product | None = strawberry.field(resolver=_sold_product, description="Null once the product is deleted.")
     product_name: str
     quantity: int
     revenue: Money = strawberry.field(description="Its lines' totals, before the order's discount, shipping and tax.")
+    _product_id: strawberry.Private[int | None]
+    _products: strawberry.Private[RowsByPk]
 
 
 @strawberry.type(description="Orders placed in [from, to) and paid. `revenue` is what was kept (after refunds); "
@@ -40,9 +45,9 @@ class SalesReport:
         if not 0 <= first <= settings.GRAPHQL_MAX_PAGE_SIZE:
             raise BadUserInput(f"'first' must be from 0 to {settings.GRAPHQL_MAX_PAGE_SIZE}.", argument="first")
         rows = reports.top_products(self._start, self._end, limit=first)
-        products = ProductModel.objects.in_bulk([row.product_id for row in rows if row.product_id is not None])
-        return [ProductSales(product=products.get(row.product_id), product_name=row.product_name,
-                             quantity=row.quantity, revenue=money(row.revenue)) for row in rows]
+        products = RowsByPk(Product, [row.product_id for row in rows])
+        return [ProductSales(product_name=row.product_name, quantity=row.quantity, revenue=money(row.revenue),
+                             _product_id=row.product_id, _products=products) for row in rows]
 
 
 def _aware(moment: datetime) -> datetime:

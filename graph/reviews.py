@@ -7,7 +7,7 @@ from commerce.catalog import reviews
 from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
 from graph.auth import require_user
 from graph.catalog import Product, Review
-from graph.core import decode_id
+from graph.core import decode_id, payload_field
 from graph.mutations import UserError, user_errors
 
 
@@ -20,13 +20,13 @@ class ReviewInput:
 
 @strawberry.type
 class ReviewPayload:
-    review: Review | None = None
+    review: Review | None = payload_field()
     errors: list[UserError]
 
 
 @strawberry.type
 class WishlistPayload:
-    wishlist: list[Product]
+    wishlist: list[Product] = payload_field()
     errors: list[UserError]
 
 
