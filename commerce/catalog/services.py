@@ -102,10 +102,15 @@ def would_cycle(category: Category, parent_id: int) -> bool:
 
 
 def lock_tree() -> None:
-    """Lock every category row (in primary-key order). Moves and deletions take it, so two moves at once can
-    never close a cycle between them and a subtree cannot gain a product while it is being deleted; catalogs
-    hold hundreds of categories and staff edit them rarely."""
-    list(Category.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    """Lock every category row (in primary-key order), as the first thing every write that touches the tree or a
+    product's place in it does: so two moves at once can never close a cycle between them, a subtree cannot gain a
+    product while it is being deleted, and listings are written against the tree as it is. Catalogs hold hundreds
+    of categories and staff edit them rarely.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: inserting a row that references a category (a product, a listing) takes
+    KEY SHARE on it, which FOR UPDATE blocks; a writer holding the tree while inserting listings would deadlock
+    against one holding a listing's KEY SHARE while waiting for the tree."""
+    list(Category.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
 
 
 @transaction.atomic

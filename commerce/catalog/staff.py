@@ -60,8 +60,7 @@ def _save_with_slug(instance: Model, generated: bool, save: Callable[[], Model],
 
 
 def _get(model: type[Model], pk: int | None, *, field: list[str], lock: bool = False):
-    """The row, or NOT_FOUND on `field`; locked FOR NO KEY UPDATE when asked (a category someone may be
-    deleting, a product whose variants change)."""
+    """The row, or NOT_FOUND on `field`; locked FOR NO KEY UPDATE when asked (a product whose variants change)."""
     if pk is None:
         return None
     rows = model.objects.select_for_update(no_key=True) if lock else model.objects
@@ -71,11 +70,12 @@ def _get(model: type[Model], pk: int | None, *, field: list[str], lock: bool = F
     return found
 
 
-def _resolve_relations(changes: dict, relation: str, model: type[Model], field: list[str]) -> dict:
-    """`changes` with `<relation>_id` replaced by the row (or None), which must exist."""
+def _resolve_category(changes: dict, relation: str, field: list[str]) -> dict:
+    """`changes` with `<relation>_id` replaced by the category (or None), which must exist. The caller holds the
+    tree lock (lock_tree), taken before any other lock, so the category cannot go while the write goes on."""
     changes = dict(changes)
     if f"{relation}_id" in changes:
-        changes[relation] = _get(model, changes.pop(f"{relation}_id"), field=field, lock=True)
+        changes[relation] = _get(Category, changes.pop(f"{relation}_id"), field=field)
     return changes
 
 
@@ -85,18 +85,22 @@ def _resolve_relations(changes: dict, relation: str, model: type[Model], field: 
 @transaction.atomic
 def create_product(*, name: str, slug: str | None = None, description: str = "", category_id: int | None = None,
                    is_published: bool = True) -> Product:
+    if category_id is not None:
+        lock_tree()
     return _write_product(Product(), {"name": name, "slug": slug, "description": description,
                                       "category_id": category_id, "is_published": is_published})
 
 
 @transaction.atomic
 def update_product(product_id: int, changes: dict) -> Product:
+    if "category_id" in changes:
+        lock_tree()
     product = _get(Product, product_id, field=["id"], lock=True)
     return _write_product(product, changes)
 
 
 def _write_product(product: Product, changes: dict) -> Product:
-    changes = _resolve_relations(changes, "category", Category, ["input", "categoryId"])
+    changes = _resolve_category(changes, "category", ["input", "categoryId"])
     generated = product.pk is None and not (changes.get("slug") or "").strip()
     if generated:
         changes["slug"] = unique_slug(Product, changes.get("name") or "")
@@ -112,8 +116,14 @@ def _write_product(product: Product, changes: dict) -> Product:
 def delete_product(product_id: int) -> Product:
     """Delete a product, unless an order holds it: then it is unpublished instead (archived, as Shopify does),
     so its variants stay and every order line keeps its link to what was sold, its snapshot untouched, and
-    sales reports keep the product. The returned copy keeps its id either way, for the client's cache."""
+    sales reports keep the product. The returned copy keeps its id either way, for the client's cache.
+
+    The tree lock comes first, as in every write that touches listings; then the variants are locked FOR UPDATE,
+    which waits for a checkout that is taking one of them and keeps any other from starting, so "not ordered" stays
+    true until the product is gone."""
+    lock_tree()
     product = _get(Product, product_id, field=["id"], lock=True)
+    list(product.variants.select_for_update().order_by("pk").values_list("pk", flat=True))
     if is_ordered(product):
         if product.is_published:
             product.is_published = False
@@ -191,17 +201,20 @@ def set_stock(variant_id: int, quantity: int) -> ProductVariant:
 @transaction.atomic
 def create_category(*, name: str, slug: str | None = None, description: str = "",
                     parent_id: int | None = None) -> Category:
+    lock_tree()
     return _write_category(Category(), {"name": name, "slug": slug, "description": description,
                                         "parent_id": parent_id})
 
 
 @transaction.atomic
 def update_category(category_id: int, changes: dict) -> Category:
+    """Read under the tree lock, so a field left out is saved as a concurrent edit left it, never as it was."""
+    lock_tree()
     return _write_category(_get(Category, category_id, field=["id"]), changes)
 
 
 def _write_category(category: Category, changes: dict) -> Category:
-    changes = _resolve_relations(changes, "parent", Category, ["input", "parentId"])
+    changes = _resolve_category(changes, "parent", ["input", "parentId"])
     generated = category.pk is None and not (changes.get("slug") or "").strip()
     if generated:
         changes["slug"] = unique_slug(Category, changes.get("name") or "")
