@@ -48,15 +48,18 @@ def _apply(instance: Model, changes: dict, *, path: list[str]) -> None:
 def _save_with_slug(instance: Model, generated: bool, save: Callable[[], Model], *, path: list[str]) -> Model:
     """Save, and if another writer took the generated slug at the same moment, take the next one; a slug the
     caller chose that is taken is ALREADY_EXISTS."""
+    taken = CatalogError("That slug is taken.", code="ALREADY_EXISTS", field=[*path, "slug"])
     for _ in range(3):
         try:
             with transaction.atomic():
                 return save()
         except IntegrityError:
-            if not generated or not type(instance).objects.filter(slug=instance.slug).exclude(pk=instance.pk).exists():
-                raise
+            if not type(instance).objects.filter(slug=instance.slug).exclude(pk=instance.pk).exists():
+                raise  # another constraint, which the checks before the save should have caught
+            if not generated:
+                raise taken from None
             instance.slug = unique_slug(type(instance), instance.name, exclude_pk=instance.pk)
-    raise CatalogError("That slug is taken.", code="ALREADY_EXISTS", field=[*path, "slug"])
+    raise taken
 
 
 def _get(model: type[Model], pk: int | None, *, field: list[str], lock: bool = False):

@@ -1,6 +1,6 @@
 """Staff editing the catalog at the same moment on PostgreSQL: products created into a subcategory while
-categories are created and moved around it all succeed, without a deadlock (which a client sees as a 500); and an
-edit waiting for another keeps what that one changed."""
+categories are created and moved around it all succeed, without a deadlock (which a client sees as a 500); an
+edit waiting for another keeps what that one changed; and a slug taken a moment before is ALREADY_EXISTS."""
 import threading
 import time
 
@@ -89,3 +89,27 @@ def test_a_rename_waiting_for_a_move_keeps_the_move(postgres, transactional_db):
     men.refresh_from_db()
     assert (men.name, men.parent_id, men.level) == ("Menswear", home.pk, 1)
 
+
+def test_a_slug_another_writer_takes_while_the_create_runs_is_already_exists(postgres, transactional_db, staff_gql):
+    """The other writer's row is not committed when the create checks the slug, so only the unique index sees the
+    clash: the create waits on it and then fails to insert."""
+    held, released = threading.Event(), threading.Event()
+
+    def take_the_slug():
+        with transaction.atomic():
+            Product.objects.create(name="Linen Shirt", slug="linen-shirt")
+            held.set()
+            someone_waits_for_a_lock()
+        released.set()
+        close_old_connections()
+
+    other = threading.Thread(target=take_the_slug)
+    other.start()
+    assert held.wait(10)
+    answer = staff_gql("""mutation { productCreate(input: {name: "Shirt", slug: "linen-shirt"}) {
+      product { id } errors { field code } } }""")
+    other.join()
+    assert released.is_set()
+    assert answer.ok()["productCreate"] == {"product": None, "errors": [{"field": ["input", "slug"],
+                                                                          "code": "ALREADY_EXISTS"}]}
+    assert list(Product.objects.values_list("name", flat=True)) == ["Linen Shirt"]
