@@ -111,3 +111,32 @@ def test_a_category_cannot_be_moved_below_itself_in_the_admin(admin_client, make
                                  {"name": "Clothing", "slug": "clothing", "description": "", "parent": men.pk})
     assert response.status_code == 200 and "cannot be moved below itself" in response.content.decode()
     assert Category.objects.get(pk=clothing.pk).parent is None
+
+
+def test_a_variant_or_review_stays_with_its_product_when_edited_in_the_admin(admin_client, make_product):
+    """Moving one would leave the first product's price range or rating counting it: the product is not editable
+    once the row exists (delete it and add it to the other product instead)."""
+    mug = make_product("Ceramic Mug", variants=[("12.50", 100), ("90.00", 1)], ratings=[1])
+    lamp = make_product("Oak Lamp", variants=[("55.50", 0)], ratings=[5])
+    dear, review = mug.variants.get(price="90.00"), mug.reviews.get()
+    admin_client.post(reverse("admin:catalog_productvariant_change", args=[dear.pk]), {
+        "product": lamp.pk, "sku": dear.sku, "name": "Big", "price": "95.00", "stock": "1", "attributes": "[]",
+        "position": "0", "low_stock_threshold": ""})
+    admin_client.post(reverse("admin:catalog_review_change", args=[review.pk]), {
+        "product": lamp.pk, "author_name": "Ann", "rating": "2", "title": "Meh", "body": "", "user": ""})
+    mug.refresh_from_db(), lamp.refresh_from_db()
+    assert (mug.variants.count(), mug.min_price, mug.max_price, mug.rating_count, mug.rating_average) == (
+        2, 12.5, 95, 1, 2)
+    assert (lamp.variants.count(), lamp.min_price, lamp.max_price, lamp.rating_count, lamp.rating_average) == (
+        1, 55.5, 55.5, 1, 5)
+    assert admin_client.get(reverse("admin:catalog_productvariant_add")).status_code == 200
+
+
+def test_the_admin_deletes_an_empty_category_with_its_subcategories_as_the_api_does(admin_client, make_category):
+    clothing = make_category("Clothing")
+    empty = make_category("Empty", clothing)
+    make_category("Emptier", empty)
+    page = admin_client.get(reverse("admin:catalog_category_delete", args=[empty.pk])).content.decode()
+    assert "Emptier" in page and "Cannot delete" not in page
+    admin_client.post(reverse("admin:catalog_category_delete", args=[empty.pk]), {"post": "yes"})
+    assert list(Category.objects.values_list("name", flat=True)) == ["Clothing"]

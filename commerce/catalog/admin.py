@@ -34,10 +34,14 @@ class CategoryAdmin(admin.ModelAdmin):
         services.save_category(obj)
 
     def get_deleted_objects(self, objs, request):
-        """Refused, as the API refuses it, while the category or one below it holds products."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        """What categoryDelete does (staff.delete_category), not what Django's collector would: the category goes
+        with its subcategories (whose PROTECT link to it the collector would refuse), and it is refused while any
+        of them holds products."""
+        below = [pk for category in objs for pk, _ in services.subtree(category)]
+        deleted = [f"Category: {category}" for category in Category.objects.filter(pk__in=below)]
         holding = [f"{product} (product)" for category in objs for product in staff.products_below(category)[:20]]
-        return deleted, counts, perms_needed, [*protected, *holding]
+        perms_needed = set() if self.has_delete_permission(request) else {Category._meta.verbose_name}
+        return deleted, {Category._meta.verbose_name_plural: len(deleted)}, perms_needed, holding
 
     def delete_model(self, request, obj):
         staff.delete_category(obj.pk)
@@ -123,9 +127,13 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class RefreshesItsProduct(admin.ModelAdmin):
-    """For rows a product derives a figure from: deleting them, one or many, refreshes it (`refresh`)."""
+    """For rows a product derives a figure from: deleting them, one or many, refreshes it (`refresh`). Their
+    product is fixed once they exist, since moving one would leave the first product's figure counting it."""
 
     refresh = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["product"] if obj is not None else [])]
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
