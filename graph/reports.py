@@ -30,7 +30,8 @@ class ProductSales:
 
 
 @strawberry.type(description="Orders placed in [from, to) and paid. `revenue` is what was kept (after refunds); "
-                             "`orders` and `averageOrderValue` leave cancelled orders out.")
+                             "`orders` and `averageOrderValue` leave cancelled orders out, and count an order "
+                             "refunded but not cancelled (its refund comes off `revenue`), as Shopify does.")
 class SalesReport:
     revenue: Money
     orders: int

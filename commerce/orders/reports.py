@@ -9,9 +9,12 @@ lines, however many orders there are. What counts:
   was later cancelled (refunded in full) nets to nothing;
 - `refunded` is what was refunded of those orders, counted on the day the order was placed;
 - `orders` and `average_order_value` leave cancelled orders out; the average is of the orders' totals before
-  refunds (as Shopify reports it);
+  refunds (as Shopify reports it). An order refunded without being cancelled (delivered, then refunded in full)
+  still counts as an order and in the average, and its refund comes off `revenue`: Shopify counts the order and
+  takes the refund from net sales;
 - top products are ranked by units sold in orders that were not cancelled, then by their line totals (before
-  the order's discount, shipping and tax).
+  the order's discount, shipping and tax). Refunds are amounts, not returned items, so a refunded order's units
+  still count as sold.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta

@@ -29,6 +29,7 @@ def sales(store, ready_cart, staff_user, pay):
     C  1 shirt   41.65  paid, then cancelled by staff (refunded in full)
     D  3 mugs    50.58  never paid, cancelled
     G  4 mugs    65.45  paid, fulfilled
+    E  1 mug     20.83  paid, delivered, then refunded in full (the order stands, as Shopify counts it)
     F  1 mug     20.83  paid two days ago: outside the window
     """
     def placed(*lines, paid=True):
@@ -36,26 +37,31 @@ def sales(store, ready_cart, staff_user, pay):
         return pay(order) if paid else order
 
     orders = {"A": placed((store.shirt, 2)), "B": placed((store.mug, 1)), "C": placed((store.shirt, 1)),
-              "D": placed((store.mug, 3), paid=False), "G": placed((store.mug, 4)), "F": placed((store.mug, 1))}
+              "D": placed((store.mug, 3), paid=False), "G": placed((store.mug, 4)), "E": placed((store.mug, 1)),
+              "F": placed((store.mug, 1))}
     payments.refund(orders["B"], amount=Decimal("5.00"), actor=staff_user)
     payments.cancel_order(orders["C"], actor=staff_user, as_staff=True)
     services.cancel(orders["D"], actor=staff_user, as_staff=True)
     services.fulfill(orders["G"], actor=staff_user)
+    services.mark_delivered(services.fulfill(orders["E"], actor=staff_user), actor=staff_user)
+    payments.refund(orders["E"], amount=None, actor=staff_user)
     Order.objects.filter(pk=orders["F"].pk).update(created_at=timezone.now() - dt.timedelta(days=2))
     totals = {name: str(Order.objects.get(pk=o.pk).total) for name, o in orders.items()}
-    assert totals == {"A": "77.35", "B": "20.83", "C": "41.65", "D": "50.58", "G": "65.45", "F": "20.83"}
+    assert totals == {"A": "77.35", "B": "20.83", "C": "41.65", "D": "50.58", "G": "65.45", "E": "20.83",
+                      "F": "20.83"}
+    assert Order.objects.get(pk=orders["E"].pk).status == "DELIVERED"
     return orders
 
 
 def test_the_report_adds_up_across_refunds_and_cancellations(staff_gql, sales):
     answer = staff_gql(REPORT, window())
     assert answer.ok()["salesReport"] == {
-        "revenue": {"amount": "158.63", "currency": "USD"},  # 77.35 + 15.83 + 0 (C refunded) + 65.45
-        "orders": 3,  # A, B, G: C was cancelled, D never paid, F is outside
-        "averageOrderValue": {"amount": "54.54"},  # (77.35 + 20.83 + 65.45) / 3, before refunds
-        "refunded": {"amount": "46.65"},  # 5.00 of B and all of C
-        "topProducts": [
-            {"product": {"name": "Ceramic Mug"}, "productName": "Ceramic Mug", "quantity": 5, "revenue": {"amount": "62.50"}},
+        "revenue": {"amount": "158.63", "currency": "USD"},  # 77.35 + 15.83 + 0 (C refunded) + 65.45 + 0 (E refunded)
+        "orders": 4,  # A, B, G, E: C was cancelled, D never paid, F is outside
+        "averageOrderValue": {"amount": "46.12"},  # (77.35 + 20.83 + 65.45 + 20.83) / 4 = 46.115, before refunds
+        "refunded": {"amount": "67.48"},  # 5.00 of B, all of C and all of E
+        "topProducts": [  # E's mug was delivered: sold, though its money went back
+            {"product": {"name": "Ceramic Mug"}, "productName": "Ceramic Mug", "quantity": 6, "revenue": {"amount": "75.00"}},
             {"product": {"name": "Linen Shirt"}, "productName": "Linen Shirt", "quantity": 2, "revenue": {"amount": "60.00"}},
         ],
     }
@@ -65,14 +71,14 @@ def test_the_report_adds_up_across_refunds_and_cancellations(staff_gql, sales):
 
 def test_a_wider_window_takes_in_the_older_order_and_first_limits_the_products(staff_gql, sales):
     report = staff_gql(REPORT, {**window(hours=72), "first": 1}).ok()["salesReport"]
-    assert (report["orders"], report["revenue"]["amount"]) == (4, "179.46")
+    assert (report["orders"], report["revenue"]["amount"]) == (5, "179.46")
     assert [p["productName"] for p in report["topProducts"]] == ["Ceramic Mug"]
 
 
 def test_a_product_deleted_since_is_still_reported_by_its_recorded_name(staff_gql, sales, store):
     Product.objects.filter(pk=store.mug.product_id).delete()
     products = staff_gql(REPORT, window()).ok()["salesReport"]["topProducts"]
-    assert products[0] == {"product": None, "productName": "Ceramic Mug", "quantity": 5, "revenue": {"amount": "62.50"}}
+    assert products[0] == {"product": None, "productName": "Ceramic Mug", "quantity": 6, "revenue": {"amount": "75.00"}}
 
 
 def test_an_empty_window_reports_zeros(staff_gql):
