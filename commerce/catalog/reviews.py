@@ -14,7 +14,8 @@ from commerce.validation import check_fields
 from .models import Product, Review, WishlistItem
 from .services import refresh_ratings
 
-# An order in one of these was paid for: what makes a review a verified purchase.
+# An order in one of these was paid for and stands: what makes a review a verified purchase. A cancelled one (paid
+# then cancelled is refunded in full and never sent) does not, nor one never paid.
 PURCHASED = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
 
 

@@ -92,6 +92,24 @@ def test_a_review_is_a_verified_purchase_once_the_customer_has_paid_for_the_prod
     assert shirt_order.status == "UNPAID"
 
 
+def test_a_shipped_or_delivered_order_verifies_a_purchase_and_a_cancelled_one_does_not(gql, store, ada, ready_cart,
+                                                                                      pay, staff_user, make_product):
+    """Cancelled after payment means refunded in full and never sent: the customer did not end up with it."""
+    from commerce.orders import services as orders
+    from commerce.payments import services as payments
+
+    cap = make_product("Wool Cap", variants=[("15.00", 9)]).variants.get()
+    shipped, delivered, cancelled = (pay(checkout.complete(ready_cart((v, 1), user=ada)))
+                                     for v in (store.mug, store.shirt, cap))
+    orders.fulfill(shipped, actor=staff_user)
+    orders.mark_delivered(orders.fulfill(delivered, actor=staff_user), actor=staff_user)
+    payments.cancel_order(cancelled, actor=staff_user, as_staff=True)
+    gql.login(ada)
+    verified = {product.name: review(gql, product)["review"]["verifiedPurchase"]
+                for product in (store.mug.product, store.shirt.product, cap.product)}
+    assert verified == {"Ceramic Mug": True, "Linen Shirt": True, "Wool Cap": False}
+
+
 def test_reviews_list_newest_first_and_cost_the_same_queries_at_any_page_size(gql, make_product, ada):
     mug = make_product("Ceramic Mug")
     for n in range(12):
