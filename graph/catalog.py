@@ -18,7 +18,7 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
 
 from commerce.catalog import models, selectors
-from graph.core import ModelField, ModelNode, Money, decode_id, viewer_is_staff
+from graph.core import GuardedNode, ModelField, ModelNode, Money, decode_id, viewer_is_staff
 from graph.errors import BadUserInput
 from strawberry_django.relay import DjangoListConnection as Connection
 
@@ -48,13 +48,18 @@ class Image:
 
 
 @strawberry_django.type(models.Review, name="Review", field_cls=ModelField)
-class Review(ModelNode):
+class Review(GuardedNode):
     rating: int
     title: str
     body: str
     author: str = strawberry_django.field(field_name="author_name")
     verified_purchase: bool
     created_at: datetime
+
+    @classmethod
+    def visible(cls, info: Info):
+        """By ID, only where its product is seen; `Product.reviews` is reached through a product already seen."""
+        return selectors.visible_reviews(models.Review.objects.all(), staff=viewer_is_staff(info))
 
 
 @strawberry.enum

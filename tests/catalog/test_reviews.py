@@ -192,3 +192,15 @@ def test_one_customer_racing_themselves_gets_one_review(postgres, transactional_
         thread.join()
     assert sorted(outcomes) == ["ALREADY_EXISTS"] * 7 + ["created"]
     assert Product.objects.get(pk=lamp.pk).rating_count == 1
+
+
+def test_a_review_by_id_is_as_hidden_as_its_unpublished_product(gql, make_product, ada, staff_user):
+    mug = make_product("Ceramic Mug")
+    written = reviews.create_review(ada, mug.pk, rating=5, title="Lovely", body="")
+    Product.objects.filter(pk=mug.pk).update(is_published=False)
+    by_id = """query ($id: ID!) { node(id: $id) { ... on Review { title } }
+      nodes(ids: [$id]) { ... on Review { title } } }"""
+    variables = {"id": relay.to_base64("Review", written.pk)}
+    assert gql(by_id, variables).ok() == {"node": None, "nodes": [None]}
+    assert gql.login(ada)(by_id, variables).ok() == {"node": None, "nodes": [None]}  # its author too
+    assert gql.login(staff_user)(by_id, variables).ok() == {"node": {"title": "Lovely"}, "nodes": [{"title": "Lovely"}]}
