@@ -1,4 +1,5 @@
 """The wishlist: idempotent adds and removes, most recent first, and products that leave the storefront leave it."""
+from django.test import override_settings
 from strawberry import relay
 
 from commerce.accounts.models import User
@@ -75,3 +76,22 @@ def test_the_wishlist_costs_the_same_queries_however_long_it_is(gql, customer, m
         assert len(answer.ok()["me"]["wishlist"]) == n
         counts.add(answer.queries)
     assert counts == {5}  # the token's sign-in, the user, the wishlist's products, their variants, their images
+
+
+@override_settings(WISHLIST_MAX_ITEMS=3)
+def test_a_wishlist_holds_at_most_the_limit(gql, customer, make_product):
+    mug, lamp, cap, scarf = (make_product(name) for name in ("Ceramic Mug", "Oak Lamp", "Wool Cap", "Silk Scarf"))
+    gql.login(customer)
+    for product in (mug, lamp, cap):
+        gql(ADD, {"id": gid(product)})
+    refused = gql(ADD, {"id": gid(scarf)}).ok()["wishlistAdd"]
+    assert errors(refused) == [(["productId"], "QUANTITY_LIMIT")]
+    assert "at most 3" in gql(ADD.replace("field code", "message"), {"id": gid(scarf)}).ok()["wishlistAdd"][
+        "errors"][0]["message"]
+    assert names(refused) == ["Wool Cap", "Oak Lamp", "Ceramic Mug"]
+    again = gql(ADD, {"id": gid(mug)}).ok()["wishlistAdd"]  # already there: still fine at the limit
+    assert again["errors"] == [] and len(again["wishlist"]) == 3
+    Product.objects.filter(pk=lamp.pk).update(is_published=False)  # out of the list: room for one more
+    assert names(gql(ADD, {"id": gid(scarf)}).ok()["wishlistAdd"]) == ["Silk Scarf", "Wool Cap", "Ceramic Mug"]
+    Product.objects.filter(pk=lamp.pk).update(is_published=True)  # back: four kept, the newest three shown
+    assert [p["name"] for p in gql(ME).ok()["me"]["wishlist"]] == ["Silk Scarf", "Wool Cap", "Oak Lamp"]
