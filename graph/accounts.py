@@ -4,20 +4,19 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 import strawberry_django
 from strawberry.types import Info
-
 from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.accounts import models, selectors, services, tokens
 from commerce.carts import selectors as cart_selectors
-from commerce.catalog import reviews
 from commerce.carts import services as cart_services
+from commerce.catalog import reviews
 from graph.auth import require_user
 from graph.core import GuardedNode, ModelField, ModelNode, decode_id, viewer
 from graph.mutations import UserError, user_errors
 
 if TYPE_CHECKING:
-    from graph.catalog import Product
     from graph.carts import Cart
+    from graph.catalog import Product
     from graph.orders import Order
 
 

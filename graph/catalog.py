@@ -16,11 +16,11 @@ from strawberry.types import Info
 from strawberry_django.arguments import argument
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
+from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.catalog import models, selectors
 from graph.core import GuardedNode, ModelField, ModelNode, Money, decode_id, viewer_is_staff
 from graph.errors import BadUserInput
-from strawberry_django.relay import DjangoListConnection as Connection
 
 
 @strawberry.type

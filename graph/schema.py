@@ -2,8 +2,8 @@
 enforce the contract's conventions on every operation."""
 import strawberry
 from django.conf import settings
-from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -12,9 +12,9 @@ from graph.auth import Authentication
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
 from graph.catalog_staff import CatalogStaffMutation
-from graph.orders import OrderMutation, OrderQuery
 from graph.errors import ErrorCodes
 from graph.node import NodeQuery
+from graph.orders import OrderMutation, OrderQuery
 from graph.pagination import PageArguments
 from graph.realtime import OrderSubscription
 from graph.reports import ReportQuery

@@ -19,7 +19,7 @@ from commerce.orders.services import warn_if_low
 from commerce.validation import check_fields
 
 from .models import Category, Product, ProductVariant
-from .services import CatalogError, lock_tree, subtree, refresh_listings, refresh_price_ranges, save_category
+from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
 
 PRODUCT_FIELDS = ("name", "slug", "description", "category", "is_published")
 VARIANT_FIELDS = ("sku", "name", "price", "attributes", "low_stock_threshold", "position")
