@@ -7,9 +7,10 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from commerce.carts.services import purge_abandoned_carts
+from commerce.catalog.stock import stock_low
 from commerce.orders import idempotency, notifications, reports, services
+from commerce.orders.signals import order_changed, order_placed
 from commerce.payments import services as payments
-from commerce.orders.signals import order_changed, order_placed, stock_low
 from tasks.jobs import job
 
 

@@ -7,10 +7,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from commerce.exports import csv_download
-from commerce.orders.services import warn_if_low
 
 from . import services, staff
 from .models import Category, Product, ProductImage, ProductVariant, Review, WishlistItem
+from .stock import warn_if_low
 
 
 class CategoryForm(forms.ModelForm):

@@ -15,11 +15,11 @@ from django.utils.text import slugify
 
 from commerce.errors import NotFound
 from commerce.orders.models import OrderLine
-from commerce.orders.services import warn_if_low
 from commerce.validation import check_fields
 
 from .models import Category, Product, ProductVariant
 from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
+from .stock import warn_if_low
 
 PRODUCT_FIELDS = ("name", "slug", "description", "category", "is_published")
 VARIANT_FIELDS = ("sku", "name", "price", "attributes", "low_stock_threshold", "position")

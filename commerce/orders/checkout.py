@@ -19,10 +19,11 @@ from django.utils import timezone
 from commerce.carts.models import Cart, Voucher
 from commerce.carts.pricing import price, voucher_problem
 from commerce.catalog.models import ProductVariant
+from commerce.catalog.stock import change_stock, warn_if_low
 from commerce.errors import DomainError, DomainErrors, NotFound
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEventType, OrderLine
-from commerce.orders.services import change_stock, record_event, warn_if_low
+from commerce.orders.services import record_event
 from commerce.orders.signals import order_placed
 
 
