@@ -3,8 +3,8 @@ enforce the contract's conventions on every operation."""
 import strawberry
 from django.conf import settings
 from graphql import GraphQLError
-from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -12,11 +12,14 @@ from graph.accounts import AccountMutation, AccountQuery
 from graph.auth import Authentication
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
-from graph.orders import OrderMutation, OrderQuery
+from graph.catalog_staff import CatalogStaffMutation
 from graph.errors import ErrorCodes
 from graph.node import NodeQuery
+from graph.orders import OrderMutation, OrderQuery
 from graph.pagination import PageArguments
 from graph.realtime import OrderSubscription
+from graph.reports import ReportQuery
+from graph.reviews import ReviewMutation
 from graph.shop import ShopQuery
 
 
@@ -50,8 +53,10 @@ class DocumentCache(ParserCache):
         yield
 
 
-Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery))
-Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
+Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, CatalogStaffMutation)
+)
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
 schema = strawberry.Schema(

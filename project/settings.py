@@ -177,6 +177,7 @@ PASSWORD_RESET_URL = os.environ.get(
     "PASSWORD_RESET_URL", "http://localhost:3000/account/reset-password?token={token}"
 )
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
+WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
 
 # --- Cart, checkout and orders
 CART_LINE_MAX_QUANTITY = env_int("CART_LINE_MAX_QUANTITY", 999)
