@@ -160,23 +160,25 @@ def run(base: str, pid: int, orders, label: str, *, changes_each: int = 1, pause
     async def scenario():
         tasks, connect_seconds = await open_sockets(base, orders, received, refused)
         memory = rss_mb(pid)
+        started = time.monotonic()
         await asyncio.to_thread(change_orders, list(orders) * changes_each, committed, pause)
+        rate = len(committed) / (time.monotonic() - started)
         deadline = time.monotonic() + 30
         while len([e for e in committed if e in received]) < len(committed) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)  # leave as screens do
         for task in tasks:
             task.cancel()
-        return connect_seconds, memory
+        return connect_seconds, memory, rate
 
-    connect_seconds, memory = asyncio.run(scenario())
+    connect_seconds, memory, rate = asyncio.run(scenario())
     latencies = [(received[e] - t) * 1000 for e, t in committed.items() if e in received]
     lost = len(committed) - len(latencies)
     if lost and os.environ.get("BENCH_DEBUG"):
         print("lost events:", sorted(e for e in committed if e not in received)[:10], "of", min(committed), "..")
     print(f"{label:>24} {len(committed):>7} {statistics.median(latencies) if latencies else 0:>8.1f} "
           f"{percentile(latencies, 0.95):>8.1f} {max(latencies, default=0):>8.1f} {lost:>5} {connect_seconds:>9.1f} "
-          f"{memory:>8.0f}" + (f"  {len(refused)} subscriptions refused: {refused[0]}" if refused else ""))
+          f"{memory:>8.0f} {rate:>9.0f}" + (f"  {len(refused)} subscriptions refused: {refused[0]}" if refused else ""))
 
 
 def main() -> None:
@@ -198,7 +200,7 @@ def main() -> None:
     try:
         print("one daphne process, Redis channel layer; latency = commit (in this process) to delivery (ms)")
         print(f"{'scenario':>24} {'changes':>7} {'p50':>8} {'p95':>8} {'max':>8} {'lost':>5} {'connect s':>9} "
-              f"{'RSS MB':>8}")
+              f"{'RSS MB':>8} {'changes/s':>9}")
         for size in sizes:
             run(base, server.pid, orders[:size], f"{size} subscribers")
         run(base, server.pid, orders[:1], "1 subscriber, 50 changes", changes_each=50, pause=0.02)

@@ -29,6 +29,11 @@ def visible_to(queryset: QuerySet, user, *, owner: str = "user") -> QuerySet:
     return queryset if is_staff(user) else owned_by(queryset, user, owner=owner)
 
 
+def is_visible_to(obj: Model, user, *, owner: str = "user") -> bool:
+    """`visible_to` for one object already loaded: staff see it, a customer if it is theirs."""
+    return is_staff(user) or (is_signed_in(user) and getattr(obj, f"{owner}_id") == user.pk)
+
+
 def get_owned(queryset: QuerySet, user, pk, *, field: list[str], owner: str = "user") -> Model:
     """One row the user owns, or NOT_FOUND on `field` whether it is missing or someone else's."""
     found = owned_by(queryset, user, owner=owner).filter(pk=pk).first()

@@ -4,18 +4,19 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 import strawberry_django
 from strawberry.types import Info
-
 from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.accounts import models, selectors, services, tokens
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
+from commerce.catalog import reviews
 from graph.auth import require_user
 from graph.core import GuardedNode, ModelField, ModelNode, decode_id, viewer
 from graph.mutations import UserError, user_errors
 
 if TYPE_CHECKING:
     from graph.carts import Cart
+    from graph.catalog import Product
     from graph.orders import Order
 
 
@@ -45,6 +46,10 @@ class User(ModelNode):
     addresses: list[Address]
     orders: Connection[Annotated["Order", strawberry.lazy("graph.orders")]] = strawberry_django.connection(
         description="Newest first.")
+
+    @strawberry_django.field(description="Most recently added first; unpublished products drop out.")
+    def wishlist(self) -> list[Annotated["Product", strawberry.lazy("graph.catalog")]]:
+        return reviews.wishlist(self)
 
     @strawberry_django.field(description="The user's cart, if they have one.")
     def cart(self, info: Info) -> Annotated["Cart", strawberry.lazy("graph.carts")] | None:

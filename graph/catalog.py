@@ -12,16 +12,15 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.conf import settings
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from strawberry.types import Info
 from strawberry_django.arguments import argument
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
+from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.catalog import models, selectors
-from graph.core import ModelField, ModelNode, Money, decode_id, viewer_is_staff
+from graph.core import GuardedNode, ModelField, ModelNode, Money, decode_id, viewer_is_staff
 from graph.errors import BadUserInput
-from strawberry_django.relay import DjangoListConnection as Connection
 
 
 @strawberry.type
@@ -49,13 +48,18 @@ class Image:
 
 
 @strawberry_django.type(models.Review, name="Review", field_cls=ModelField)
-class Review(ModelNode):
+class Review(GuardedNode):
     rating: int
     title: str
     body: str
     author: str = strawberry_django.field(field_name="author_name")
     verified_purchase: bool
     created_at: datetime
+
+    @classmethod
+    def visible(cls, info: Info):
+        """By ID, only where its product is seen; `Product.reviews` is reached through a product already seen."""
+        return selectors.visible_reviews(models.Review.objects.all(), staff=viewer_is_staff(info))
 
 
 @strawberry.enum
@@ -148,11 +152,6 @@ class Category(ModelNode):
     )
 
 
-def _product_is_available(info: Info):
-    in_stock = Exists(models.ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0))
-    return ExpressionWrapper(Q(is_published=True) & Q(in_stock), output_field=BooleanField())
-
-
 def _money(amount: Decimal) -> Money:
     return Money(amount=amount, currency=settings.SHOP_CURRENCY)
 
@@ -166,11 +165,13 @@ class Product(ModelNode):
     images: list[Image]
     variants: list["ProductVariant"]
     is_available: bool = strawberry_django.field(
-        annotate=_product_is_available, description="Published, with at least one variant in stock.",
+        annotate=lambda info: models.product_is_available(), description="Published, with at least one variant in stock.",
         field_cls=ModelField,
     )
     reviews: Connection[Review] = strawberry_django.connection(description="Newest first.")
     created_at: datetime
+    is_published: bool = strawberry_django.field(
+        description="Listed in the storefront; only staff ever see an unpublished product.", field_cls=ModelField)
 
     @strawberry_django.field(only=["min_price", "max_price"])
     def price_range(self) -> PriceRange:
@@ -192,7 +193,7 @@ class ProductVariant(ModelNode):
     name: str
     product: Product
     is_available: bool = strawberry_django.field(
-        annotate=ExpressionWrapper(Q(stock__gt=0) & Q(product__is_published=True), output_field=BooleanField()),
+        annotate=lambda info: models.variant_is_available(), description="In stock, of a published product.",
         field_cls=ModelField,
     )
     quantity_available: int = strawberry_django.field(

@@ -2,9 +2,13 @@
 from decimal import Decimal
 
 import strawberry
+import strawberry_django
+from django.db.models import Model, QuerySet
 from strawberry import relay
 from strawberry.types import Info
+from strawberry_django import optimizer
 from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.queryset import run_type_get_queryset
 
 from commerce.permissions import is_signed_in, is_staff
 from graph.errors import BadUserInput
@@ -91,3 +95,55 @@ class GuardedNode(ModelNode):
     def resolve_nodes(cls, *, info: Info, node_ids, required: bool = False):
         found = cls.visible(info).in_bulk([int(pk) for pk in node_ids])
         return [found.get(int(pk)) for pk in node_ids]
+
+
+def planned(queryset: QuerySet, node_type: type, info: Info) -> QuerySet:
+    """`queryset` as a strawberry-django field serves it at `info`: narrowed by the type's get_queryset, then
+    planned by the optimizer for what the client selected there (relations, nested lists, annotations).
+
+    The schema's Optimizer has no per-field hook (graph.schema), so a list or entity that a plain field returns is
+    never planned on its own: whatever returns rows that a service or a report chose goes through here.
+    """
+    queryset = run_type_get_queryset(queryset, node_type, info)
+    extension = optimizer.optimizer.get()
+    return queryset if extension is None else extension.optimize(queryset, info=info)
+
+
+class PayloadField(StrawberryDjangoField):
+    """A mutation payload's entity (a model instance) or list (a queryset), loaded through `planned`.
+
+    Services return plain instances: their relations are not loaded and neither are the annotations some fields
+    read. Loading the entity again by primary key costs one query, plus one per nested list whatever its length,
+    where walking the instance would cost one per row. An entity that no longer exists (a deletion's payload) is
+    shown as the service last saw it.
+    """
+
+    def get_result(self, source, info, args, kwargs):
+        value = getattr(source, self.python_name)
+        if isinstance(value, QuerySet):
+            return list(planned(value, self.django_type, info))
+        if not isinstance(value, Model):
+            return value
+        rows = type(value)._default_manager.filter(pk=value.pk)
+        found = planned(rows, self.django_type, info).first()
+        return value if found is None and not rows.exists() else found
+
+
+def payload_field(**kwargs):
+    """A payload's entity (null unless the mutation sets it) or list field, loaded through PayloadField."""
+    return strawberry_django.field(field_cls=PayloadField, **{"default": None, **kwargs})
+
+
+class RowsByPk:
+    """The rows several items of a list point at (a report's best sellers), loaded together the first time any
+    item asks and planned for the selection under that field, so the list costs the same at any length."""
+
+    def __init__(self, node_type: type, pks):
+        self._node_type, self._pks, self._rows = node_type, [pk for pk in pks if pk is not None], None
+
+    def get(self, pk: int | None, info: Info):
+        if self._rows is None:
+            model = self._node_type.__strawberry_django_definition__.model
+            self._rows = {row.pk: row for row in planned(model._default_manager.filter(pk__in=self._pks),
+                                                         self._node_type, info)}
+        return self._rows.get(pk)

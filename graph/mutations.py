@@ -38,6 +38,7 @@ class ErrorCode(Enum):
     PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
     PRICE_CHANGED = "PRICE_CHANGED"
     IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
+    CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY"
 
 
 @strawberry.type(description="Something the caller can fix: `field` is the argument path, e.g. [\"input\", \"email\"].")

@@ -7,7 +7,9 @@ the order's, its owner's, and staff's. With the Redis layer any web process deli
 with the in-memory layer (embedded mode, one process) the message is handed to the server's event loop, since
 that layer is not thread-safe and changes come from request and job threads.
 
-A subscription loads what it sends itself, so it sees exactly what its subscriber may see, and the first
+A subscription loads what it sends itself, so it sees exactly what its subscriber may see; the loads of all the
+deliveries in flight in a process go to the database together (graph/batches.py), which keeps a burst of
+changes from queueing one round trip per socket behind Django's one sync thread. The first
 message of `orderUpdated` is the order's current state with its latest event, sent after the subscription has
 joined its group: a change made after that first message always arrives. Clients dedupe by `event.id`.
 """
@@ -16,14 +18,15 @@ import logging
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
+from django.db.models import Max, Subquery
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from strawberry.types import Info
 
 from commerce.orders import selectors
-from commerce.orders.models import Order as OrderModel
 from commerce.orders.models import OrderEvent as OrderEventModel
 from commerce.permissions import is_staff
+from graph.batches import BatchLoader
 from graph.core import decode_id, viewer
 from graph.errors import ApiError
 from graph.orders import Order, OrderEvent
@@ -75,21 +78,31 @@ class OrderUpdate:
     event: OrderEvent
 
 
-def _load(order_id: int, event_id: int | None = None) -> OrderUpdate | None:
-    order = OrderModel.objects.filter(pk=order_id).first()
-    events = OrderEventModel.objects.filter(order_id=order_id)
-    event = events.filter(pk=event_id).first() if event_id else events.order_by("-pk").first()
-    return OrderUpdate(order=order, event=event) if order and event else None
+def _updates(event_ids: list[int]) -> dict[int, OrderUpdate]:
+    """The updates for these events, in one query (each event with its order as it is now)."""
+    events = OrderEventModel.objects.select_related("order").filter(pk__in=event_ids).order_by()
+    return {event.pk: OrderUpdate(order=event.order, event=event) for event in events}
 
 
-load_update = sync_to_async(_load)
+_update_loader = BatchLoader(_updates)  # announced events, fetched with every other delivery in flight
+
+
+def _current_updates(order_ids: list[int]) -> dict[int, OrderUpdate]:
+    """Each order as it is now with its latest event, in one query: the first messages of `orderUpdated`."""
+    latest = OrderEventModel.objects.filter(order_id__in=order_ids).order_by().values("order_id").annotate(
+        last=Max("pk")).values("last")
+    events = OrderEventModel.objects.select_related("order").filter(pk__in=Subquery(latest)).order_by()
+    return {event.order_id: OrderUpdate(order=event.order, event=event) for event in events}
+
+
+_current_loader = BatchLoader(_current_updates)
 
 
 async def _follow(info: Info, group: str) -> AsyncGenerator[OrderUpdate, None]:
     """Every change announced to `group`, as it comes."""
     async with info.context["ws"].listen_to_channel(MESSAGE, groups=[group]) as messages:
         async for message in messages:
-            update = await load_update(message["order_id"], message["event_id"])
+            update = await _update_loader.load(message["event_id"])
             if update is not None:
                 yield update
 
@@ -100,16 +113,16 @@ class OrderSubscription:
                                          "message is its current state with its latest event.")
     async def order_updated(self, info: Info, id: strawberry.ID, token: str | None = None) -> AsyncGenerator[OrderUpdate, None]:
         order_id = decode_id(id, Order, argument="id")
-        if await sync_to_async(selectors.order_for)(viewer(info), order_id, token=token) is None:
-            raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")
         async with info.context["ws"].listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
-            first = await load_update(order_id)
+            first = await _current_loader.load(order_id)  # after joining: nothing after it can be missed
+            if first is None or not selectors.may_act_on(viewer(info), first.order, token=token):
+                raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")
             last = first.event.pk
             yield first
             async for message in messages:
                 if message["event_id"] > last:
                     last = message["event_id"]
-                    update = await load_update(order_id, message["event_id"])
+                    update = await _update_loader.load(message["event_id"])
                     if update is not None:
                         yield update
 

@@ -2,13 +2,15 @@
 enforce the contract's conventions on every operation.
 
 The extensions' order matters: errors are coded first and last (ErrorCodes wraps the rest); the document's
-shape is capped before validation (Limits); the caller is known (Authentication) and page sizes settled
+shape is capped before validation (Limits), and only then are parsing and validation looked up in their caches
+(DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
 (PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
 """
 import strawberry
 from django.conf import settings
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -17,13 +19,16 @@ from graph.auth import Authentication
 from graph.caching import HttpCaching
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
-from graph.orders import OrderMutation, OrderQuery
+from graph.catalog_staff import CatalogStaffMutation
 from graph.errors import ErrorCodes, log_rejected
-from graph.node import NodeQuery
 from graph.limits import Limits
 from graph.metering import Metering
+from graph.node import NodeQuery
+from graph.orders import OrderMutation, OrderQuery
 from graph.pagination import PageArguments
 from graph.realtime import OrderSubscription
+from graph.reports import ReportQuery
+from graph.reviews import ReviewMutation
 from graph.shop import ShopQuery
 
 
@@ -39,8 +44,41 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
-Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery))
-Mutation = merge_types("Mutation", (AccountMutation, CartMutation, OrderMutation))
+class DocumentCache(ParserCache):
+    """Strawberry's ParserCache, except that a document that does not parse is left to Strawberry's own parse.
+
+    Storefronts send the same few documents again and again (every tracking screen the same subscription), and
+    parsing each once per process was most of what subscribing cost. ParserCache parses inside the extension
+    hook, where a syntax error escapes Strawberry's handling of it (the answer lost its GRAPHQL_PARSE_FAILED
+    code); failed parses are not cached, so a broken document is simply parsed again where its error is
+    reported as usual.
+    """
+
+    def on_parse(self):
+        context = self.execution_context
+        if context.query:
+            try:
+                context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+            except GraphQLError:
+                pass
+        yield
+
+
+class CachedValidation(ValidationCache):
+    """Strawberry's ValidationCache, except that a document Limits already refused is not validated at all
+    (ValidationCache would run the standard rules, some quadratic, and overwrite the refusal)."""
+
+    def on_validate(self):
+        if self.execution_context.pre_execution_errors:
+            yield
+        else:
+            yield from super().on_validate()
+
+
+Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, CatalogStaffMutation)
+)
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
 class Schema(strawberry.Schema):
@@ -57,5 +95,6 @@ schema = Schema(
         disable_field_suggestions=True,
         batching_config={"max_operations": settings.GRAPHQL_MAX_BATCH} if settings.GRAPHQL_MAX_BATCH > 1 else None,
     ),
-    extensions=[ErrorCodes, Limits, HttpCaching, Authentication, PageArguments, Metering, Optimizer],
+    extensions=[ErrorCodes, Limits, lambda: DocumentCache(maxsize=256), lambda: CachedValidation(maxsize=256),
+                HttpCaching, Authentication, PageArguments, Metering, Optimizer],
 )

@@ -9,6 +9,9 @@ Two things bench/realtime.py found with the stock layer on redis-py 8:
 - redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels_redis blocks in BZPOPMIN
   waiting for a message: under load the read outlived the timeout, the receive raised, and the consumer, with
   its socket, died. Reads here may take the blocking time plus a margin.
+- All the sockets of one process share one message queue in Redis, which stock channels_redis caps at 100 and
+  drops beyond, silently: a busy process that fell a second behind a burst lost changes. The capacity is a
+  setting (CHANNEL_LAYER_CAPACITY, 100,000 by default); messages still expire after a minute.
 """
 import asyncio
 import weakref

@@ -137,6 +137,9 @@ if REDIS_URL:
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",
                 "pool_size": env_int("CHANNEL_LAYER_POOL_SIZE", 1000),  # Redis connections per process
                 "concurrency": env_int("CHANNEL_LAYER_CONCURRENCY", 100),  # group operations at once, per loop
+                # Messages waiting for one server process, all its sockets together: channels_redis drops any
+                # past this, silently. Its default of 100 lost changes when a busy process fell a second behind.
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 100_000),
             },
         }
     }
@@ -179,6 +182,7 @@ PASSWORD_RESET_URL = os.environ.get(
     "PASSWORD_RESET_URL", "http://localhost:3000/account/reset-password?token={token}"
 )
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
+WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
 
 # --- Cart, checkout and orders
 CART_LINE_MAX_QUANTITY = env_int("CART_LINE_MAX_QUANTITY", 999)
@@ -294,5 +298,6 @@ GRAPHQL_PUBLIC_MAX_AGE = env_int("GRAPHQL_PUBLIC_MAX_AGE_SECONDS", 60)
 # Websockets on /graphql/: graphql-transport-ws; the legacy graphql-ws protocol only when turned on.
 GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection
+GC_THRESHOLD = env_int("GC_THRESHOLD", 50_000)  # allocations between the server's young collections (project/asgi.py)
 GRAPHQL_WS_INIT_TIMEOUT = timedelta(seconds=env_int("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10))
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}

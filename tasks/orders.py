@@ -1,13 +1,16 @@
-"""Order emails, expiring unpaid orders, and housekeeping of carts and idempotency keys."""
+"""Order emails, expiring unpaid orders, the daily sales report, and housekeeping of carts and idempotency keys."""
 import uuid
+from datetime import date, timedelta
 
 from django.dispatch import receiver
+from django.utils import timezone
 from dramatiq_crontab import cron
 
 from commerce.carts.services import purge_abandoned_carts
-from commerce.orders import idempotency, notifications, services
+from commerce.catalog.stock import stock_low
+from commerce.orders import idempotency, notifications, reports, services
+from commerce.orders.signals import order_changed, order_placed
 from commerce.payments import services as payments
-from commerce.orders.signals import order_changed, order_placed, stock_low
 from tasks.jobs import job
 
 
@@ -45,6 +48,19 @@ def expire_unpaid_orders() -> None:
 def purge_stale_carts_and_keys() -> None:
     purge_abandoned_carts()
     idempotency.purge_expired_keys()
+
+
+@job
+def send_sales_report(day: str) -> None:
+    """`day` (ISO) travels in the message, so a retry after midnight still reports the day it was meant for."""
+    reports.send_daily_report(date.fromisoformat(day))
+
+
+@cron("10 0 * * *")
+@job
+def send_yesterdays_sales_report() -> None:
+    """Every night just after midnight (settings.TIME_ZONE): yesterday's figures to every staff member."""
+    send_sales_report.send((timezone.localdate() - timedelta(days=1)).isoformat())
 
 
 @receiver(order_placed)

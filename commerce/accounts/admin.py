@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Address, TokenFamily, User
+from commerce.admin_views import ReadOnlyAdmin
+
+from .models import Address, PasswordResetToken, RefreshToken, TokenFamily, User
 from .tokens import revoke_family
 
 
@@ -46,3 +48,32 @@ class TokenFamilyAdmin(admin.ModelAdmin):
     def sign_out(self, request, queryset):
         for family in queryset:
             revoke_family(family, TokenFamily.Revoked.SIGN_OUT)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Address books, and the copies carts and orders hold (no user): an order's copy is what it ships to."""
+
+    list_display = ["first_name", "last_name", "line1", "city", "postal_code", "country_code", "user"]
+    list_filter = ["country_code", ("user", admin.EmptyFieldListFilter)]
+    search_fields = ["last_name", "first_name", "line1", "city", "postal_code", "user__email"]
+    raw_id_fields = ["user"]
+
+
+class SecretAdmin(ReadOnlyAdmin):
+    """Issued secrets, by when and whether they were spent; only digests are stored, and none is shown."""
+
+    list_filter = ["created_at", "used_at"]
+    exclude = ["digest"]
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(SecretAdmin):
+    list_display = ["family", "created_at", "expires_at", "used_at"]
+    search_fields = ["family__user__email"]
+
+
+@admin.register(PasswordResetToken)
+class PasswordResetTokenAdmin(SecretAdmin):
+    list_display = ["user", "created_at", "expires_at", "used_at"]
+    search_fields = ["user__email"]

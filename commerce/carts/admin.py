@@ -34,3 +34,15 @@ class CartAdmin(admin.ModelAdmin):
     readonly_fields = ["token", "user", "email", "shipping_address", "billing_address", "shipping_method", "voucher",
                        "created_at", "updated_at"]
     inlines = [CartLineInline]
+
+
+@admin.register(CartLine)
+class CartLineAdmin(admin.ModelAdmin):
+    """Which carts hold a variant (before discontinuing it, say). Read-only: carts change from the storefront."""
+
+    list_display = ["cart", "variant", "quantity", "price_when_added", "created_at"]
+    search_fields = ["variant__sku", "variant__product__name", "cart__email"]
+    readonly_fields = ["cart", "variant", "quantity", "price_when_added", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

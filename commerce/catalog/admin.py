@@ -1,12 +1,29 @@
-"""The catalog in the Django admin. Saves go through catalog.services, so derived fields stay right."""
-from django.contrib import admin
+"""The catalog in the Django admin. Writes go through the catalog's services, as the API's do: derived figures
+(price range, rating, listings) stay right, stock counted under the threshold alerts staff, a product that
+orders hold is unpublished rather than deleted, and a category holding products is not deleted."""
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
-from . import services
-from .models import Category, Product, ProductImage, ProductVariant, Review
+from commerce.exports import csv_download
+
+from . import services, staff
+from .models import Category, Product, ProductImage, ProductVariant, Review, WishlistItem
+from .stock import warn_if_low
+
+
+class CategoryForm(forms.ModelForm):
+    def clean_parent(self):
+        parent = self.cleaned_data["parent"]
+        if parent is not None and services.would_cycle(self.instance, parent.pk):
+            raise forms.ValidationError("A category cannot be moved below itself.")
+        return parent
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
     list_display = ["name", "slug", "parent", "level"]
     list_filter = ["level"]
     search_fields = ["name", "slug"]
@@ -16,11 +33,35 @@ class CategoryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.save_category(obj)
 
+    def get_deleted_objects(self, objs, request):
+        """What categoryDelete does (staff.delete_category), not what Django's collector would: the category goes
+        with its subcategories (whose PROTECT link to it the collector would refuse), and it is refused while any
+        of them holds products."""
+        below = [pk for category in objs for pk, _ in services.subtree(category)]
+        deleted = [f"Category: {category}" for category in Category.objects.filter(pk__in=below)]
+        holding = [f"{product} (product)" for category in objs for product in staff.products_below(category)[:20]]
+        perms_needed = set() if self.has_delete_permission(request) else {Category._meta.verbose_name}
+        return deleted, {Category._meta.verbose_name_plural: len(deleted)}, perms_needed, holding
+
+    def delete_model(self, request, obj):
+        staff.delete_category(obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for category in queryset.order_by("-level"):
+            if Category.objects.filter(pk=category.pk).exists():
+                staff.delete_category(category.pk)
+
+
+def _save_variants(variants: list[ProductVariant], stock_before: dict[int, int]) -> None:
+    for variant in variants:
+        if variant.pk in stock_before:
+            warn_if_low(variant, stock_before[variant.pk], variant.stock)
+
 
 class VariantInline(admin.TabularInline):
     model = ProductVariant
     extra = 0
-    fields = ["sku", "name", "price", "stock", "attributes", "position"]
+    fields = ["sku", "name", "price", "stock", "low_stock_threshold", "attributes", "position"]
 
 
 class ImageInline(admin.TabularInline):
@@ -31,29 +72,125 @@ class ImageInline(admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "category", "is_published", "min_price", "max_price", "rating_average", "created_at"]
-    list_filter = ["is_published", "category"]
+    list_filter = ["is_published", "category", "created_at"]
     search_fields = ["name", "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
     readonly_fields = ["min_price", "max_price", "rating_average", "rating_count", "created_at", "updated_at"]
     inlines = [VariantInline, ImageInline]
+    actions = ["export_csv"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProductVariant:
+            return super().save_formset(request, form, formset, change)
+        stock_before = dict(ProductVariant.objects.filter(product=form.instance).values_list("pk", "stock"))
+        super().save_formset(request, form, formset, change)
+        _save_variants([f.instance for f in formset.forms if f.instance.pk], stock_before)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.refresh_products([form.instance.pk])
 
+    def delete_model(self, request, obj):
+        staff.delete_product(obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        archived = []
+        for product in queryset:
+            staff.delete_product(product.pk)
+            if Product.objects.filter(pk=product.pk).exists():
+                archived.append(product)
+        if archived:
+            self.message_user(request, f"Unpublished instead of deleted, as orders hold them: "
+                                       f"{', '.join(p.name for p in archived)}.", messages.WARNING)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if Product.objects.filter(pk=obj_id).exists():
+            self.message_user(request, f"“{obj_display}” is in orders, so it was unpublished instead of deleted.",
+                              messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:catalog_product_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
+
+    @admin.action(description="Export the selected products as CSV (a row per variant)")
+    def export_csv(self, request, queryset):
+        header = ["product_id", "product", "slug", "category", "published", "sku", "variant", "price", "currency",
+                  "stock", "rating_average", "rating_count"]
+        products = queryset.select_related("category").prefetch_related("variants").order_by("pk")
+        rows = (
+            [p.pk, p.name, p.slug, p.category and p.category.name, p.is_published, *variant, p.rating_average,
+             p.rating_count]
+            for p in products.iterator(chunk_size=500)
+            for variant in ([[v.sku, v.name, v.price, v.currency, v.stock] for v in p.variants.all()]
+                            or [[None] * 5])
+        )
+        return csv_download("products.csv", header, rows)
+
+
+class RefreshesItsProduct(admin.ModelAdmin):
+    """For rows a product derives a figure from: deleting them, one or many, refreshes it (`refresh`). Their
+    product is fixed once they exist, since moving one would leave the first product's figure counting it."""
+
+    refresh = None
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["product"] if obj is not None else [])]
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.refresh([obj.product_id])
+
+    def delete_queryset(self, request, queryset):
+        product_ids = set(queryset.values_list("product_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self.refresh(product_ids)
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(RefreshesItsProduct):
+    """Variants across products, for finding a SKU or what runs low."""
+
+    refresh = staticmethod(services.refresh_price_ranges)
+    list_display = ["sku", "product", "name", "price", "stock", "low_stock_threshold"]
+    list_filter = ["product__is_published"]
+    search_fields = ["sku", "name", "product__name"]
+    autocomplete_fields = ["product"]
+    ordering = ["stock", "sku"]
+
+    def save_model(self, request, obj, form, change):
+        stock_before = dict(ProductVariant.objects.filter(pk=obj.pk).values_list("pk", "stock"))
+        super().save_model(request, obj, form, change)
+        services.refresh_price_ranges([obj.product_id])
+        _save_variants([obj], stock_before)
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    list_display = ["product", "alt", "url", "position"]
+    search_fields = ["product__name", "alt"]
+    autocomplete_fields = ["product"]
+
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(RefreshesItsProduct):
+    refresh = staticmethod(services.refresh_ratings)
     list_display = ["product", "author_name", "rating", "title", "verified_purchase", "created_at"]
-    list_filter = ["rating", "verified_purchase"]
-    search_fields = ["title", "body", "author_name", "product__name"]
+    list_filter = ["rating", "verified_purchase", "created_at"]
+    search_fields = ["title", "body", "author_name", "product__name", "user__email"]
     raw_id_fields = ["product", "user"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.refresh_ratings([obj.product_id])
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.refresh_ratings([obj.product_id])
+
+@admin.register(WishlistItem)
+class WishlistItemAdmin(admin.ModelAdmin):
+    """What customers keep for later: read-only, for support and for seeing demand."""
+
+    list_display = ["user", "product", "created_at"]
+    search_fields = ["user__email", "product__name"]
+    list_filter = ["created_at"]
+    readonly_fields = ["user", "product", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -4,11 +4,44 @@ Models validate and constrain; they run no workflows. What is derived (a product
 its place in the category tree, a category's level) is kept up to date by `services`, so that sorting and
 filtering on it is an indexed read and never an aggregate per request.
 """
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q
+
+
+class SqlFlag:
+    """A yes/no a read computes in SQL, under this attribute's name (`expression()`: the GraphQL types annotate it,
+    so a page of products costs no query per product). An instance loaded without that annotation (just written
+    by a service, or deleted) computes it for its own row with the same expression, so the rule is written once;
+    a row that no longer exists is False. The annotation, when present, sits in the instance's __dict__ and wins.
+    """
+
+    def __init__(self, expression: Callable[[], Expression]):
+        self.expression = expression
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        rows = owner._default_manager.filter(pk=instance.pk).annotate(_flag=self.expression())
+        return bool(rows.values_list("_flag", flat=True).first())
+
+
+def product_is_available() -> Expression:
+    """Published, with at least one variant in stock."""
+    in_stock = Exists(ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0))
+    return ExpressionWrapper(Q(is_published=True) & Q(in_stock), output_field=BooleanField())
+
+
+def variant_is_available() -> Expression:
+    """In stock, of a published product."""
+    return ExpressionWrapper(Q(stock__gt=0) & Q(product__is_published=True), output_field=BooleanField())
 
 
 class Category(models.Model):
@@ -54,6 +87,7 @@ class Product(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProductQuerySet.as_manager()
+    is_available = SqlFlag(product_is_available)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -82,6 +116,7 @@ class ProductVariant(models.Model):
         null=True, blank=True, help_text="Staff are emailed when a sale takes stock under this; empty: the shop's default."
     )
     position = models.PositiveIntegerField(default=0)
+    is_available = SqlFlag(variant_is_available)
 
     class Meta:
         ordering = ["position", "id"]
@@ -108,6 +143,9 @@ class ProductImage(models.Model):
         return self.alt or self.url
 
 
+REVIEW_BODY_MAX_LENGTH = 5000
+
+
 class Review(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
     user = models.ForeignKey(
@@ -116,7 +154,7 @@ class Review(models.Model):
     author_name = models.CharField(max_length=150, help_text="Shown as the review's author.")
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[MaxLengthValidator(REVIEW_BODY_MAX_LENGTH)])
     verified_purchase = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -131,3 +169,18 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 {self.title}"
+
+
+class WishlistItem(models.Model):
+    """A product a customer keeps for later: one row per user and product, so adding twice keeps one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishlist_items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="wishlist_items")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="wishlist_one_per_user_product")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.product}"

@@ -11,7 +11,7 @@ from enum import Enum
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from .models import Category, Product, ProductVariant
+from .models import Category, Product, ProductVariant, Review
 
 
 class SortField(Enum):
@@ -45,6 +45,11 @@ def visible_products(products: QuerySet[Product], *, staff: bool) -> QuerySet[Pr
 
 def visible_variants(variants: QuerySet[ProductVariant], *, staff: bool) -> QuerySet[ProductVariant]:
     return variants if staff else variants.filter(product__is_published=True)
+
+
+def visible_reviews(reviews: QuerySet[Review], *, staff: bool) -> QuerySet[Review]:
+    """A review is seen where its product is: an unpublished product's reviews exist only for staff."""
+    return reviews if staff else reviews.filter(product__is_published=True)
 
 
 def _search_terms(text: str) -> list[str]:

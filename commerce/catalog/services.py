@@ -83,7 +83,7 @@ def refresh_products(product_ids: Iterable[int] | None = None) -> None:
     refresh_listings(product_ids)
 
 
-def _subtree(category: Category) -> list[tuple[int, int | None]]:
+def subtree(category: Category) -> list[tuple[int, int | None]]:
     """(id, parent id) of the category and everything below it, parents before their children."""
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
@@ -96,20 +96,38 @@ def _subtree(category: Category) -> list[tuple[int, int | None]]:
     return subtree
 
 
+def would_cycle(category: Category, parent_id: int) -> bool:
+    """Whether putting `category` under `parent_id` would make it its own ancestor."""
+    return category.pk is not None and parent_id in {pk for pk, _ in subtree(category)}
+
+
+def lock_tree() -> None:
+    """Lock every category row (in primary-key order), as the first thing every write that touches the tree or a
+    product's place in it does: so two moves at once can never close a cycle between them, a subtree cannot gain a
+    product while it is being deleted, and listings are written against the tree as it is. Catalogs hold hundreds
+    of categories and staff edit them rarely.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: inserting a row that references a category (a product, a listing) takes
+    KEY SHARE on it, which FOR UPDATE blocks; a writer holding the tree while inserting listings would deadlock
+    against one holding a listing's KEY SHARE while waiting for the tree."""
+    list(Category.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+
+
 @transaction.atomic
-def save_category(category: Category) -> Category:
+def save_category(category: Category, *, parent_field: list[str] | None = None) -> Category:
     """Save a new or edited category, keeping the tree acyclic, the levels of its subtree and the
-    listings of the products below it right."""
-    if category.pk is not None and category.parent_id is not None:
-        if category.parent_id in {pk for pk, _ in _subtree(category)}:
-            raise CatalogError("A category cannot be moved below itself.", field=["parent"])
+    listings of the products below it right. `parent_field` names the parent as the caller's input does."""
+    lock_tree()
+    if category.parent_id is not None and would_cycle(category, category.parent_id):
+        raise CatalogError("A category cannot be moved below itself.", field=parent_field or ["parent"])
     moved = category.pk is None or not Category.objects.filter(pk=category.pk, parent_id=category.parent_id).exists()
+    if category.parent_id is not None:
+        category.parent = Category.objects.get(pk=category.parent_id)  # its level as it is now, under the lock
     category.level = 0 if category.parent is None else category.parent.level + 1
     category.save()
     if moved:
-        subtree = _subtree(category)
         levels = {category.pk: category.level}
-        for pk, parent_id in subtree[1:]:
+        for pk, parent_id in subtree(category)[1:]:
             levels[pk] = levels[parent_id] + 1
             Category.objects.filter(pk=pk).update(level=levels[pk])
         refresh_listings(Product.objects.filter(category_id__in=list(levels)).values_list("pk", flat=True))

@@ -1,11 +1,16 @@
-"""Orders in the admin: status is read-only, and the actions go through commerce.orders.services, so they write
-events, restock and notify exactly as the API does."""
+"""Orders in the admin: status is read-only, and the actions go through the same services as the API
+(commerce.orders.services, and commerce.payments for what involves money), so they write events, refund,
+restock and notify exactly as the API does."""
 from django.contrib import admin, messages
+from django.db.models import Sum
 
+from commerce.admin_views import ReadOnlyAdmin
 from commerce.errors import DomainError
+from commerce.exports import csv_download
+from commerce.payments import services as payments
 
 from . import services
-from .models import Order, OrderEvent, OrderLine
+from .models import IdempotencyKey, Order, OrderEvent, OrderLine
 
 
 class OrderLineInline(admin.TabularInline):
@@ -36,7 +41,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Order._meta.fields if f.name not in {"carrier", "tracking_number", "tracking_url"}]
     inlines = [OrderLineInline, OrderEventInline]
-    actions = ["fulfil", "mark_delivered", "cancel"]
+    actions = ["fulfil", "mark_delivered", "cancel", "refund", "export_csv"]
 
     def has_add_permission(self, request):
         return False
@@ -60,6 +65,46 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_delivered(self, request, queryset):
         self._each(request, queryset, lambda o: services.mark_delivered(o, actor=request.user), "delivered")
 
-    @admin.action(description="Cancel (restocks)")
+    @admin.action(description="Cancel (refunds a paid order in full; restocks)")
     def cancel(self, request, queryset):
-        self._each(request, queryset, lambda o: services.cancel(o, actor=request.user, as_staff=True), "cancelled")
+        self._each(request, queryset, lambda o: payments.cancel_order(o, actor=request.user, as_staff=True),
+                   "cancelled")
+
+    @admin.action(description="Refund what remains (through the payment provider)")
+    def refund(self, request, queryset):
+        self._each(request, queryset, lambda o: payments.refund(o, amount=None, actor=request.user), "refunded")
+
+    @admin.action(description="Export the selected orders as CSV")
+    def export_csv(self, request, queryset):
+        header = ["number", "created_at", "email", "status", "payment_status", "currency", "items", "subtotal",
+                  "discount", "shipping", "tax", "total", "refunded_total", "voucher_code", "shipping_method",
+                  "country", "carrier", "tracking_number"]
+        orders = (queryset.select_related("shipping_address").annotate(items=Sum("lines__quantity"))
+                  .order_by("pk"))
+        rows = (
+            [o.number, o.created_at.isoformat(), o.email, o.status, o.payment_status, o.currency, o.items, o.subtotal,
+             o.discount, o.shipping, o.tax, o.total, o.refunded_total, o.voucher_code, o.shipping_method_name,
+             o.shipping_address and o.shipping_address.country_code, o.carrier, o.tracking_number]
+            for o in orders.iterator(chunk_size=1000)
+        )
+        return csv_download("orders.csv", header, rows)
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ["order", "product_name", "variant_name", "sku", "quantity", "unit_price", "total"]
+    search_fields = ["sku", "product_name", "=order__id", "order__email"]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = ["order", "type", "previous_status", "status", "payment_status", "actor", "created_at"]
+    list_filter = ["type", "status", "created_at"]
+    search_fields = ["=order__id", "order__email", "message"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ["operation", "caller", "key", "order", "finished_at", "created_at"]
+    list_filter = ["operation"]
+    search_fields = ["key", "caller", "=order__id"]

@@ -19,11 +19,12 @@ from django.utils import timezone
 from commerce.carts.models import Cart, Voucher
 from commerce.carts.pricing import price, voucher_problem
 from commerce.catalog.models import ProductVariant
+from commerce.catalog.stock import change_stock, warn_if_low
 from commerce.errors import DomainError, DomainErrors, NotFound
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEventType, OrderLine
-from commerce.orders.services import change_stock, record_event
-from commerce.orders.signals import order_placed, stock_low
+from commerce.orders.services import record_event
+from commerce.orders.signals import order_placed
 
 
 class CheckoutError(DomainError):
@@ -109,7 +110,4 @@ def _take_stock(variants: dict[int, ProductVariant], lines) -> None:
     taken = {line.variant_id: line.quantity for line in lines}
     change_stock({pk: -quantity for pk, quantity in taken.items()})
     for pk, quantity in taken.items():
-        variant = variants[pk]
-        threshold = settings.LOW_STOCK_THRESHOLD if variant.low_stock_threshold is None else variant.low_stock_threshold
-        if variant.stock >= threshold > variant.stock - quantity:
-            announce(stock_low, variant_id=pk, stock=variant.stock - quantity)
+        warn_if_low(variants[pk], variants[pk].stock, variants[pk].stock - quantity)

@@ -7,11 +7,11 @@ Cancelling puts the stock back; CANCELLED is final, so that happens exactly once
 """
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, When
+from django.db.models import F
 from django.utils import timezone
 
 from commerce.carts.models import Voucher
-from commerce.catalog.models import ProductVariant
+from commerce.catalog.stock import change_stock
 from commerce.errors import DomainError
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus
@@ -75,14 +75,6 @@ def _release(order: Order, *, was_paid: bool, restock: bool) -> None:
         change_stock({pk: +quantity for pk, quantity in returned.items()})
     if order.voucher_code and not was_paid:
         Voucher.objects.filter(code=order.voucher_code, used_count__gt=0).update(used_count=F("used_count") - 1)
-
-
-def change_stock(deltas: dict[int, int]) -> None:
-    """Add each delta to its variant's stock in one UPDATE (callers hold the rows' locks or rely on the CHECK)."""
-    if deltas:
-        ProductVariant.objects.filter(pk__in=sorted(deltas)).update(
-            stock=Case(*(When(pk=pk, then=F("stock") + delta) for pk, delta in sorted(deltas.items())),
-                       output_field=IntegerField()))
 
 
 def record_payment(order: Order, *, message: str = "") -> Order:

@@ -3,4 +3,3 @@ from django.dispatch import Signal
 
 order_placed = Signal()  # order_id
 order_changed = Signal()  # order_id, event_id, user_id (the owner, or None): every OrderEvent, placement included
-stock_low = Signal()  # variant_id, stock: a sale took a variant under LOW_STOCK_THRESHOLD

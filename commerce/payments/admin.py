@@ -1,19 +1,9 @@
+"""What the payment provider said and what we did: records, not forms."""
 from django.contrib import admin
 
+from commerce.admin_views import ReadOnlyAdmin as ReadOnly
+
 from .models import Payment, Refund, WebhookEvent
-
-
-class ReadOnly(admin.ModelAdmin):
-    """What the provider said and what we did: records, not forms."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
@@ -27,6 +17,8 @@ class PaymentAdmin(ReadOnly):
 @admin.register(Refund)
 class RefundAdmin(ReadOnly):
     list_display = ["payment", "amount", "refund_id", "succeeded", "actor", "created_at"]
+    list_filter = ["succeeded"]
+    search_fields = ["refund_id", "=payment__order__id", "payment__intent_id"]
 
 
 @admin.register(WebhookEvent)

@@ -1,0 +1,194 @@
+"""Staff's catalog mutations: products, variants, stock and categories.
+
+Create inputs require what the model needs; update inputs leave out what stays as it is (strawberry.UNSET is
+"absent", null is a value: `categoryId: null` takes a product out of its category). Every mutation here is
+staff only: anyone else gets a top-level FORBIDDEN before anything runs.
+"""
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from commerce.catalog import staff
+from graph.auth import require_staff
+from graph.catalog import Category, Product, ProductVariant
+from graph.core import decode_id, payload_field
+from graph.mutations import UserError, user_errors
+
+UNSET = strawberry.UNSET
+
+
+@strawberry.input
+class AttributeInput:
+    name: str
+    value: str
+
+
+def _attributes(attributes: list[AttributeInput] | None) -> list[dict] | None:
+    return None if attributes is None else [{"name": a.name, "value": a.value} for a in attributes]
+
+
+def _given(input, **convert) -> dict:
+    """The fields the client sent, by model field name (`categoryId` -> `category_id`), converted as asked."""
+    changes = {}
+    for name, value in vars(input).items():
+        if value is UNSET:
+            continue
+        changes[name] = convert[name](value) if name in convert else value
+    return changes
+
+
+def _id_of(node_type, argument: str):
+    return lambda value: None if value is None else decode_id(value, node_type, argument=argument)
+
+
+@strawberry.input(description="A new product; `slug` is generated from the name when absent.")
+class ProductCreateInput:
+    name: str
+    slug: str | None = None
+    description: str | None = ""
+    category_id: strawberry.ID | None = None
+    is_published: bool | None = strawberry.field(default=True, description="Listed in the storefront.")
+
+
+@strawberry.input(description="Absent fields stay as they are; `categoryId: null` takes the product out of its category.")
+class ProductUpdateInput:
+    name: str | None = UNSET
+    slug: str | None = UNSET
+    description: str | None = UNSET
+    category_id: strawberry.ID | None = UNSET
+    is_published: bool | None = UNSET
+
+
+@strawberry.input
+class VariantCreateInput:
+    sku: str
+    price: Decimal
+    name: str | None = ""
+    stock: int | None = strawberry.field(default=0, description="Units on hand; later changes: `variantStockSet`.")
+    attributes: list[AttributeInput] | None = None
+    low_stock_threshold: int | None = strawberry.field(
+        default=None, description="Staff are emailed when stock falls under this; null: the shop's default.")
+    position: int | None = strawberry.field(default=None, description="Order among the product's variants; "
+                                                                      "last by default.")
+
+
+@strawberry.input(description="Absent fields stay as they are. Stock changes through `variantStockSet`.")
+class VariantUpdateInput:
+    sku: str | None = UNSET
+    price: Decimal | None = UNSET
+    name: str | None = UNSET
+    attributes: list[AttributeInput] | None = UNSET
+    low_stock_threshold: int | None = UNSET
+    position: int | None = UNSET
+
+
+@strawberry.input(description="A new category; `slug` is generated from the name when absent.")
+class CategoryCreateInput:
+    name: str
+    slug: str | None = None
+    description: str | None = ""
+    parent_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="Absent fields stay as they are; `parentId: null` makes the category a root.")
+class CategoryUpdateInput:
+    name: str | None = UNSET
+    slug: str | None = UNSET
+    description: str | None = UNSET
+    parent_id: strawberry.ID | None = UNSET
+
+
+@strawberry.type
+class ProductPayload:
+    product: Product | None = payload_field()
+    errors: list[UserError]
+
+
+@strawberry.type
+class VariantPayload:
+    variant: ProductVariant | None = payload_field()
+    errors: list[UserError]
+
+
+@strawberry.type
+class CategoryPayload:
+    category: Category | None = payload_field()
+    errors: list[UserError]
+
+
+def _product_changes(input) -> dict:
+    return _given(input, category_id=_id_of(Category, "input.categoryId"))
+
+
+def _category_changes(input) -> dict:
+    return _given(input, parent_id=_id_of(Category, "input.parentId"))
+
+
+def _variant_changes(input) -> dict:
+    return _given(input, attributes=_attributes)
+
+
+def _as_staff(info: Info, payload_type: type, entity: str, write):
+    """The one shape of every mutation here: staff only, then the write, its DomainErrors as UserErrors."""
+    require_staff(info)
+    with user_errors(payload_type) as result:
+        setattr(result, entity, write())
+    return result.payload
+
+
+def _with_defaults(changes: dict, **defaults) -> dict:
+    """A create input's optional fields sent as null take the model's default, as if left out."""
+    return {**changes, **{name: value for name, value in defaults.items() if changes.get(name) is None}}
+
+
+@strawberry.type
+class CatalogStaffMutation:
+    @strawberry.mutation(description="Staff.")
+    def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
+        return _as_staff(info, ProductPayload, "product", lambda: staff.create_product(
+            **_with_defaults(_product_changes(input), description="")))
+
+    @strawberry.mutation(description="Staff. Absent fields stay as they are.")
+    def product_update(self, info: Info, id: strawberry.ID, input: ProductUpdateInput) -> ProductPayload:
+        return _as_staff(info, ProductPayload, "product", lambda: staff.update_product(
+            decode_id(id, Product, argument="id"), _product_changes(input)))
+
+    @strawberry.mutation(description="Staff. A product that is in an order is unpublished instead of deleted, so "
+                                     "orders keep it; the payload returns it either way.")
+    def product_delete(self, info: Info, id: strawberry.ID) -> ProductPayload:
+        return _as_staff(info, ProductPayload, "product", lambda: staff.delete_product(
+            decode_id(id, Product, argument="id")))
+
+    @strawberry.mutation(description="Staff.")
+    def variant_create(self, info: Info, product_id: strawberry.ID, input: VariantCreateInput) -> VariantPayload:
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.create_variant(
+            decode_id(product_id, Product, argument="productId"),
+            **_with_defaults(_variant_changes(input), name="", stock=0)))
+
+    @strawberry.mutation(description="Staff. Absent fields stay as they are.")
+    def variant_update(self, info: Info, id: strawberry.ID, input: VariantUpdateInput) -> VariantPayload:
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.update_variant(
+            decode_id(id, ProductVariant, argument="id"), _variant_changes(input)))
+
+    @strawberry.mutation(description="Staff. Sets the units on hand (never below zero); staff are alerted when it "
+                                     "falls under the low-stock threshold.")
+    def variant_stock_set(self, info: Info, id: strawberry.ID, quantity: int) -> VariantPayload:
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.set_stock(
+            decode_id(id, ProductVariant, argument="id"), quantity))
+
+    @strawberry.mutation(description="Staff.")
+    def category_create(self, info: Info, input: CategoryCreateInput) -> CategoryPayload:
+        return _as_staff(info, CategoryPayload, "category", lambda: staff.create_category(
+            **_with_defaults(_category_changes(input), description="")))
+
+    @strawberry.mutation(description="Staff. Absent fields stay as they are; a category cannot move below itself.")
+    def category_update(self, info: Info, id: strawberry.ID, input: CategoryUpdateInput) -> CategoryPayload:
+        return _as_staff(info, CategoryPayload, "category", lambda: staff.update_category(
+            decode_id(id, Category, argument="id"), _category_changes(input)))
+
+    @strawberry.mutation(description="Staff. Deletes the category and its subcategories; refused with "
+                                     "CATEGORY_NOT_EMPTY while any of them holds products.")
+    def category_delete(self, info: Info, id: strawberry.ID) -> CategoryPayload:
+        return _as_staff(info, CategoryPayload, "category", lambda: staff.delete_category(
+            decode_id(id, Category, argument="id")))

@@ -1,0 +1,62 @@
+"""What customers write and keep: `reviewCreate`, and the wishlist (`wishlistAdd`, `wishlistRemove`,
+`me.wishlist`). Signed-in customers only: an anonymous caller gets a top-level UNAUTHENTICATED."""
+import strawberry
+from strawberry.types import Info
+
+from commerce.catalog import reviews
+from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
+from graph.auth import require_user
+from graph.catalog import Product, Review
+from graph.core import decode_id, payload_field
+from graph.mutations import UserError, user_errors
+
+
+@strawberry.input
+class ReviewInput:
+    rating: int = strawberry.field(description="1 to 5.")
+    title: str = strawberry.field(description="Required; at most 200 characters.")
+    body: str = strawberry.field(description=f"At most {REVIEW_BODY_MAX_LENGTH} characters; may be empty.")
+
+
+@strawberry.type
+class ReviewPayload:
+    review: Review | None = payload_field()
+    errors: list[UserError]
+
+
+@strawberry.type
+class WishlistPayload:
+    wishlist: list[Product] = payload_field()
+    errors: list[UserError]
+
+
+def _wishlist_payload(info: Info, change) -> WishlistPayload:
+    user = require_user(info)
+    with user_errors(WishlistPayload) as result:
+        change(user)
+    result.wishlist = reviews.wishlist(user)  # as it is now, also when the change was refused
+    return result.payload
+
+
+@strawberry.type
+class ReviewMutation:
+    @strawberry.mutation(description="One review per customer and product; `verifiedPurchase` when they have a paid "
+                                     "order with it. The product's rating includes it at once.")
+    def review_create(self, info: Info, product_id: strawberry.ID, input: ReviewInput) -> ReviewPayload:
+        user = require_user(info)
+        with user_errors(ReviewPayload) as result:
+            result.review = reviews.create_review(
+                user, decode_id(product_id, Product, argument="productId"),
+                rating=input.rating, title=input.title, body=input.body,
+            )
+        return result.payload
+
+    @strawberry.mutation(description="Adding a product already there keeps it once. Returns the whole wishlist.")
+    def wishlist_add(self, info: Info, product_id: strawberry.ID) -> WishlistPayload:
+        return _wishlist_payload(info, lambda user: reviews.add_to_wishlist(
+            user, decode_id(product_id, Product, argument="productId")))
+
+    @strawberry.mutation(description="Removing a product that is not there changes nothing. Returns the whole wishlist.")
+    def wishlist_remove(self, info: Info, product_id: strawberry.ID) -> WishlistPayload:
+        return _wishlist_payload(info, lambda user: reviews.remove_from_wishlist(
+            user, decode_id(product_id, Product, argument="productId")))
