@@ -41,7 +41,7 @@ class BatchLoader:
             try:
                 found = await self._fetch(list(batch))
             except Exception as error:  # every waiter hears it; the next batch tries again
-                _settle(batch.items(), lambda future, key: future.set_exception(error))
+                _settle(batch.items(), lambda future, key, error=error: future.set_exception(error))
             else:
                 _settle(batch.items(), lambda future, key: future.set_result(found.get(key)))
 
