@@ -4,11 +4,19 @@ As Shopify and Saleor meter their APIs: the operation itself costs 1, an entity 
 something the server loads) costs 1, a scalar or a value shaped from its parent's row (Money, Image,
 PriceRange, PageInfo, edges, payloads) costs 0, a connection costs 2 and what is inside it counts once per
 item of its page (`first`/`last`, else the default page size), and a plain list counts its items as 10.
-Costs multiply down the tree. A mutation field costs 10 more, as Shopify's do. Fragments on different types
-are added up, so an abstract field costs at most what it says. Fields repeated under one response key are
-one field, as graphql-core executes them.
+Costs multiply down the tree. A mutation field costs 10 more, as Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
+abstract field, each type's fields are priced with that type's definitions and arguments, the fields of
+fragments that can apply to one object together (added up), and the field costs what its most expensive
+possible type costs (so `...on Product { a: reviews(first: 1) }` cannot lend its price to
+`...on Category { a: products(first: 100) }`).
 
-The same plan, walked over the data that came back, gives the actual cost (real page lengths, nulls free),
+Planning takes time in proportion to the document, not to its expansion: a fragment spread twice in one
+selection is collected once (as graphql-core collects fields), and what is under a set of selections is planned
+once and shared wherever the same selections recur (a fragment spread under several fields), so a document
+that doubles its fragments at every level is cheap to price (and is priced at every place it is spread).
+
+The same plan, walked over the data that came back, gives the actual cost (real page lengths, nulls free; an
+abstract field's value is priced by its most expensive type's plan, which is never more than was requested),
 and the client's bucket gets back the difference.
 """
 from dataclasses import dataclass, field
@@ -17,6 +25,7 @@ from django.conf import settings
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLAbstractType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -35,15 +44,19 @@ MUTATION_COST = 10
 CONNECTION_COST = 2
 
 
-@dataclass
+@dataclass(eq=False)
 class Planned:
     """A field that costs something, or holds fields that do: its response key, its own cost per item,
-    how many items it stands for (None: one value, not a list) and the fields under it."""
+    how many items it stands for (None: one value, not a list) and the fields under it. A field that abstract
+    types share a response key for has `branches` instead: the plans of each possible type's fields.
+
+    Plans are shared where the same selections recur, so the walks below remember what they have priced."""
 
     key: str
     cost: int
     items: int | None = None
     children: list["Planned"] = field(default_factory=list)
+    branches: list[list["Planned"]] | None = None
 
 
 def plan(schema: GraphQLSchema, document, operation: OperationDefinitionNode, variables: dict | None) -> list[Planned]:
@@ -54,32 +67,45 @@ def plan(schema: GraphQLSchema, document, operation: OperationDefinitionNode, va
 
 
 def requested_cost(planned: list[Planned]) -> int:
-    return 1 + sum(_requested(p) for p in planned)
+    known: dict[int, int] = {}
+    return 1 + sum(_requested(p, known) for p in planned)
 
 
 def actual_cost(planned: list[Planned], data: dict | None) -> int:
     if data is None:
         return 0
-    return 1 + sum(_actual(p, data.get(p.key)) for p in planned)
+    known: dict[tuple[int, int], int] = {}
+    return 1 + sum(_actual(p, data.get(p.key), known) for p in planned)
 
 
-def _requested(p: Planned) -> int:
-    one = p.cost + sum(_requested(child) for child in p.children)
-    return one if p.items is None else p.items * one
+def _requested(p: Planned, known: dict) -> int:
+    if id(p) not in known:
+        if p.branches is not None:
+            known[id(p)] = max(sum(_requested(each, known) for each in branch) for branch in p.branches)
+        else:
+            one = p.cost + sum(_requested(child, known) for child in p.children)
+            known[id(p)] = one if p.items is None else p.items * one
+    return known[id(p)]
 
 
-def _actual(p: Planned, value) -> int:
+def _actual(p: Planned, value, known: dict) -> int:
     if value is None:
         return 0
-    if p.items is None:
-        return p.cost + _children_actual(p, value)
-    return sum(p.cost + _children_actual(p, item) for item in value if item is not None)
+    if (id(p), id(value)) not in known:  # the data outlives the walk, so its ids stay its own
+        if p.branches is not None:
+            total = max(sum(_actual(each, value, known) for each in branch) for branch in p.branches)
+        elif p.items is None:
+            total = p.cost + _children_actual(p, value, known)
+        else:
+            total = sum(p.cost + _children_actual(p, item, known) for item in value if item is not None)
+        known[(id(p), id(value))] = total
+    return known[(id(p), id(value))]
 
 
-def _children_actual(p: Planned, value) -> int:
+def _children_actual(p: Planned, value, known: dict) -> int:
     if not p.children or not isinstance(value, dict):
         return 0
-    return sum(_actual(child, value.get(child.key)) for child in p.children)
+    return sum(_actual(child, value.get(child.key), known) for child in p.children)
 
 
 class _Planner:
@@ -89,31 +115,55 @@ class _Planner:
         self.variables = variables
         self.mutation = mutation
         self.entity = schema.get_type("Node")
+        self.planned: dict[tuple, list[Planned]] = {}
 
     def selections(self, sets, *, root_level=False, page_size=None) -> list[Planned]:
-        """Plan the fields of these selection sets (one response key's, merged), each with its parent type."""
-        grouped: dict[str, tuple] = {}
+        """Plan the fields of these selection sets (one response key's, merged), each with its parent type;
+        planned once for any one list of selection sets, and shared wherever it recurs."""
+        memo = (tuple((id(selection_set), parent.name) for selection_set, parent in sets), root_level, page_size)
+        if memo in self.planned:
+            return self.planned[memo]
+        grouped: dict[str, dict] = {}  # response key -> parent type -> its fields under that key
+        collected: set[str] = set()  # fragments already collected here: spread again, they add nothing
         for selection_set, parent in sets:
-            self._collect(selection_set, parent, grouped, set())
+            self._collect(selection_set, parent, grouped, collected)
         planned = []
-        for key, (parent, nodes) in grouped.items():
-            p = self._field(key, parent, nodes, root_level, page_size)
+        for key, by_parent in grouped.items():
+            per_parent = {parent: self._field(key, parent, nodes, root_level, page_size)
+                          for parent, nodes in by_parent.items()}
+            p = self._merge(key, {parent: p for parent, p in per_parent.items() if p is not None})
             if p is not None:
                 planned.append(p)
+        self.planned[memo] = planned
         return planned
 
-    def _collect(self, selection_set: SelectionSetNode | None, parent, grouped: dict, seen: set) -> None:
+    def _merge(self, key: str, per_parent: dict) -> Planned | None:
+        """One response key's plan from each parent type's: for every object type the value may have, the
+        plans of the parent types that apply to it add up; the key costs what the most expensive type does."""
+        if len(per_parent) <= 1:
+            return next(iter(per_parent.values()), None)
+        applying: dict[str, set] = {}
+        for parent in per_parent:
+            possible = self.schema.get_possible_types(parent) if isinstance(parent, GraphQLAbstractType) else [parent]
+            for object_type in possible:
+                applying.setdefault(object_type.name, set()).add(parent)
+        groups = {frozenset(parents) for parents in applying.values()}
+        widest = [g for g in groups if not any(g < other for other in groups)]
+        return Planned(key, 0, branches=[[per_parent[parent] for parent in group] for group in widest])
+
+    def _collect(self, selection_set: SelectionSetNode | None, parent, grouped: dict, collected: set) -> None:
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
                 key = (selection.alias or selection.name).value
-                grouped.setdefault(key, (parent, []))[1].append(selection)
+                grouped.setdefault(key, {}).setdefault(parent, []).append(selection)
             elif isinstance(selection, InlineFragmentNode):
-                self._collect(selection.selection_set, self._condition(selection, parent), grouped, seen)
+                self._collect(selection.selection_set, self._condition(selection, parent), grouped, collected)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    self._collect(fragment.selection_set, self._condition(fragment, parent), grouped, seen | {name})
+                if fragment is not None and name not in collected:
+                    collected.add(name)
+                    self._collect(fragment.selection_set, self._condition(fragment, parent), grouped, collected)
 
     def _condition(self, fragment, parent):
         if fragment.type_condition is None:

@@ -94,6 +94,33 @@ def test_signed_in_users_have_their_own_bucket(gql, customer, slow_restore):
     assert cost(gql("{ shop { currency } }"))["throttleStatus"]["currentlyAvailable"] == 999
 
 
+
+def test_one_response_key_on_two_fragment_types_costs_the_dearest_type(gql, make_product):
+    """Each type's fields are priced with its own definitions: a cheap Product branch cannot lend its price
+    to an expensive Category branch under the same key."""
+    hostile = ("query($id: ID!) { node(id: $id) { ...on Product { a: reviews(first: 1) { edges { node { id } } } } "
+               "...on Category { a: products(first: 100) { edges { node { reviews(first: 100) { edges { node { id } "
+               "} } } } } } } }")
+    lamp = make_product("Oak Lamp", ratings=[5])
+    lamp_id = gql('{ product(slug: "oak-lamp") { id } }').ok()["product"]["id"]
+    refused = gql(hostile, {"id": lamp_id})
+    assert refused.codes == ["MAX_COST_EXCEEDED"] and refused.data is None
+    assert refused.errors[0]["extensions"]["value"] == 1 + 1 + 2 + 100 * (1 + 2 + 100 * 1)
+    honest = gql("query($id: ID!) { node(id: $id) { ...on Product { a: reviews(first: 1) { edges { node { id } } } "
+                 "} ...on Category { a: products(first: 5) { edges { node { id } } } } } }", {"id": lamp_id})
+    assert honest.ok()["node"]["a"]["edges"][0]["node"]["id"]
+    # asked: node 1 + the dearer Category branch (2 + 5 x 1); got: node 1 + a page of one review (2 + 1)
+    assert cost(honest)["requestedQueryCost"] == 1 + 1 + 2 + 5 and cost(honest)["actualQueryCost"] == 1 + 1 + 2 + 1
+    assert lamp
+
+
+def test_a_fragment_is_priced_wherever_it_is_spread(gql):
+    query = ("{ a: products(first: 5) { edges { node { ...Card } } } b: products(first: 7) { edges { node { ...Card "
+             "} } } } fragment Card on Product { category { name } variants { id } }")
+    # each page: 2 + its items x (product 1 + category 1 + 10 variants x 1)
+    assert cost(gql(query))["requestedQueryCost"] == 1 + (2 + 5 * 12) + (2 + 7 * 12)
+
+
 # --- Sign-in and password reset: a bucket per client of their own
 
 
