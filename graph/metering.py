@@ -13,10 +13,11 @@ documents drains its sender's bucket). A publicly cacheable answer carries the c
 it to every client. Over websockets the points are taken alike but not reported in each message.
 """
 from django.conf import settings
-from graphql import ExecutionResult, FieldNode, InlineFragmentNode, OperationType, get_operation_ast
+from graphql import ExecutionResult, OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from graph import cost, throttle
+from graph.auth import root_field_nodes
 from graph.errors import ApiError
 
 SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm"})
@@ -110,16 +111,4 @@ def _http_request(execution_context):
 
 def _count_root_fields(operation, document, names: frozenset) -> int:
     """How many root fields (aliases each count) are among `names`, through fragments at the root too."""
-    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
-    count, seen = 0, set()
-    pending = list(operation.selection_set.selections)
-    while pending:
-        selection = pending.pop()
-        if isinstance(selection, FieldNode):
-            count += selection.name.value in names
-        elif isinstance(selection, InlineFragmentNode):
-            pending.extend(selection.selection_set.selections)
-        elif selection.name.value in fragments and selection.name.value not in seen:
-            seen.add(selection.name.value)
-            pending.extend(fragments[selection.name.value].selection_set.selections)
-    return count
+    return sum(field.name.value in names for field in root_field_nodes(operation.selection_set, document))

@@ -121,6 +121,32 @@ def test_a_fragment_is_priced_wherever_it_is_spread(gql):
     assert cost(gql(query))["requestedQueryCost"] == 1 + (2 + 5 * 12) + (2 + 7 * 12)
 
 
+def doubling(levels: int, on: str = "Query", leaf: str = "shop { name }") -> str:
+    """Each fragment spreads the next twice: 2 ** levels expansions from a document of about a kilobyte."""
+    fragments = " ".join(f"fragment F{i} on {on} {{ ...F{i + 1} ... on {on} {{ ...F{i + 1} }} }}" for i in range(levels))
+    return f"{{ ...F0 }} {fragments} fragment F{levels} on {on} {{ {leaf} }}"
+
+
+def test_fragments_that_double_at_every_level_are_answered_at_once(gql, client, customer):
+    """22 levels are 4 million expansions; collected once per selection, as graphql-core executes them, the
+    cost, the caching and the sign-in checks take no longer than the document is long."""
+    query = doubling(22)
+    assert len(query) < 1500
+    for ask in (lambda: gql(query).http, lambda: client.get("/graphql/", {"query": query})):
+        started = time.perf_counter()
+        answer = ask()
+        assert time.perf_counter() - started < 0.5
+        assert answer.json()["data"] == {"shop": {"name": "Demo Shop"}}
+        assert answer.json()["extensions"]["cost"]["requestedQueryCost"] == 1
+    gql.login(customer)  # a bearer token: the root fields are read to see whether the operation ignores it
+    mutation = "mutation " + doubling(22, on="Mutation", leaf='tokenRevoke(refreshToken: "x") { errors { code } }')
+    started = time.perf_counter()
+    revoked = gql(mutation)
+    assert time.perf_counter() - started < 0.5
+    assert revoked.ok()["tokenRevoke"]["errors"][0]["code"] == "TOKEN_INVALID"
+    assert cost(revoked)["requestedQueryCost"] == 1 + 10
+
+
 # --- Sign-in and password reset: a bucket per client of their own
 
 
