@@ -4,7 +4,8 @@ As Shopify and Saleor meter their APIs: the operation itself costs 1, an entity 
 something the server loads) costs 1, a scalar or a value shaped from its parent's row (Money, Image,
 PriceRange, PageInfo, edges, payloads) costs 0, a connection costs 2 and what is inside it counts once per
 item of its page (`first`/`last`, else the default page size), and a plain list counts its items as 10.
-Costs multiply down the tree. A mutation field costs 10 more, as Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
+Costs multiply down the tree; `nodes(ids:)` counts the IDs it was given. A mutation field costs 10 more, as
+Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
 abstract field, each type's fields are priced with that type's definitions and arguments, the fields of
 fragments that can apply to one object together (added up), and the field costs what its most expensive
 possible type costs (so `...on Product { a: reviews(first: 1) }` cannot lend its price to
@@ -32,6 +33,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -179,7 +181,7 @@ class _Planner:
         output = _nullable(definition.type)
         items = None
         if isinstance(output, GraphQLList):
-            items = page_size if page_size is not None else PLAIN_LIST_ITEMS
+            items = page_size if page_size is not None else self._ids_given(nodes[0])
             output = _named(output)
         if is_leaf_type(output):
             return Planned(key, extra) if extra else None
@@ -196,6 +198,19 @@ class _Planner:
 
     def _is_entity(self, output) -> bool:
         return self.entity is not None and (output is self.entity or self.entity in getattr(output, "interfaces", ()))
+
+    def _ids_given(self, node: FieldNode) -> int:
+        """A plain list's items: as many as the IDs it was asked for (`nodes(ids:)`), else PLAIN_LIST_ITEMS."""
+        for argument in node.arguments or ():
+            if argument.name.value == "ids":
+                value = argument.value
+                if isinstance(value, VariableNode):
+                    value = self.variables.get(value.name.value)
+                elif isinstance(value, ListValueNode):
+                    value = value.values
+                if isinstance(value, (list, tuple)):
+                    return len(value)
+        return PLAIN_LIST_ITEMS
 
     def _page_size(self, node: FieldNode, definition) -> int:
         for argument in node.arguments or ():

@@ -54,7 +54,8 @@ def test_the_catalog_page_costs_what_it_asks_for_and_pays_what_it_got(gql, make_
     ("{ __typename }", 1),
     ("{ categories(first: 10) { edges { node { name products(first: 10) { edges { node { name } } } } } } }",
      1 + 2 + 10 * (1 + 2 + 10 * 1)),
-    ('{ nodes(ids: ["a"]) { id } }', 1 + 10 * 1),
+    ('{ nodes(ids: ["UHJvZHVjdDox", "UHJvZHVjdDoy"]) { id } }', 1 + 2 * 1),  # the IDs it asks for, not 10
+    ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", 1 + 10),  # no value given: priced as a plain list
     ("{ products { totalCount } }", 1 + 2),  # the default page of 20 costs nothing when nothing is in it
     ('mutation { tokenRevoke(refreshToken: "x") { errors { code } } }', 1 + 10),
 ])
