@@ -238,3 +238,20 @@ def test_nul_characters_are_bad_input_not_a_database_error():
     assert literal["extensions"] == {"code": "BAD_USER_INPUT"}
     variable = refused("query($tags: [String!]) { item(tags: $tags) { name } }", {"tags": ["ok", "a\x00b"]})
     assert variable["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+# --- The API's own schema, with its per-process parse and validation caches
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("{ " + " ".join(f"a{i}: products(first: 1) {{ totalCount }}" for i in range(16)) + " }", "MAX_ALIASES_EXCEEDED"),
+    ('{ category(slug: "x") { ' + "parent { " * 11 + "name" + " }" * 11 + " } }", "MAX_DEPTH_EXCEEDED"),
+    ("{ products(first: 1) { totalCount } __schema { queryType { name } } }", "GRAPHQL_VALIDATION_FAILED"),
+])
+def test_the_api_refuses_each_cap_again_when_the_document_is_cached(gql, settings, query, code):
+    """The second sending finds the document parsed and validated in the caches, and is refused all the same,
+    before a resolver runs (any of them would query the database)."""
+    settings.GRAPHQL_INTROSPECTION = False
+    for _ in range(2):
+        response = gql(query)
+        assert response.data is None and set(response.codes) == {code} and response.queries == 0
