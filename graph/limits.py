@@ -1,5 +1,9 @@
 """Caps on the shape of a document, checked before graphql-core validates it, so a hostile one is cheap to refuse.
 
+Its size comes first (GRAPHQL_MAX_DOCUMENT_BYTES, refused as MAX_TOKENS_EXCEEDED with the bytes): one comment
+is one token, so 2 MB of it passed the token cap, took 265 ms to lex and parse, and would have been registered
+as a persisted query. The limit admits any document of GRAPHQL_MAX_TOKENS tokens printed as clients print them.
+
 Tokens (GRAPHQL_MAX_TOKENS; comments count) are counted by a regular expression before graphql-core parses
 anything, stopping at the limit: graphql-core takes ~10 us a token, so a 100,000-token document would cost
 20 ms of parsing before its own limit stopped it. The parser keeps its limit as a backstop.
@@ -43,6 +47,7 @@ TOKEN = re.compile(
 class Limits(SchemaExtension):
     def on_parse(self):
         context = self.execution_context
+        _check_size(context.query)
         maximum = settings.GRAPHQL_MAX_TOKENS
         if context.query and len(context.query) > maximum and _has_more_tokens(context.query, maximum):
             # Raised here, before parsing: Strawberry answers with this error (it carries its code).
@@ -64,6 +69,16 @@ class Limits(SchemaExtension):
         elif not settings.GRAPHQL_INTROSPECTION:
             context.validation_rules = (*context.validation_rules, NoSchemaIntrospectionCustomRule)
         yield
+
+
+def _check_size(query: str | None) -> None:
+    maximum = settings.GRAPHQL_MAX_DOCUMENT_BYTES
+    if query and len(query) > maximum // 4:  # fewer characters than that cannot make that many bytes
+        size = len(query.encode("utf-8", "surrogatepass"))
+        if size > maximum:
+            # Raised before parsing: Strawberry answers with this error (it carries its code).
+            raise ApiError(f"The document is {size} bytes long, over the maximum of {maximum}.",
+                           code="MAX_TOKENS_EXCEEDED", maximum=maximum, value=size)
 
 
 def _has_more_tokens(query: str, maximum: int) -> bool:

@@ -136,6 +136,19 @@ def test_tokens(settings):
     assert comments["extensions"]["code"] == "MAX_TOKENS_EXCEEDED"
 
 
+def test_document_size_in_bytes(settings):
+    """One comment is one token: a document's bytes are capped before anything else reads it."""
+    assert settings.GRAPHQL_MAX_DOCUMENT_BYTES == 32 * 1024
+    query = "{ item { name } } #"
+    post(query + "x" * (32 * 1024 - len(query)))  # exactly at the limit: it runs
+    assert RAN == ["item", "name"]
+    padded = query + "\u00e9" * 17_000  # 17,000 characters, 34,000 bytes in UTF-8
+    error = refused(padded)
+    assert error["extensions"] == {"code": "MAX_TOKENS_EXCEEDED", "maximum": 32 * 1024,
+                                   "value": len(padded.encode())}
+    assert "bytes" in error["message"]
+
+
 def test_fields_with_duplicates_are_counted_before_validation(settings):
     settings.GRAPHQL_MAX_FIELDS = 300
     error = refused("{ item { " + "name " * 900 + "} }")

@@ -60,6 +60,13 @@ def test_refused_documents_are_not_registered(client):
     assert codes(get(client, extensions=extensions(sha256))) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
+def test_a_document_over_the_size_cap_is_refused_and_not_registered(client, lamp):
+    padded = QUERY + " # " + "x" * 40_000
+    sha256 = hashlib.sha256(padded.encode()).hexdigest()
+    assert codes(post(client, {"query": padded, "extensions": extensions(sha256)})) == ["MAX_TOKENS_EXCEEDED"]
+    assert codes(get(client, extensions=extensions(sha256))) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
 def test_other_versions_and_apq_off_are_not_supported(client, settings):
     assert codes(get(client, extensions=extensions(version=2))) == ["PERSISTED_QUERY_NOT_SUPPORTED"]
     settings.GRAPHQL_APQ_ENABLED = False
