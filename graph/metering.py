@@ -3,8 +3,9 @@
 After the caller is known (graph.auth) and page sizes are settled (graph.pagination), the operation's
 calculated cost (graph.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
 from the client's bucket (graph.throttle; THROTTLED with `retryAfter` when it holds too little). Sign-in and
-password-reset mutations also draw on a small bucket of their own, so guessing passwords or mailing resets
-from one address stays slow whatever the per-account counters say. Once the answer is known, the points it
+password-reset mutations also draw on a small bucket of their own, always the address's (IP, or the trusted
+X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
+address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the answer is known, the points it
 did not use go back.
 
 Every HTTP answer carries `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {...} }`, also
@@ -64,11 +65,12 @@ class Metering(SchemaExtension):
                 f"This operation would cost {self.requested}, over the maximum of {maximum}.",
                 code="MAX_COST_EXCEEDED", maximum=maximum, value=self.requested,
             )
-        client = self._client()
         sign_ins = _count_root_fields(operation, context.graphql_document, SIGN_IN_FIELDS)
         if sign_ins:
-            _refuse_if_short(throttle.take(throttle.auth_bucket(), client, sign_ins), "sign-in and password-reset")
-        self.status = throttle.take(throttle.cost_bucket(), client, self.requested)
+            # Always the address's bucket: keyed by a user, each account a caller holds would be a bucket more.
+            address = self._client(signed_in=False)
+            _refuse_if_short(throttle.take(throttle.auth_bucket(), address, sign_ins), "sign-in and password-reset")
+        self.status = throttle.take(throttle.cost_bucket(), self._client(), self.requested)
         _refuse_if_short(self.status, "query cost")
 
     def get_results(self):
@@ -86,13 +88,14 @@ class Metering(SchemaExtension):
             report["throttleStatus"] = self.status.as_extension()
         return {"cost": report}
 
-    def _client(self) -> str:
+    def _client(self, *, signed_in: bool = True) -> str:
+        """The caller's bucket key: the signed-in user, else (or when `signed_in` is False) the address."""
         context = self.execution_context.context
         request = _http_request(self.execution_context)
         if request is not None:
-            return throttle.client_of_request(request, getattr(request, "user", None))
+            return throttle.client_of_request(request, getattr(request, "user", None) if signed_in else None)
         if isinstance(context, dict) and context.get("ws") is not None:
-            return throttle.client_of_socket(context["ws"].scope, context.get("user"))
+            return throttle.client_of_socket(context["ws"].scope, context.get("user") if signed_in else None)
         return "unknown"
 
 

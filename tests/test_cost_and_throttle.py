@@ -169,6 +169,16 @@ def test_sign_in_attempts_from_one_client_are_throttled(gql, settings):
     assert sign_in(gql, 12, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9").ok()
 
 
+def test_sign_in_attempts_count_against_the_address_even_with_a_bearer_token(gql, customer):
+    """A signed-in caller's other fields do not make sign-ins its account's: the address's bucket is the limit."""
+    for n in range(10):
+        sign_in(gql, n)
+    gql.login(customer)
+    response = gql('mutation { tokenCreate(email: "victim@example.com", password: "guess") { accessToken } '
+                   'tokenRevoke(refreshToken: "x") { errors { code } } }')
+    assert response.codes == ["THROTTLED"] and response.data is None
+
+
 def test_aliases_do_not_multiply_sign_in_attempts(gql, customer):
     guesses = " ".join(
         f'g{n}: tokenCreate(email: "{customer.email}", password: "guess{n}") {{ accessToken }}' for n in range(11)
