@@ -2,16 +2,19 @@
 enforce the contract's conventions on every operation.
 
 The extensions' order matters: errors are coded first and last (ErrorCodes wraps the rest); the document's
-shape is capped before validation (Limits), and only then are parsing and validation looked up in their caches
+size and shape are capped before validation (Limits), and only then are parsing and validation looked up in their caches
 (DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
 (PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
 """
+from contextlib import aclosing
+
 import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.execution import PreExecutionError
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts import AccountMutation, AccountQuery
@@ -20,7 +23,7 @@ from graph.caching import HttpCaching
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
 from graph.catalog_staff import CatalogStaffMutation
-from graph.errors import ErrorCodes, log_rejected
+from graph.errors import ApiError, ErrorCodes, log_rejected
 from graph.limits import Limits
 from graph.metering import Metering
 from graph.node import NodeQuery
@@ -84,6 +87,21 @@ Subscription = merge_types("Subscription", (OrderSubscription,))
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         log_rejected(errors)
+
+    async def stream(self, *args, **kwargs):
+        """Strawberry's stream (what websockets run), with a refusal raised before parsing (Limits, AllowList)
+        answered as the operation's error: over HTTP Strawberry answers with such an exception, but from the
+        stream it escaped, the client heard nothing and the socket's task logged a traceback."""
+        return _refusals_answered(await super().stream(*args, **kwargs))
+
+
+async def _refusals_answered(results):
+    async with aclosing(results):
+        try:
+            async for result in results:
+                yield result
+        except ApiError as refused:
+            yield PreExecutionError(data=None, errors=[refused])
 
 
 schema = Schema(

@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 
 from graph.schema import Schema, schema as api_schema
 from graph.views import ApiView
+from tests.realtime.client import over_the_consumer
 
 RAN: list[str] = []
 
@@ -268,3 +269,12 @@ def test_the_api_refuses_each_cap_again_when_the_document_is_cached(gql, setting
     for _ in range(2):
         response = gql(query)
         assert response.data is None and set(response.codes) == {code} and response.queries == 0
+
+
+def test_refusals_before_parsing_are_answered_over_websockets():
+    """Strawberry let an exception from a hook before parsing escape its stream: the client heard nothing."""
+    big, wide = over_the_consumer("{ shop { name } } #" + "x" * 40_000,
+                                  "{ " + " ".join(f"a{i}: shop {{ name }}" for i in range(16)) + " }")
+    assert big["type"] == wide["type"] == "error"
+    assert big["payload"][0]["extensions"]["code"] == "MAX_TOKENS_EXCEEDED"
+    assert wide["payload"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"

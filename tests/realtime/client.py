@@ -5,6 +5,7 @@ import json
 from collections import defaultdict
 
 import websockets
+from channels.testing import WebsocketCommunicator
 
 RECEIVE_TIMEOUT = 15
 
@@ -54,3 +55,27 @@ class Socket:
 
 def status_of(update: dict) -> tuple[str, str]:
     return update["order"]["status"], update["event"]["type"]
+
+
+def over_the_consumer(*queries: str) -> list[dict]:
+    """Each query sent as a graphql-transport-ws subscribe message to the API's consumer, in this process (so
+    a test's settings hold); the first answer to each (next or error)."""
+    async def talk():
+        from graph.consumers import GraphQLWebsocketConsumer
+
+        socket = WebsocketCommunicator(GraphQLWebsocketConsumer.as_asgi(), "/graphql/",
+                                       subprotocols=["graphql-transport-ws"])
+        assert (await socket.connect())[0]
+        await socket.send_json_to({"type": "connection_init", "payload": {}})
+        assert (await socket.receive_json_from(10))["type"] == "connection_ack"
+        answers = []
+        for n, query in enumerate(queries):
+            await socket.send_json_to({"id": str(n), "type": "subscribe", "payload": {"query": query}})
+            answer = await socket.receive_json_from(10)
+            while answer["type"] == "complete":  # the end of the one before
+                answer = await socket.receive_json_from(10)
+            answers.append(answer)
+        await socket.disconnect()
+        return answers
+
+    return asyncio.run(talk())
