@@ -11,7 +11,15 @@ production) for GRAPHQL_APQ_TTL_SECONDS.
 A manifest file (GRAPHQL_PERSISTED_QUERIES_MANIFEST, Apollo's `persisted-query-manifest.json`, written by
 `generate-persisted-query-manifest` when the first-party apps are built) registers documents for good. With
 GRAPHQL_PERSISTED_QUERIES_ONLY on, only the manifest's documents run, by hash or as text: the hardened mode
-for a server that only first-party apps call.
+for a server that only first-party apps call. The view turns a hash into its document; the AllowList schema
+extension then refuses any other document on every transport, websockets included.
+
+Refusals in allow-list mode, as Apollo's persisted-query link reads them: a hash the manifest lacks is
+PERSISTED_QUERY_NOT_FOUND "PersistedQueryNotFound", on which the link sends the text once (it retries at most
+once per operation, and keeps sending hashes for the others); PERSISTED_QUERY_NOT_SUPPORTED would make it
+stop hashing altogether, losing GET and the CDN for every registered operation. A text the manifest lacks is
+PERSISTED_QUERY_NOT_FOUND with its own message, "Only registered operations run on this server.", which no
+APQ client (Apollo's web link, iOS or Kotlin ones, which match the message) retries.
 """
 import hashlib
 import json
@@ -19,13 +27,27 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
 from graph.errors import ApiError
 
+NOT_REGISTERED = "Only registered operations run on this server."
+
 
 class PersistedQueryError(ApiError):
     pass
+
+
+class AllowList(SchemaExtension):
+    """With GRAPHQL_PERSISTED_QUERIES_ONLY, a document that is not in the manifest is refused before it is
+    parsed, whichever transport brought it (HTTP, where a hash has become its document, or a websocket)."""
+
+    def on_parse(self):
+        query = self.execution_context.query
+        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and query is not None and _sha256(query) not in _manifest():
+            raise PersistedQueryError(NOT_REGISTERED, code="PERSISTED_QUERY_NOT_FOUND")
+        yield
 
 
 def resolve(request_data: GraphQLRequestData) -> GraphQLRequestData:
@@ -33,10 +55,6 @@ def resolve(request_data: GraphQLRequestData) -> GraphQLRequestData:
     persisted = (request_data.extensions or {}).get("persistedQuery")
     query = request_data.query
     if persisted is None:
-        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and query is not None and _sha256(query) not in _manifest():
-            raise PersistedQueryError(
-                "Only registered operations run on this server.", code="PERSISTED_QUERY_NOT_FOUND"
-            )
         return request_data
     if not settings.GRAPHQL_APQ_ENABLED or not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise PersistedQueryError("PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED")
@@ -47,10 +65,6 @@ def resolve(request_data: GraphQLRequestData) -> GraphQLRequestData:
     if query is not None:
         if _sha256(query) != sha256:
             raise PersistedQueryError("The persisted query's sha256Hash is not the hash of its query.")
-        if settings.GRAPHQL_PERSISTED_QUERIES_ONLY and sha256 not in _manifest():
-            raise PersistedQueryError(
-                "Only registered operations run on this server.", code="PERSISTED_QUERY_NOT_FOUND"
-            )
         return request_data
     stored = _manifest().get(sha256)
     if stored is None and not settings.GRAPHQL_PERSISTED_QUERIES_ONLY:

@@ -2,7 +2,8 @@
 enforce the contract's conventions on every operation.
 
 The extensions' order matters: errors are coded first and last (ErrorCodes wraps the rest); the document's
-size and shape are capped before validation (Limits), and only then are parsing and validation looked up in their caches
+size and shape are capped before validation (Limits), in allow-list mode only registered documents pass
+(AllowList), and only then are parsing and validation looked up in their caches
 (DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
 (PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
 """
@@ -29,6 +30,7 @@ from graph.metering import Metering
 from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
 from graph.pagination import PageArguments
+from graph.persisted import AllowList
 from graph.realtime import OrderSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
@@ -113,6 +115,6 @@ schema = Schema(
         disable_field_suggestions=True,
         batching_config={"max_operations": settings.GRAPHQL_MAX_BATCH} if settings.GRAPHQL_MAX_BATCH > 1 else None,
     ),
-    extensions=[ErrorCodes, Limits, lambda: DocumentCache(maxsize=256), lambda: CachedValidation(maxsize=256),
+    extensions=[ErrorCodes, Limits, AllowList, lambda: DocumentCache(maxsize=256), lambda: CachedValidation(maxsize=256),
                 HttpCaching, Authentication, PageArguments, Metering, Optimizer],
 )

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from tests.realtime.client import over_the_consumer
+
 QUERY = '{ product(slug: "oak-lamp") { name } }'
 SHA256 = hashlib.sha256(QUERY.encode()).hexdigest()
 
@@ -89,15 +91,32 @@ def test_mutations_never_run_over_get(client):
     assert response.status_code == 400 and b"data" not in response.content
 
 
-def test_allow_list_mode_runs_only_the_manifests_documents(client, lamp, settings, tmp_path):
+@pytest.fixture
+def allow_list(settings, tmp_path):
+    """Allow-list mode, with a manifest of QUERY alone."""
     manifest = tmp_path / "persisted-query-manifest.json"
     manifest.write_text(json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
         {"id": SHA256, "name": "Lamp", "type": "query", "body": QUERY}]}))
     settings.GRAPHQL_PERSISTED_QUERIES_MANIFEST = str(manifest)
     settings.GRAPHQL_PERSISTED_QUERIES_ONLY = True
+
+
+def test_allow_list_mode_runs_only_the_manifests_documents(client, lamp, allow_list):
     assert get(client, extensions=extensions()).json()["data"] == {"product": {"name": "Oak Lamp"}}
     assert post(client, {"query": QUERY}).json()["data"] == {"product": {"name": "Oak Lamp"}}
     other = '{ product(slug: "oak-lamp") { name slug } }'
     assert codes(post(client, {"query": other})) == ["PERSISTED_QUERY_NOT_FOUND"]
     sha256 = hashlib.sha256(other.encode()).hexdigest()
     assert codes(post(client, {"query": other, "extensions": extensions(sha256)})) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert post(client, {"query": other}).json()["errors"][0]["message"] == "Only registered operations run on this server."
+    unknown = get(client, extensions=extensions(sha256))
+    assert codes(unknown) == ["PERSISTED_QUERY_NOT_FOUND"]  # Apollo's link sends the text once, then hears the above
+    assert unknown.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_allow_list_mode_holds_over_websockets(lamp, allow_list):
+    registered, other = over_the_consumer(QUERY, '{ product(slug: "oak-lamp") { name slug } }')
+    assert registered["type"] == "next" and registered["payload"]["data"] == {"product": {"name": "Oak Lamp"}}
+    assert other["type"] == "error"
+    assert [e["extensions"]["code"] for e in other["payload"]] == ["PERSISTED_QUERY_NOT_FOUND"]
