@@ -11,8 +11,8 @@ anything, stopping at the limit: graphql-core takes ~10 us a token, so a 100,000
 Then one pass over the parsed document counts, before the standard validation rules run (some of them are
 quadratic: 900 copies of one field took seconds): fields, duplicates included (MAX_FIELDS_EXCEEDED),
 aliases (MAX_ALIASES_EXCEEDED), directives on any one field or fragment (MAX_DIRECTIVES_EXCEEDED), the
-depth of each operation through its fragments (MAX_DEPTH_EXCEEDED; the introspection fields under
-`__schema`/`__type` are not counted, as the standard introspection query is 15 deep), and the input values,
+depth of each operation through its fragments (MAX_DEPTH_EXCEEDED; under `__schema`/`__type` the cap is
+GRAPHQL_MAX_INTROSPECTION_DEPTH, as the standard introspection query is 15 deep), and the input values,
 literal or variable: a list over GRAPHQL_MAX_INPUT_LIST_LENGTH items, a string over
 GRAPHQL_MAX_STRING_LENGTH characters, or one with a NUL character (which PostgreSQL cannot store) is
 BAD_USER_INPUT. Each refusal of a cap says the limit (`maximum`) and what the document had (`value`).
@@ -152,40 +152,42 @@ class _Counter:
 
 def _check_depth(document) -> None:
     """The depth of each operation, through its fragments, refused as soon as a field lies too deep (each
-    fragment's own height is computed once, so fragments spreading fragments cannot make this slow)."""
+    fragment's own height is computed once for each cap it is read under, so fragments spreading fragments
+    cannot make this slow). Under `__schema` and `__type` the cap is GRAPHQL_MAX_INTROSPECTION_DEPTH, counted
+    from the root, since the standard introspection query nests type references deeper (15) than any query of ours."""
     fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
-    heights: dict[str, int] = {}
-    maximum = settings.GRAPHQL_MAX_DEPTH
+    heights: dict[tuple[str, int], int] = {}
 
-    def refuse(depth: int):
+    def refuse(depth: int, maximum: int):
         raise Refused("MAX_DEPTH_EXCEEDED", f"The operation is nested more than {maximum} deep.", maximum, depth)
 
-    def height(selection_set, level: int, path: frozenset) -> int:
+    def height(selection_set, level: int, path: frozenset, maximum: int) -> int:
         """How deep this selection set goes below `level`, the depth of the field that holds it."""
         tallest = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
+                cap = maximum
                 if selection.name.value in INTROSPECTION_FIELDS:
-                    continue
-                if level + 1 > maximum:
-                    refuse(level + 1)
-                tallest = max(tallest, 1 + height(selection.selection_set, level + 1, path))
+                    cap = settings.GRAPHQL_MAX_INTROSPECTION_DEPTH
+                if level + 1 > cap:
+                    refuse(level + 1, cap)
+                tallest = max(tallest, 1 + height(selection.selection_set, level + 1, path, cap))
             elif isinstance(selection, InlineFragmentNode):
-                tallest = max(tallest, height(selection.selection_set, level, path))
+                tallest = max(tallest, height(selection.selection_set, level, path, maximum))
             else:
                 name = selection.name.value
                 if name in path or name not in fragments:
                     continue  # a cycle or an unknown fragment: validation reports it
-                if name not in heights:
-                    heights[name] = height(fragments[name].selection_set, level, path | {name})
-                elif level + heights[name] > maximum:
-                    refuse(level + heights[name])
-                tallest = max(tallest, heights[name])
+                if (name, maximum) not in heights:
+                    heights[(name, maximum)] = height(fragments[name].selection_set, level, path | {name}, maximum)
+                elif level + heights[(name, maximum)] > maximum:
+                    refuse(level + heights[(name, maximum)], maximum)
+                tallest = max(tallest, heights[(name, maximum)])
         return tallest
 
     for definition in document.definitions:
         if definition.kind == "operation_definition":
-            height(definition.selection_set, 0, frozenset())
+            height(definition.selection_set, 0, frozenset(), settings.GRAPHQL_MAX_DEPTH)
 
 
 def _check_literal(value) -> None:

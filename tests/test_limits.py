@@ -218,6 +218,32 @@ def test_introspection_follows_its_setting(settings):
     assert body["data"] == {"__schema": {"queryType": {"name": "Query"}}}
 
 
+def test_introspection_has_a_depth_cap_of_its_own(settings):
+    """Deeper than queries may go, as far as the standard introspection query needs, and no further."""
+    from graphql import get_introspection_query
+
+    settings.GRAPHQL_INTROSPECTION = True
+    assert settings.GRAPHQL_MAX_INTROSPECTION_DEPTH == 15
+    standard = get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True,
+                                       schema_description=True, input_value_deprecation=True)
+    assert json.loads(post(standard).content)["data"]["__schema"]["queryType"]["name"] == "Query"
+    circular = "{ __schema { types { fields { type { " + "ofType { " * 12 + "name" + " }" * 16 + " }"
+    error = refused(circular)
+    assert error["extensions"] == {"code": "MAX_DEPTH_EXCEEDED", "maximum": 15, "value": 16}
+    by_name = refused('{ t: __type(name: "Item") { fields { type { ' + "ofType { " * 13 + "name" + " }" * 16 + " }")
+    assert by_name["extensions"] == {"code": "MAX_DEPTH_EXCEEDED", "maximum": 15, "value": 16}
+
+
+def test_introspection_under_another_name_is_refused_too(settings):
+    settings.GRAPHQL_INTROSPECTION = False
+    for query in ('{ __type(name: "Query") { name } }', "{ s: __schema { queryType { name } } }",
+                  '{ t: __type(name: "Item") { fields { name } } }'):
+        body = json.loads(post(query).content)
+        assert body["data"] is None and body["errors"], query
+        assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+        assert "introspection has been disabled" in body["errors"][0]["message"]
+
+
 def test_unexpected_errors_are_masked_over_http(settings, caplog):
     settings.DEBUG = False
     for query in ("{ boom }", "{ brokenHook: item { name } }"):
