@@ -263,13 +263,49 @@ def test_refused_documents_are_logged_short(caplog):
     assert len(line) < 500 and "nope" in line
 
 
-def test_csrf_needs_json_or_a_preflight_header():
-    form = RequestFactory().post("/graphql/", "query=mutation { __typename }",
-                                 content_type="application/x-www-form-urlencoded")
-    assert view(form).status_code == 400
-    text = RequestFactory().post("/graphql/", json.dumps({"query": "{ item { name } }"}), content_type="text/plain")
-    assert view(text).status_code == 400
-    assert RAN == []
+CSRF_REFUSAL = b"refused to prevent cross-site request forgery"
+REGISTER = 'mutation { accountRegister(input: {email: "csrf@example.com", password: "a-long-password-1"}) { errors { code } } }'
+
+
+def test_a_post_a_cross_site_form_could_send_is_refused_by_the_csrf_gate(client, db):
+    """Form and text/plain bodies are what a page on another site can POST without a preflight: the gate refuses
+    them before anything reads the body, whatever the content type (not only the ones Strawberry would parse)."""
+    from commerce.accounts.models import User
+
+    form = client.post("/graphql/", {"query": REGISTER})
+    text = client.post("/graphql/", json.dumps({"query": REGISTER}), content_type="text/plain")
+    for response in (form, text):
+        assert response.status_code == 400 and CSRF_REFUSAL in response.content
+    assert not User.objects.filter(email="csrf@example.com").exists()
+
+
+def test_the_csrf_gate_lets_a_preflighted_request_through():
+    """A content type that is not application/json but that Strawberry reads as JSON runs only with a header a
+    cross-site form cannot set (Apollo's csrfPrevention headers)."""
+    def send(**headers):
+        RAN.clear()
+        request = RequestFactory().post("/graphql/", json.dumps({"query": "{ item { name } }"}),
+                                        content_type="application/json-seq", **headers)
+        return view(request)
+
+    refused = send()
+    assert refused.status_code == 400 and CSRF_REFUSAL in refused.content and RAN == []
+    for header in ("HTTP_APOLLO_REQUIRE_PREFLIGHT", "HTTP_X_APOLLO_OPERATION_NAME"):
+        preflighted = send(**{header: "true"})
+        assert json.loads(preflighted.content)["data"] == {"item": {"name": "wire"}} and RAN == ["item", "name"]
+    # Past the gate, a body Strawberry cannot read is still refused, and nothing runs.
+    RAN.clear()
+    plain = view(RequestFactory().post("/graphql/", json.dumps({"query": "{ item { name } }"}),
+                                       content_type="text/plain", HTTP_APOLLO_REQUIRE_PREFLIGHT="true"))
+    assert plain.status_code == 400 and CSRF_REFUSAL not in plain.content and RAN == []
+
+
+def test_a_mutation_over_get_is_refused_and_does_not_run(client, db):
+    from commerce.accounts.models import User
+
+    response = client.get("/graphql/", {"query": REGISTER})
+    assert response.status_code == 400 and b'"data"' not in response.content
+    assert not User.objects.filter(email="csrf@example.com").exists()
 
 
 def test_nul_characters_are_bad_input_not_a_database_error():
