@@ -199,6 +199,27 @@ def test_the_local_bucket_is_never_overspent_by_threads(settings):
     assert sum(status.taken for status in statuses) == 30
 
 
+def test_the_redis_bucket_gives_back_and_its_keys_expire(redis_url):
+    """The Lua script: points given back return (never past the maximum), and a bucket's key lives only until
+    the bucket would be full again (plus a second), so idle clients leave nothing in Redis."""
+    import redis
+    from django.core.cache import cache
+
+    bucket = throttle.Bucket("test", maximum=10, rate=10)
+    assert throttle.take(bucket, "ip:192.0.2.7", 8).available == pytest.approx(2, abs=0.5)
+    assert throttle.take(bucket, "ip:192.0.2.7", 9).taken is False
+    given_back = throttle.take(bucket, "ip:192.0.2.7", -5)
+    assert given_back.taken and given_back.available == pytest.approx(7, abs=0.5)
+    assert throttle.take(bucket, "ip:192.0.2.7", -100).available == 10
+    store = redis.Redis.from_url(redis_url)
+    key = cache.make_key("throttle:test:ip:192.0.2.7")
+    throttle.take(bucket, "ip:192.0.2.7", 5)  # full again in 0.5 s: the key goes a second after that
+    assert 1000 < store.pttl(key) <= 1500
+    time.sleep(1.6)
+    assert not store.exists(key)
+    assert throttle.take(bucket, "ip:192.0.2.7", 10).taken  # a fresh, full bucket
+
+
 @pytest.fixture(scope="module")
 def two_servers(django_db_setup, redis_url, redis_key_prefix):
     """Two web processes sharing one Redis, each bucket 20 points refilled at 1 a second."""
