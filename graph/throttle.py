@@ -10,7 +10,8 @@ memory cache under a lock.
 The client is the signed-in user, else the caller's IP address (an IPv6 caller by its /64, which one host
 usually owns whole). Behind proxies, TRUSTED_PROXY_HOPS says how many of them append to X-Forwarded-For: the
 address the outermost trusted one saw is the client, and anything a client writes into the header itself is
-ignored.
+ignored (a chain shorter than the trusted hops is the client's own: REMOTE_ADDR counts). A port written after
+an address is dropped.
 """
 import ipaddress
 import logging
@@ -157,12 +158,14 @@ def _client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
     if hops <= 0 or not forwarded_for:
         return remote_addr or "unknown"
     chain = [address.strip() for address in forwarded_for.split(",") if address.strip()]
-    return chain[-hops] if len(chain) >= hops else (chain[0] if chain else remote_addr or "unknown")
+    # Fewer entries than trusted proxies: the request did not come through all of them, so the header is the
+    # caller's own writing; the peer that connected is the one address known.
+    return chain[-hops] if len(chain) >= hops else remote_addr or "unknown"
 
 
 def _network(address: str) -> str:
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(_without_port(address))
     except ValueError:
         return address[:64]
     if ip.version == 6:
@@ -170,6 +173,15 @@ def _network(address: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def _without_port(address: str) -> str:
+    """`203.0.113.9:4711` and `[2001:db8::1]:443`, as some proxies write them, without the port (which changes
+    with every connection, so each would be a bucket of its own)."""
+    if address.startswith("["):
+        return address[1:].partition("]")[0]
+    host, colon, port = address.rpartition(":")
+    return host if colon and "." in host and port.isdigit() else address
 
 
 def client_of_request(request, user) -> str:

@@ -89,6 +89,22 @@ def test_refused_documents_cost_a_point(gql, slow_restore):
     assert cost(gql("{ nope }"))["throttleStatus"]["currentlyAvailable"] == 998
 
 
+def test_the_address_behind_trusted_proxies(gql, settings, slow_restore):
+    def available(**headers) -> int:
+        return cost(gql("{ shop { currency } }", **headers))["throttleStatus"]["currentlyAvailable"]
+
+    assert available() == 999  # the test client's own address
+    settings.TRUSTED_PROXY_HOPS = 1
+    # the port a proxy may write changes with every connection: the address is the client
+    assert available(HTTP_X_FORWARDED_FOR="203.0.113.9:4711") == 999
+    assert available(HTTP_X_FORWARDED_FOR="203.0.113.9:4712") == 998
+    assert available(HTTP_X_FORWARDED_FOR="[2001:db8::1]:443") == 999
+    assert available(HTTP_X_FORWARDED_FOR="2001:db8::2") == 998  # one /64
+    # two trusted proxies would have written two entries: one is the caller's own, and the peer counts
+    settings.TRUSTED_PROXY_HOPS = 2
+    assert available(HTTP_X_FORWARDED_FOR="198.51.100.50") == 998
+
+
 def test_signed_in_users_have_their_own_bucket(gql, customer, slow_restore):
     gql("{ products(first: 100) { totalCount } }")
     gql.login(customer)
