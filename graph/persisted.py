@@ -76,7 +76,8 @@ def resolve(request_data: GraphQLRequestData) -> GraphQLRequestData:
 
 
 def remember(request_data: GraphQLRequestData, ran: bool) -> None:
-    """Register a document sent with its hash, once it has run."""
+    """Register a document sent with its hash, once it has run. It lives GRAPHQL_APQ_TTL from then: hits by
+    hash do not write it again (a busy catalog query would be rewritten to Redis on every request)."""
     persisted = (request_data.extensions or {}).get("persistedQuery")
     if ran and isinstance(persisted, dict) and request_data.query is not None:
         sha256 = str(persisted.get("sha256Hash", "")).lower()

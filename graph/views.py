@@ -8,7 +8,7 @@ What the transport decides, before the schema sees an operation:
 - Batches (a JSON array of operations) are refused with BATCH_NOT_ALLOWED unless GRAPHQL_MAX_BATCH allows
   that many.
 - Persisted queries (graph.persisted): a hash becomes its document before execution, and a document sent
-  with its hash is registered after it ran. A GET carrying only a hash is an operation, not a request for
+  with its hash is registered after it ran (a hit writes nothing). A GET carrying only a hash is an operation, not a request for
   GraphiQL.
 - Answers are `Cache-Control: no-store` unless graph.caching marked them public, and an error that reaches
   the answer without a code is masked (graph.errors).
@@ -63,12 +63,14 @@ class ApiView(GraphQLView):
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
     def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        sent_text = request_data.query is not None  # else a hash, found in the store: nothing to register
         try:
             request_data = persisted.resolve(request_data)
         except persisted.PersistedQueryError as refused:
             return ExecutionResult(data=None, errors=[refused], extensions={"cost": refusal_cost(request)})
         result = super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
-        persisted.remember(request_data, ran=result.data is not None)
+        if sent_text:
+            persisted.remember(request_data, ran=result.data is not None)
         return result
 
     def process_result(self, request, result):

@@ -2,6 +2,7 @@
 speaks them: a hash first, the query once on a miss, then hashes over GET that a CDN may cache."""
 import hashlib
 import json
+import time
 
 import pytest
 
@@ -46,6 +47,17 @@ def test_miss_register_then_hit_over_get(client, lamp):
     assert hit.json()["data"] == {"product": {"name": "Oak Lamp"}}
     assert hit["Cache-Control"] == "public, max-age=60" and "Authorization" in hit["Vary"]
     assert hit.json()["extensions"]["cost"] == {"requestedQueryCost": 2, "actualQueryCost": 2}  # no client status
+
+
+def test_a_document_lives_its_time_from_registration_and_hits_do_not_rewrite_it(client, lamp, settings):
+    from datetime import timedelta
+
+    settings.GRAPHQL_APQ_TTL = timedelta(seconds=1)
+    post(client, {"query": QUERY, "extensions": extensions()})
+    time.sleep(0.6)
+    assert get(client, extensions=extensions()).json()["data"] == {"product": {"name": "Oak Lamp"}}
+    time.sleep(0.6)  # 1.2 s after registering, 0.6 s after the hit
+    assert codes(get(client, extensions=extensions())) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
 def test_a_hash_that_is_not_the_querys_is_refused_and_registers_nothing(client, lamp):
