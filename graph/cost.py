@@ -93,15 +93,16 @@ def _requested(p: Planned, known: dict) -> int:
 def _actual(p: Planned, value, known: dict) -> int:
     if value is None:
         return 0
-    if (id(p), id(value)) not in known:  # the data outlives the walk, so its ids stay its own
-        if p.branches is not None:
-            total = max(sum(_actual(each, value, known) for each in branch) for branch in p.branches)
-        elif p.items is None:
-            total = p.cost + _children_actual(p, value, known)
-        else:
-            total = sum(p.cost + _children_actual(p, item, known) for item in value if item is not None)
-        known[(id(p), id(value))] = total
-    return known[(id(p), id(value))]
+    if p.branches is not None:
+        # Each branch walks the same value: remembered, so nested branches cannot multiply the walk (the data
+        # outlives it, so its ids stay its own).
+        if (id(p), id(value)) not in known:
+            known[(id(p), id(value))] = max(sum(_actual(each, value, known) for each in branch)
+                                            for branch in p.branches)
+        return known[(id(p), id(value))]
+    if p.items is None:
+        return p.cost + _children_actual(p, value, known)
+    return sum(p.cost + _children_actual(p, item, known) for item in value if item is not None)
 
 
 def _children_actual(p: Planned, value, known: dict) -> int:
