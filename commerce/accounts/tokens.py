@@ -123,9 +123,11 @@ def refresh(raw: str) -> tuple[User, TokenPair]:
     family is revoked, which is committed even though this call fails.
     """
     token = _find(raw)
-    now = timezone.now()
     with transaction.atomic():
         family = _live_families().select_for_update(of=("self",)).filter(pk=token.family_id).first()
+        # Read the clock holding the lock: a request that read it before waiting there could find the token
+        # spent "in the future" (a negative age, within any grace) and rotate it a second time.
+        now = timezone.now()
         if family is None or not _stamp_matches(family):
             raise TokenError("The refresh token is not valid.", field=["refreshToken"])
         if token.expires_at <= now:
