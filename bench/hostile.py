@@ -108,8 +108,8 @@ def catalog_overhead(repeats: int) -> None:
 
     print(f"\nCatalog page, products(first: 20), through the view; medians of {repeats}, alternating:\n")
     samples = {name: [] for name in views}
-    for _ in range(repeats):
-        for name, view in views.items():
+    for round_ in range(repeats):
+        for name, view in list(views.items())[::1 if round_ % 2 else -1]:  # each goes first half the time
             started = time.perf_counter()
             page(view)
             samples[name].append((time.perf_counter() - started) * 1000)
