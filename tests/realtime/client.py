@@ -4,10 +4,13 @@ import asyncio
 import json
 from collections import defaultdict
 
+import httpx
 import websockets
 from channels.testing import WebsocketCommunicator
+from strawberry import relay
 
 RECEIVE_TIMEOUT = 15
+STOREFRONT = "https://shop.example"  # the CORS origin the embedded server allows
 
 UPDATE_FIELDS = "order { number status paymentStatus } event { id type status }"
 ORDER_UPDATED = f"subscription ($id: ID!, $token: String) {{ orderUpdated(id: $id, token: $token) {{ {UPDATE_FIELDS} }} }}"
@@ -79,3 +82,14 @@ def over_the_consumer(*queries: str) -> list[dict]:
         return answers
 
     return asyncio.run(talk())
+
+
+def gid(order) -> str:
+    return relay.to_base64("Order", order.pk)
+
+
+def graphql(base: str, token: str, query: str, **variables) -> dict:
+    body = httpx.post(f"{base}/graphql/", json={"query": query, "variables": variables},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert "errors" not in body, body
+    return body["data"]
