@@ -18,7 +18,7 @@ from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from commerce.accounts.tokens import TokenError, user_for_access_token
+from commerce.accounts.tokens import TokenError, sign_in_for_access_token
 from graph import realtime, throttle
 from graph.schema import schema
 
@@ -60,7 +60,9 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
         if scheme.lower() != "bearer" or not token.strip():
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": "TOKEN_INVALID"})
         try:
-            context["user"] = self.user = await sync_to_async(user_for_access_token)(token.strip())
+            sign_in = await sync_to_async(sign_in_for_access_token)(token.strip())
         except TokenError as bad:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": bad.code}) from None
+        context["user"] = self.user = sign_in.user
+        context["sign_in"] = sign_in.pk  # re-checked at each operation (graph.streaming)
         return await super().on_ws_connect(context)

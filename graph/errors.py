@@ -63,20 +63,23 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        result.errors = [self._finish(error) for error in result.errors]
+        result.errors = [finished(error) for error in result.errors]
 
-    def _finish(self, error: GraphQLError) -> GraphQLError:
-        without_suggestions(error)
-        if (error.extensions or {}).get("code"):
-            return error
-        original = error.original_error
-        if isinstance(original, ApiError):
-            return with_code(error, original.code, **original.extensions)
-        if original is None or _is_bad_value(error):
-            # Without an exception behind it, an execution error is graphql-core refusing a variable's value.
-            return with_code(error, "BAD_USER_INPUT")
-        return masked(error)
 
+def finished(error: GraphQLError) -> GraphQLError:
+    """An error as a client may see it: coded, without suggestions, and masked when unexpected. ErrorCodes applies
+    it to an operation's answer; a websocket's results are sent before that hook runs, so graph.streaming applies
+    it to each of them too."""
+    without_suggestions(error)
+    if (error.extensions or {}).get("code"):
+        return error
+    original = error.original_error
+    if isinstance(original, ApiError):
+        return with_code(error, original.code, **original.extensions)
+    if original is None or _is_bad_value(error):
+        # Without an exception behind it, an execution error is graphql-core refusing a variable's value.
+        return with_code(error, "BAD_USER_INPUT")
+    return masked(error)
 
 
 def masked(error: GraphQLError) -> GraphQLError:

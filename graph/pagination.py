@@ -26,6 +26,7 @@ from graphql import (
 )
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from graph.errors import with_code
 
@@ -40,6 +41,8 @@ class PageArguments(SchemaExtension):
             try:
                 context.graphql_document = visit(context.graphql_document, TypeInfoVisitor(visitor.type_info, visitor))
             except _Refused as refused:
+                if context.operation_type == OperationType.SUBSCRIPTION:
+                    raise refused.error from None  # a subscription ignores a preset result; raised, it is answered
                 context.result = ExecutionResult(data=None, errors=[refused.error])
         yield
 

@@ -7,15 +7,12 @@ size and shape are capped before validation (Limits), in allow-list mode only re
 (DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
 (PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
 """
-from contextlib import aclosing
-
 import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types.execution import PreExecutionError
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts import AccountMutation, AccountQuery
@@ -24,7 +21,7 @@ from graph.caching import HttpCaching
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
 from graph.catalog_staff import CatalogStaffMutation
-from graph.errors import ApiError, ErrorCodes, log_rejected
+from graph.errors import ErrorCodes, log_rejected
 from graph.limits import Limits
 from graph.metering import Metering
 from graph.node import NodeQuery
@@ -35,6 +32,7 @@ from graph.realtime import OrderSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
 from graph.shop import ShopQuery
+from graph.streaming import stream_operation
 
 
 class Optimizer(DjangoOptimizerExtension):
@@ -86,24 +84,14 @@ Mutation = merge_types(
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         log_rejected(errors)
 
     async def stream(self, *args, **kwargs):
-        """Strawberry's stream (what websockets run), with a refusal raised before parsing (Limits, AllowList)
-        answered as the operation's error: over HTTP Strawberry answers with such an exception, but from the
-        stream it escaped, the client heard nothing and the socket's task logged a traceback."""
-        return _refusals_answered(await super().stream(*args, **kwargs))
-
-
-async def _refusals_answered(results):
-    async with aclosing(results):
-        try:
-            async for result in results:
-                yield result
-        except ApiError as refused:
-            yield PreExecutionError(data=None, errors=[refused])
+        """What websockets run: each operation answered as over HTTP (graph.streaming)."""
+        return await stream_operation(self, super().stream, *args, **kwargs)
 
 
 schema = Schema(
