@@ -18,7 +18,8 @@ import logging
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Max, Subquery
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from strawberry.types import Info
@@ -98,11 +99,29 @@ def _current_updates(order_ids: list[int]) -> dict[int, OrderUpdate]:
 _current_loader = BatchLoader(_current_updates)
 
 
+RETRY_PAUSES = (0.1, 0.5, 2.0)  # seconds between attempts at a live load
+
+
+async def _live_load(loader: BatchLoader, key: int) -> OrderUpdate | None:
+    """A load for a live feed, tried again after a database error: one failed fetch fails every delivery in its
+    batch, and a moment's trouble (a dropped connection, a restart) should not end every screen the process
+    holds. A connection that broke is dropped first, so the next attempt opens a new one. After the last
+    attempt the error ends the subscription (masked, with a requestId), and the client subscribes again."""
+    for pause in RETRY_PAUSES:
+        try:
+            return await loader.load(key)
+        except DatabaseError as error:
+            logger.warning("Live order update %s failed to load (%s); retrying in %s s", key, error, pause)
+            await sync_to_async(close_old_connections)()
+            await asyncio.sleep(pause)
+    return await loader.load(key)
+
+
 async def _follow(info: Info, group: str) -> AsyncGenerator[OrderUpdate, None]:
     """Every change announced to `group`, as it comes."""
     async with info.context["ws"].listen_to_channel(MESSAGE, groups=[group]) as messages:
         async for message in messages:
-            update = await _update_loader.load(message["event_id"])
+            update = await _live_load(_update_loader, message["event_id"])
             if update is not None:
                 yield update
 
@@ -114,7 +133,7 @@ class OrderSubscription:
     async def order_updated(self, info: Info, id: strawberry.ID, token: str | None = None) -> AsyncGenerator[OrderUpdate, None]:
         order_id = decode_id(id, Order, argument="id")
         async with info.context["ws"].listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
-            first = await _current_loader.load(order_id)  # after joining: nothing after it can be missed
+            first = await _live_load(_current_loader, order_id)  # after joining: nothing after it can be missed
             if first is None or not selectors.may_act_on(viewer(info), first.order, token=token):
                 raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")
             last = first.event.pk
@@ -122,7 +141,7 @@ class OrderSubscription:
             async for message in messages:
                 if message["event_id"] > last:
                     last = message["event_id"]
-                    update = await _update_loader.load(message["event_id"])
+                    update = await _live_load(_update_loader, message["event_id"])
                     if update is not None:
                         yield update
 
