@@ -263,20 +263,40 @@ def test_the_bucket_holds_under_concurrent_requests_to_two_processes(two_servers
     assert 20 <= served <= 20 + int(elapsed) + 1  # the bucket, plus what it refilled meanwhile
 
 
-def test_websocket_messages_draw_on_the_bucket(two_servers):
-    async def chatter() -> int:
+def test_keep_alives_are_free_and_a_throttled_subscribe_is_refused_on_a_socket_that_stays_open(two_servers):
+    """An order-tracking screen behind a NAT whose HTTP traffic emptied the shared bucket: its pings cost
+    nothing, a new subscription is refused with THROTTLED on its id, and the socket is not closed (graphql-ws
+    would never reconnect after a 4429)."""
+    address = {"X-Forwarded-For": "198.51.100.8"}
+
+    def available() -> int:
+        answer = httpx.post(f"{two_servers[1]}/graphql/", json={"query": "{ shop { currency } }"},
+                            headers=address, timeout=30).json()
+        return answer["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+
+    async def tracking_screen():
         url = two_servers[0].replace("http", "ws") + "/graphql/"
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10,
-                                      additional_headers={"X-Forwarded-For": "198.51.100.8"}) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-            await asyncio.wait_for(ws.recv(), 10)
-            try:
-                for _ in range(40):
-                    await ws.send(json.dumps({"type": "ping"}))
-                    await asyncio.wait_for(ws.recv(), 10)
-            except websockets.exceptions.ConnectionClosed as closed:
-                return closed.rcvd.code
-        return 0
+                                      additional_headers=address) as ws:
+            async def answer(message: dict) -> dict:
+                await ws.send(json.dumps(message))
+                return json.loads(await asyncio.wait_for(ws.recv(), 10))
 
-    assert asyncio.run(chatter()) == 4429
+            assert (await answer({"type": "connection_init", "payload": {}}))["type"] == "connection_ack"
+            for _ in range(40):  # twice the bucket
+                assert (await answer({"type": "ping"})) == {"type": "pong"}
+            after_pings = available()
+            while available() > 0:  # the NAT's browsers spend the rest
+                pass
+            refused = await answer({"id": "1", "type": "subscribe",
+                                    "payload": {"query": "subscription { myOrdersUpdated { order { id } } }"}})
+            assert (await answer({"type": "ping"})) == {"type": "pong"}  # still open
+            return after_pings, refused
+
+    after_pings, refused = asyncio.run(tracking_screen())
+    # 20 less the forced point of connection_init and the one HTTP query that reads the figure (+1 a second)
+    assert after_pings >= 20 - 2
+    assert refused["type"] == "error" and refused["id"] == "1"
+    (error,) = refused["payload"]
+    assert error["extensions"]["code"] == "THROTTLED" and error["extensions"]["retryAfter"] >= 1
 
