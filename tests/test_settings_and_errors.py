@@ -42,6 +42,27 @@ def test_unexpected_errors_are_masked_with_a_request_id_when_debug_is_off(settin
     assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)  # the logs keep the stack
 
 
+@strawberry.type
+class SlowReport:
+    @strawberry.field
+    def figures(self) -> int:
+        from django.db import connection, transaction
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 50")
+            cursor.execute("SELECT pg_sleep(2)")
+        return 1
+
+
+def test_a_query_cut_by_the_statement_timeout_is_masked_and_logged_as_a_timeout(postgres, settings, caplog):
+    settings.DEBUG = False
+    result = strawberry.Schema(query=SlowReport, extensions=[ErrorCodes]).execute_sync("{ figures }")
+    error = result.errors[0].formatted
+    assert error["message"] == "Unexpected error." and error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    (logged,) = [r for r in caplog.records if error["extensions"]["requestId"] in r.getMessage()]
+    assert logged.getMessage().startswith("Database statement timeout: Unexpected error in GraphQL operation")
+
+
 SHOW_TIMEOUT = ("from django.db import connection; cursor = connection.cursor(); "
                 "cursor.execute('SHOW statement_timeout'); print(cursor.fetchone()[0])")
 
