@@ -77,3 +77,22 @@ def test_web_processes_have_a_statement_timeout_that_jobs_and_migrations_do_not(
     command = subprocess.run([sys.executable, "manage.py", "shell", "-c", SHOW_TIMEOUT],
                              env=env, cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60)
     assert command.stdout.strip().splitlines()[-1] == "0", command.stderr[-2000:]
+
+
+IN_A_JOB_THREAD = (  # what a job's thread sees, next to a request's, in one embedded-mode web process
+    "import os, threading, project.asgi; from dramatiq.worker import WorkerThread\n"
+    "class Job(WorkerThread):\n"
+    "    def __init__(self): threading.Thread.__init__(self)\n"
+    f"    def run(self): {SHOW_TIMEOUT}\n"
+    f"job = Job(); job.start(); job.join(); {SHOW_TIMEOUT}; os._exit(0)"
+)
+
+
+def test_embedded_jobs_run_without_the_web_statement_timeout(postgres):
+    from tests.servers import deployed_env
+
+    env = deployed_env(DATABASE_STATEMENT_TIMEOUT_MS="7000")
+    env.pop("REDIS_URL", None)  # embedded mode
+    shown = subprocess.run([sys.executable, "-c", IN_A_JOB_THREAD], env=env, cwd=django_settings.BASE_DIR,
+                           capture_output=True, text=True, timeout=60)
+    assert shown.stdout.split() == ["0", "7s"], shown.stderr[-2000:]
