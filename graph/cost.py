@@ -5,8 +5,8 @@ something the server loads) costs 1, a scalar or a value shaped from its parent'
 PriceRange, PageInfo, edges, payloads) costs 0, a connection costs 2 and what is inside it counts once per
 item of its page (`first`/`last`, else the default page size), and a plain list counts its items as 10.
 Costs multiply down the tree; `nodes(ids:)` counts the IDs it was given, a plain list with a `first` argument
-(`salesReport.topProducts`) the page it asked for (else the argument's default), and a list the server bounds
-by a setting (BOUNDED_LISTS: a wishlist holds up to WISHLIST_MAX_ITEMS) that bound. A mutation field costs 10 more, as
+(`salesReport.topProducts`) the page it asked for (else the argument's default), and a list listed in
+BOUNDED_LISTS the setting that bounds it. A mutation field costs 10 more, as
 Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
 abstract field, each type's fields are priced with that type's definitions and arguments, the fields of
 fragments that can apply to one object together (added up), and the field costs what its most expensive
@@ -46,13 +46,11 @@ from graphql import (
 PLAIN_LIST_ITEMS = 10
 MUTATION_COST = 10
 CONNECTION_COST = 2
-# Plain lists whose length a setting bounds, priced at that bound ("Type.field" -> setting name): pricing
-# them as 10 would let a query ask for ten times what it pays for. Add a field here when its list can grow
-# past PLAIN_LIST_ITEMS.
-BOUNDED_LISTS = {
-    "User.wishlist": "WISHLIST_MAX_ITEMS",
-    "WishlistPayload.wishlist": "WISHLIST_MAX_ITEMS",
-}
+# Plain lists whose length a setting bounds, priced up front at that bound ("Type.field" -> setting name).
+# The wishlist (WISHLIST_MAX_ITEMS, 100) is not here: priced at 100, the storefront's wishlist page with
+# variants would cost 1,102 and be refused; it is priced as 10 and a longer one pays the rest once its
+# actual cost is known (graph.metering).
+BOUNDED_LISTS: dict[str, str] = {}
 
 
 @dataclass(eq=False)
