@@ -5,26 +5,86 @@ is on), with the limits every connection gets.
   allowed, as native apps and servers send none.
 - The connection signs in from its `connection_init` payload, `{"Authorization": "Bearer <access token>"}`
   (Apollo's connectionParams); a bad or expired token closes it with 4403, no token is an anonymous caller.
-- At most GRAPHQL_WS_MAX_SUBSCRIPTIONS operations at once (one more gets an error on its id and the socket
-  stays open), and `connection_init` within GRAPHQL_WS_INIT_TIMEOUT.
-- Every message costs a point from the client's bucket (graph.throttle; each operation also pays its cost,
-  graph.metering); a client whose bucket is empty has its socket closed with 4429.
+- At most GRAPHQL_WS_MAX_SUBSCRIPTIONS operations at once: one more gets an `error` on its id with
+  MAX_SUBSCRIPTIONS_EXCEEDED (and `maximum`, `value`, like the other caps) and the socket stays open; and
+  `connection_init` within GRAPHQL_WS_INIT_TIMEOUT.
+- Throttling (graph.throttle) never closes the socket: graphql-ws's client (Apollo's GraphQLWsLink) treats
+  4429 and the other 44xx/4500 closes as fatal and never reconnects, so a tracking screen would die for good.
+  `ping`, `pong` and `complete` (legacy `stop`, `connection_terminate`) are free, as keep-alives must be;
+  `connection_init` takes one point without ever being refused (a reconnect loop drains its own bucket);
+  each `subscribe` takes one point for the message (a flood of bad documents costs its sender, as a refusal
+  does over HTTP) and, when the bucket is short, gets an `error` on its id with THROTTLED and `retryAfter`;
+  what runs then pays its cost (graph.metering), which can refuse it with THROTTLED the same way.
 """
 import asyncio
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from graphql import GraphQLError
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from commerce.accounts.tokens import TokenError, sign_in_for_access_token
 from graph import realtime, throttle
 from graph.schema import schema
 
 
+async def _take(consumer, points: int, *, force: bool = False) -> throttle.Status | None:
+    client = throttle.client_of_socket(consumer.scope, consumer.user)
+    return await sync_to_async(throttle.take, thread_sensitive=False)(
+        throttle.cost_bucket(), client, points, force=force)
+
+
+async def _refusal(consumer, running: int) -> GraphQLError | None:
+    """Why a new operation on this socket is refused (None when it may run): the connection's cap first (it
+    costs nothing to check), then the message's point from the client's bucket."""
+    maximum = consumer.max_subscriptions_per_connection
+    if maximum is not None and running >= maximum:
+        return GraphQLError("Subscription limit reached", extensions={
+            "code": "MAX_SUBSCRIPTIONS_EXCEEDED", "maximum": maximum, "value": running + 1})
+    status = await _take(consumer, 1)
+    if status is not None and not status.taken:
+        return GraphQLError(f"Too many requests (websocket messages): try again in {status.retry_after} s.",
+                            extensions={"code": "THROTTLED", "retryAfter": status.retry_after})
+    return None
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    async def handle_connection_init(self, message) -> None:
+        await _take(self.view, 1, force=True)
+        await super().handle_connection_init(message)
+
+    async def handle_subscribe(self, message) -> None:
+        if self.connection_acknowledged and message.get("id") not in self.operations:
+            refused = await _refusal(self.view, len(self.operations))
+            if refused is not None:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [refused.formatted]})
+                return
+        await super().handle_subscribe(message)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler):
+    async def handle_connection_init(self, message) -> None:
+        await _take(self.view, 1, force=True)
+        await super().handle_connection_init(message)
+
+    async def handle_start(self, message) -> None:
+        if self.connection_acknowledged:
+            running = len(self.tasks) - (message.get("id") in self.tasks)  # a reused id replaces its operation
+            refused = await _refusal(self.view, running)
+            if refused is not None:
+                await self.send_message({"id": message["id"], "type": "error", "payload": refused.formatted})
+                return
+        await super().handle_start(message)
+
+
 class GraphQLWebsocketConsumer(GraphQLWSConsumer):
     user = None  # who connection_init signed in, for the bucket
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, **kwargs):
         protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
@@ -42,14 +102,6 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
     async def connect(self) -> None:
         realtime.serve_from(asyncio.get_running_loop())
         await super().connect()
-
-    async def receive(self, text_data=None, bytes_data=None) -> None:
-        client = throttle.client_of_socket(self.scope, self.user)
-        status = await sync_to_async(throttle.take, thread_sensitive=False)(throttle.cost_bucket(), client, 1)
-        if status is not None and not status.taken:
-            await self.close(code=4429, reason=f"Throttled: retry after {status.retry_after} s")
-            return
-        await super().receive(text_data, bytes_data)
 
     async def on_ws_connect(self, context: dict):
         params = context.get("connection_params") or {}

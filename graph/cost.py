@@ -4,7 +4,9 @@ As Shopify and Saleor meter their APIs: the operation itself costs 1, an entity 
 something the server loads) costs 1, a scalar or a value shaped from its parent's row (Money, Image,
 PriceRange, PageInfo, edges, payloads) costs 0, a connection costs 2 and what is inside it counts once per
 item of its page (`first`/`last`, else the default page size), and a plain list counts its items as 10.
-Costs multiply down the tree; `nodes(ids:)` counts the IDs it was given. A mutation field costs 10 more, as
+Costs multiply down the tree; `nodes(ids:)` counts the IDs it was given, a plain list with a `first` argument
+(`salesReport.topProducts`) the page it asked for (else the argument's default), and a list listed in
+BOUNDED_LISTS the setting that bounds it. A mutation field costs 10 more, as
 Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
 abstract field, each type's fields are priced with that type's definitions and arguments, the fields of
 fragments that can apply to one object together (added up), and the field costs what its most expensive
@@ -44,6 +46,11 @@ from graphql import (
 PLAIN_LIST_ITEMS = 10
 MUTATION_COST = 10
 CONNECTION_COST = 2
+# Plain lists whose length a setting bounds, priced up front at that bound ("Type.field" -> setting name).
+# The wishlist (WISHLIST_MAX_ITEMS, 100) is not here: priced at 100, the storefront's wishlist page with
+# variants would cost 1,102 and be refused; it is priced as 10 and a longer one pays the rest once its
+# actual cost is known (graph.metering).
+BOUNDED_LISTS: dict[str, str] = {}
 
 
 @dataclass(eq=False)
@@ -182,7 +189,7 @@ class _Planner:
         output = _nullable(definition.type)
         items = None
         if isinstance(output, GraphQLList):
-            items = page_size if page_size is not None else self._ids_given(nodes[0])
+            items = page_size if page_size is not None else self._list_items(nodes[0], definition, parent)
             output = _named(output)
         if is_leaf_type(output):
             return Planned(key, extra) if extra else None
@@ -200,8 +207,22 @@ class _Planner:
     def _is_entity(self, output) -> bool:
         return self.entity is not None and (output is self.entity or self.entity in getattr(output, "interfaces", ()))
 
-    def _ids_given(self, node: FieldNode) -> int:
-        """A plain list's items: as many as the IDs it was asked for (`nodes(ids:)`), else PLAIN_LIST_ITEMS."""
+    def _list_items(self, node: FieldNode, definition, parent) -> int:
+        """A plain list's items: as many as the IDs it was asked for (`nodes(ids:)`), the `first` it asked for
+        (or that argument's default), the setting that bounds it (BOUNDED_LISTS), else PLAIN_LIST_ITEMS."""
+        ids = self._ids_given(node)
+        if ids is not None:
+            return ids
+        if "first" in definition.args:
+            first = self._int_argument(node, {"first"})
+            if first is None:
+                first = definition.args["first"].default_value
+            if isinstance(first, int):
+                return max(0, first)
+        bound = BOUNDED_LISTS.get(f"{parent.name}.{node.name.value}")
+        return getattr(settings, bound) if bound else PLAIN_LIST_ITEMS
+
+    def _ids_given(self, node: FieldNode) -> int | None:
         for argument in node.arguments or ():
             if argument.name.value == "ids":
                 value = argument.value
@@ -211,11 +232,16 @@ class _Planner:
                     value = value.values
                 if isinstance(value, (list, tuple)):
                     return len(value)
-        return PLAIN_LIST_ITEMS
+        return None
 
     def _page_size(self, node: FieldNode, definition) -> int:
+        size = self._int_argument(node, {"first", "last"})
+        return settings.GRAPHQL_DEFAULT_PAGE_SIZE if size is None else size
+
+    def _int_argument(self, node: FieldNode, names: set) -> int | None:
+        """The first of these arguments given a whole number (literal or variable), at least 0."""
         for argument in node.arguments or ():
-            if argument.name.value in {"first", "last"}:
+            if argument.name.value in names:
                 value = argument.value
                 if isinstance(value, VariableNode):
                     value = self.variables.get(value.name.value)
@@ -225,7 +251,7 @@ class _Planner:
                     return max(0, int(value))
                 except (TypeError, ValueError):
                     continue
-        return settings.GRAPHQL_DEFAULT_PAGE_SIZE
+        return None
 
 
 def _nullable(type_):

@@ -5,8 +5,8 @@ calculated cost (graph.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEE
 from the client's bucket (graph.throttle; THROTTLED with `retryAfter` when it holds too little). Sign-in and
 password-reset mutations also draw on a small bucket of their own, always the address's (IP, or the trusted
 X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
-address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the answer is known, the points it
-did not use go back.
+address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the
+answer is known, the points it did not use go back, and what it used beyond the requested cost is taken.
 
 Every HTTP answer carries `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {...} }`, also
 when the operation was refused before it ran (such a refusal still costs a point, so a flood of hostile
@@ -51,9 +51,13 @@ class Metering(SchemaExtension):
         yield
         if operation is not None and operation.operation != OperationType.SUBSCRIPTION and context.result is not None:
             self.actual = cost.actual_cost(self.planned, context.result.data)
-            if self.status is not None and self.requested > self.actual:
-                unused = self.requested - self.actual
-                self.status = throttle.take(self.status.bucket, self._client(), -unused) or self.status
+            if self.status is not None and self.actual != self.requested:
+                # Unused points go back; a list that held more than it was priced at (a plain list counted as
+                # 10 that had more) is paid for now, forced like a refusal: it takes what there is, down to
+                # an empty bucket (never below), since the answer has already been served.
+                difference = self.actual - self.requested
+                self.status = throttle.take(self.status.bucket, self._client(), difference,
+                                            force=difference > 0) or self.status
 
     def _admit(self, operation) -> None:
         context = self.execution_context

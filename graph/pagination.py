@@ -7,8 +7,6 @@ connection class keeps strawberry-django's own connection type, which its optimi
 prefetch nested pages (it recognizes that class by identity), and makes the default visible to anything that
 reads the document later, such as a cost analysis.
 """
-import sys
-
 from django.conf import settings
 from graphql import (
     ArgumentNode,
@@ -31,6 +29,9 @@ from strawberry.types.graphql import OperationType
 from graph.errors import with_code
 
 CURSOR_PREFIX = "arrayconnection"  # strawberry's ListConnection cursors: an offset under this prefix
+# The largest offset a cursor may carry: what fits a 32-bit int. Up to sys.maxsize, the offset plus the page
+# overflowed the database's 64-bit OFFSET/LIMIT and surfaced as a masked 500; no shop pages this far.
+MAX_CURSOR_OFFSET = 2**31 - 1
 
 
 class PageArguments(SchemaExtension):
@@ -103,7 +104,7 @@ def _check(argument: ArgumentNode, value) -> None:
     elif name in {"after", "before"}:
         try:
             prefix, offset = relay.from_base64(value)
-            valid = prefix == CURSOR_PREFIX and offset.isdigit() and int(offset) <= sys.maxsize
+            valid = prefix == CURSOR_PREFIX and offset.isdigit() and int(offset) <= MAX_CURSOR_OFFSET
         except (ValueError, TypeError):
             valid = False
         if not valid:

@@ -15,12 +15,7 @@ from django.conf import settings  # noqa: E402
 from graph.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
 
-limit_statement_time()  # web requests only: jobs and migrations do not import this module
-
-if settings.JOBS_EMBEDDED:  # no broker to share: this server process runs the jobs and the schedule itself
-    from tasks import embedded
-
-    embedded.start()
+limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it
 
 application = ProtocolTypeRouter(
     {
@@ -43,4 +38,9 @@ def _calm_the_collector() -> None:
     gc.set_threshold(settings.GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-_calm_the_collector()
+_calm_the_collector()  # before the jobs' threads start: freeze what start-up loaded, not what they allocate
+
+if settings.JOBS_EMBEDDED:  # no broker to share: this server process runs the jobs and the schedule itself
+    from tasks import embedded
+
+    embedded.start()

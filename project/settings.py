@@ -183,6 +183,8 @@ PASSWORD_RESET_URL = os.environ.get(
 )
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
 WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
+# The widest salesReport window: a longer one could outlast the web statement_timeout on a big shop.
+SALES_REPORT_MAX_DAYS = env_int("SALES_REPORT_MAX_DAYS", 366)
 
 # --- Cart, checkout and orders
 CART_LINE_MAX_QUANTITY = env_int("CART_LINE_MAX_QUANTITY", 999)
@@ -248,6 +250,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Refused documents are logged one short line each (graph.errors.log_rejected), at INFO.
+    # A masked error that was PostgreSQL's statement_timeout says so in its log line (graph.timeouts).
+    "filters": {"statement_timeout": {"()": "graph.timeouts.StatementTimeoutFilter"}},
+    "loggers": {"graph.errors": {"filters": ["statement_timeout"]}},
 }
 
 # --- The shop

@@ -58,9 +58,49 @@ def test_the_catalog_page_costs_what_it_asks_for_and_pays_what_it_got(gql, make_
     ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", 1 + 10),  # no value given: priced as a plain list
     ("{ products { totalCount } }", 1 + 2),  # the default page of 20 costs nothing when nothing is in it
     ('mutation { tokenRevoke(refreshToken: "x") { errors { code } } }', 1 + 10),
+    # plain lists with `first` cost the page they ask for, literal, variable or the argument's default (10)
+    ('{ salesReport(from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z") { topProducts(first: 100) '
+     "{ product { id } } } }", 1 + 100 * 1),
+    ('query($n: Int) { salesReport(from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z") '
+     "{ topProducts(first: $n) { product { id } } } }", 1 + 10),
+    ('{ salesReport(from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z") { topProducts '
+     "{ product { id } } } }", 1 + 10),
+    # a wishlist (up to 100) is priced as 10 up front; a longer one pays the rest after
+    ("{ me { wishlist { id } } }", 1 + 1 + 10 * 1),
 ])
 def test_cost_of_known_operations(gql, query, expected):
     assert cost(gql(query))["requestedQueryCost"] == expected
+
+
+def test_the_variable_first_of_a_plain_list_prices_it(gql):
+    query = ('query($n: Int) { salesReport(from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z") '
+             "{ topProducts(first: $n) { product { id } } } }")
+    assert cost(gql(query, {"n": 40}))["requestedQueryCost"] == 1 + 40
+
+
+def test_a_list_longer_than_it_was_priced_is_paid_for_after(gql, make_product, slow_restore):
+    """A product's variants are a plain list priced as 10: twelve of them cost the two more they were."""
+    make_product("Linen Shirt", variants=[("30.00", 5)] * 12)
+    response = gql("{ products(first: 1) { edges { node { variants { id } } } } }")
+    assert len(response.ok()["products"]["edges"][0]["node"]["variants"]) == 12
+    assert cost(response) == {
+        "requestedQueryCost": 1 + 2 + 1 * (1 + 10 * 1),
+        "actualQueryCost": 1 + 2 + 1 * (1 + 12 * 1),
+        "throttleStatus": {"maximumAvailable": 1000, "currentlyAvailable": 1000 - 16, "restoreRate": 1},
+    }
+
+
+@pytest.mark.parametrize(("query", "value"), [
+    (CATALOG_PAGE.replace("first: 20", "first: 100"), 1203),  # 1 + 2 + 100 x (1 + category 1 + 10 variants)
+    ("{ orders(first: 100) { edges { node { lines { variant { id } } } } } }", 1103),  # 1 + 2 + 100 x (1 + 10)
+])
+def test_pages_of_100_that_must_be_split_are_refused_saying_their_cost(gql, staff_user, query, value):
+    """The figures README's API notes give: the limit stays 1,000, a client asks for smaller pages."""
+    gql.login(staff_user)
+    refused = gql(query)
+    assert refused.codes == ["MAX_COST_EXCEEDED"] and refused.data is None
+    assert refused.errors[0]["extensions"] == {"code": "MAX_COST_EXCEEDED", "maximum": 1000, "value": value}
+    assert refused.errors[0]["message"] == f"This operation would cost {value}, over the maximum of 1000."
 
 
 def test_an_operation_over_the_maximum_is_refused_with_its_cost(gql):
@@ -263,20 +303,40 @@ def test_the_bucket_holds_under_concurrent_requests_to_two_processes(two_servers
     assert 20 <= served <= 20 + int(elapsed) + 1  # the bucket, plus what it refilled meanwhile
 
 
-def test_websocket_messages_draw_on_the_bucket(two_servers):
-    async def chatter() -> int:
+def test_keep_alives_are_free_and_a_throttled_subscribe_is_refused_on_a_socket_that_stays_open(two_servers):
+    """An order-tracking screen behind a NAT whose HTTP traffic emptied the shared bucket: its pings cost
+    nothing, a new subscription is refused with THROTTLED on its id, and the socket is not closed (graphql-ws
+    would never reconnect after a 4429)."""
+    address = {"X-Forwarded-For": "198.51.100.8"}
+
+    def available() -> int:
+        answer = httpx.post(f"{two_servers[1]}/graphql/", json={"query": "{ shop { currency } }"},
+                            headers=address, timeout=30).json()
+        return answer["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+
+    async def tracking_screen():
         url = two_servers[0].replace("http", "ws") + "/graphql/"
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10,
-                                      additional_headers={"X-Forwarded-For": "198.51.100.8"}) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-            await asyncio.wait_for(ws.recv(), 10)
-            try:
-                for _ in range(40):
-                    await ws.send(json.dumps({"type": "ping"}))
-                    await asyncio.wait_for(ws.recv(), 10)
-            except websockets.exceptions.ConnectionClosed as closed:
-                return closed.rcvd.code
-        return 0
+                                      additional_headers=address) as ws:
+            async def answer(message: dict) -> dict:
+                await ws.send(json.dumps(message))
+                return json.loads(await asyncio.wait_for(ws.recv(), 10))
 
-    assert asyncio.run(chatter()) == 4429
+            assert (await answer({"type": "connection_init", "payload": {}}))["type"] == "connection_ack"
+            for _ in range(40):  # twice the bucket
+                assert (await answer({"type": "ping"})) == {"type": "pong"}
+            after_pings = available()
+            while available() > 0:  # the NAT's browsers spend the rest
+                pass
+            refused = await answer({"id": "1", "type": "subscribe",
+                                    "payload": {"query": "subscription { myOrdersUpdated { order { id } } }"}})
+            assert (await answer({"type": "ping"})) == {"type": "pong"}  # still open
+            return after_pings, refused
+
+    after_pings, refused = asyncio.run(tracking_screen())
+    # 20 less the forced point of connection_init and the one HTTP query that reads the figure (+1 a second)
+    assert after_pings >= 20 - 2
+    assert refused["type"] == "error" and refused["id"] == "1"
+    (error,) = refused["payload"]
+    assert error["extensions"]["code"] == "THROTTLED" and error["extensions"]["retryAfter"] >= 1
 

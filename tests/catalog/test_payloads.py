@@ -67,7 +67,8 @@ def test_the_wishlist_payload_shows_availability(gql, customer, make_product):
         ("Oak Lamp", False, [False]), ("Ceramic Mug", True, [True])]
 
 
-def test_the_sales_reports_products_show_availability(staff_gql, store, ready_cart, pay):
+def test_the_sales_reports_products_show_availability(staff_gql, store, ready_cart, pay, settings):
+    settings.SALES_REPORT_MAX_DAYS = 40_000  # the whole century these reports ask about
     pay(checkout.complete(ready_cart((store.mug, 2), (store.shirt, 1))))
     report = staff_gql("""{ salesReport(from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") {
       topProducts { product { name isAvailable variants { isAvailable } } } } }""").ok()["salesReport"]
@@ -99,7 +100,8 @@ def test_the_wishlist_costs_the_same_queries_at_two_lengths(gql, customer, make_
 
 
 def test_the_reports_top_products_cost_the_same_queries_at_two_sizes(staff_gql, make_product, ready_cart, pay,
-                                                                      store):
+                                                                      store, settings):
+    settings.SALES_REPORT_MAX_DAYS = 40_000  # the whole century these reports ask about
     report = """query ($first: Int) { salesReport(from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z") {
       topProducts(first: $first) { product { name variants { sku } images { url } } } } }"""
     variants = [make_product(f"Product {n}", variants=[("5", 10), ("6", 10)], images=2).variants.first()

@@ -93,6 +93,9 @@ def test_more_than_a_hundred_is_refused_before_anything_runs(gql, shop):
 def test_a_negative_page_or_a_foreign_cursor_is_bad_input(gql, shop):
     assert gql(PAGE, {"first": -1}).codes == ["BAD_USER_INPUT"]
     assert gql(PAGE, {"after": "not-a-cursor"}).codes == ["BAD_USER_INPUT"]
+    far = gql(PAGE, {"after": to_base64("arrayconnection", 2**63 - 2)})  # once a masked 500 from the database
+    assert far.codes == ["BAD_USER_INPUT"] and far.errors[0]["message"] == "Argument 'after' is not a cursor from this API."
+    assert gql(PAGE, {"after": to_base64("arrayconnection", 2**31 - 1)}).ok()["products"]["edges"] == []
 
 
 def test_product_needs_exactly_one_of_id_and_slug(gql, shop):

@@ -111,3 +111,14 @@ def test_staff_receive_yesterdays_figures_by_email_once(store, ready_cart, staff
     reports = [m for m in mailoutbox if m.to == [staff_user.email] and "sales" in m.subject]
     assert [m.subject for m in reports] == [f"Demo Shop sales for {yesterday.isoformat()}: 77.35 USD from 1 order"]
     assert "1. Linen Shirt: 2 sold, 60.00 USD" in reports[0].body
+
+
+def test_a_window_wider_than_the_limit_is_refused_before_it_runs(staff_gql, settings):
+    settings.SALES_REPORT_MAX_DAYS = 366
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    widest = {"from": start.isoformat(), "to": (start + dt.timedelta(days=366)).isoformat()}
+    assert staff_gql(REPORT, widest).ok()["salesReport"]["orders"] == 0
+    refused = staff_gql(REPORT, {**widest, "to": (start + dt.timedelta(days=366, seconds=1)).isoformat()})
+    assert refused.codes == ["BAD_USER_INPUT"] and refused.data is None
+    assert refused.errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "to", "maximum": 366}
+    assert refused.errors[0]["message"] == "The window may span at most 366 days."

@@ -168,3 +168,5 @@ def test_at_most_ten_subscriptions_per_connection(embedded_server, customer, ord
 
     refused = asyncio.run(attempt())
     assert refused["type"] == "error"
+    (error,) = refused["payload"]
+    assert error["extensions"] == {"code": "MAX_SUBSCRIPTIONS_EXCEEDED", "maximum": 10, "value": 11}
