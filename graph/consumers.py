@@ -5,6 +5,7 @@ is on), with the limits every connection gets.
   allowed, as native apps and servers send none.
 - The connection signs in from its `connection_init` payload, `{"Authorization": "Bearer <access token>"}`
   (Apollo's connectionParams); a bad or expired token closes it with 4403, no token is an anonymous caller.
+  Each operation re-reads that sign-in (graph.streaming), so the socket lives as long as the sign-in does.
 - At most GRAPHQL_WS_MAX_SUBSCRIPTIONS operations at once: one more gets an `error` on its id with
   MAX_SUBSCRIPTIONS_EXCEEDED (and `maximum`, `value`, like the other caps) and the socket stays open; and
   `connection_init` within GRAPHQL_WS_INIT_TIMEOUT.
