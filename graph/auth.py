@@ -43,12 +43,10 @@ class Authentication(SchemaExtension):
         yield
 
     def _caller(self, authorization: str):
-        scheme, _, token = authorization.strip().partition(" ")
-        if not authorization or self._exempt():
+        token = bearer_token(authorization)
+        if token is None or self._exempt():
             return AnonymousUser()
-        if scheme.lower() != "bearer" or not token.strip():
-            raise TokenError("The Authorization header must be 'Bearer <access token>'.")
-        return user_for_access_token(token.strip())
+        return user_for_access_token(token)
 
     def _exempt(self) -> bool:
         context = self.execution_context
@@ -58,6 +56,17 @@ class Authentication(SchemaExtension):
             and operation.operation == OperationType.MUTATION
             and root_fields(operation.selection_set, context.graphql_document) <= AUTH_EXEMPT
         )
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The access token in an Authorization value (a header, or connection_init's payload on a websocket);
+    None when there is none, TokenError when it is not `Bearer <token>`."""
+    if not authorization:
+        return None
+    scheme, _, token = str(authorization).strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenError("The Authorization header must be 'Bearer <access token>'.")
+    return token.strip()
 
 
 def root_fields(selection_set: SelectionSetNode, document: DocumentNode) -> set[str]:

@@ -21,7 +21,6 @@ import asyncio
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from graphql import GraphQLError
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -30,6 +29,9 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 
 from commerce.accounts.tokens import TokenError, sign_in_for_access_token
 from graph import realtime, throttle
+from graph.auth import bearer_token
+from graph.errors import ApiError
+from graph.metering import refuse_if_short
 from graph.schema import schema
 
 
@@ -39,46 +41,49 @@ async def _take(consumer, points: int, *, force: bool = False) -> throttle.Statu
         throttle.cost_bucket(), client, points, force=force)
 
 
-async def _refusal(consumer, running: int) -> GraphQLError | None:
+async def _refusal(consumer, running: int) -> ApiError | None:
     """Why a new operation on this socket is refused (None when it may run): the connection's cap first (it
     costs nothing to check), then the message's point from the client's bucket."""
     maximum = consumer.max_subscriptions_per_connection
     if maximum is not None and running >= maximum:
-        return GraphQLError("Subscription limit reached", extensions={
-            "code": "MAX_SUBSCRIPTIONS_EXCEEDED", "maximum": maximum, "value": running + 1})
-    status = await _take(consumer, 1)
-    if status is not None and not status.taken:
-        return GraphQLError(f"Too many requests (websocket messages): try again in {status.retry_after} s.",
-                            extensions={"code": "THROTTLED", "retryAfter": status.retry_after})
+        return ApiError("Subscription limit reached", code="MAX_SUBSCRIPTIONS_EXCEEDED", maximum=maximum,
+                        value=running + 1)
+    try:
+        refuse_if_short(await _take(consumer, 1), "websocket messages")
+    except ApiError as refused:
+        return refused
     return None
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler):
+class _Metered:
+    """What the handlers of both protocols do alike: `connection_init` takes a point and is never refused, and
+    a new operation is answered with an error on its id when `_refusal` says so."""
+
     async def handle_connection_init(self, message) -> None:
         await _take(self.view, 1, force=True)
         await super().handle_connection_init(message)
 
+    async def refused(self, message, running: int, *, as_list: bool) -> bool:
+        refusal = await _refusal(self.view, running)
+        if refusal is not None:
+            payload = [refusal.formatted] if as_list else refusal.formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": payload})
+        return refusal is not None
+
+
+class TransportWSHandler(_Metered, BaseGraphQLTransportWSHandler):
     async def handle_subscribe(self, message) -> None:
-        if self.connection_acknowledged and message.get("id") not in self.operations:
-            refused = await _refusal(self.view, len(self.operations))
-            if refused is not None:
-                await self.send_message({"id": message["id"], "type": "error", "payload": [refused.formatted]})
-                return
+        if (self.connection_acknowledged and message.get("id") not in self.operations
+                and await self.refused(message, len(self.operations), as_list=True)):
+            return
         await super().handle_subscribe(message)
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler):
-    async def handle_connection_init(self, message) -> None:
-        await _take(self.view, 1, force=True)
-        await super().handle_connection_init(message)
-
+class LegacyWSHandler(_Metered, BaseGraphQLWSHandler):
     async def handle_start(self, message) -> None:
-        if self.connection_acknowledged:
-            running = len(self.tasks) - (message.get("id") in self.tasks)  # a reused id replaces its operation
-            refused = await _refusal(self.view, running)
-            if refused is not None:
-                await self.send_message({"id": message["id"], "type": "error", "payload": refused.formatted})
-                return
+        running = len(self.tasks) - (message.get("id") in self.tasks)  # a reused id replaces its operation
+        if self.connection_acknowledged and await self.refused(message, running, as_list=False):
+            return
         await super().handle_start(message)
 
 
@@ -106,16 +111,12 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
 
     async def on_ws_connect(self, context: dict):
         params = context.get("connection_params") or {}
-        authorization = params.get("Authorization") or params.get("authorization") or ""
-        if not authorization:
-            return await super().on_ws_connect(context)
-        scheme, _, token = str(authorization).strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": "TOKEN_INVALID"})
         try:
-            sign_in = await sync_to_async(sign_in_for_access_token)(token.strip())
+            token = bearer_token(params.get("Authorization") or params.get("authorization") or "")
+            sign_in = await sync_to_async(sign_in_for_access_token)(token) if token else None
         except TokenError as bad:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": bad.code}) from None
-        context["user"] = self.user = sign_in.user
-        context["sign_in"] = sign_in.pk  # re-checked at each operation (graph.streaming)
+        if sign_in is not None:  # no token: an anonymous caller
+            context["user"] = self.user = sign_in.user
+            context["sign_in"] = sign_in.pk  # re-checked at each operation (graph.streaming)
         return await super().on_ws_connect(context)

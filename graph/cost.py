@@ -5,9 +5,8 @@ something the server loads) costs 1, a scalar or a value shaped from its parent'
 PriceRange, PageInfo, edges, payloads) costs 0, a connection costs 2 and what is inside it counts once per
 item of its page (`first`/`last`, else the default page size), and a plain list counts its items as 10.
 Costs multiply down the tree; `nodes(ids:)` counts the IDs it was given, a plain list with a `first` argument
-(`salesReport.topProducts`) the page it asked for (else the argument's default), and a list listed in
-BOUNDED_LISTS the setting that bounds it. A mutation field costs 10 more, as
-Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
+(`salesReport.topProducts`) the page it asked for (else the argument's default). A mutation field costs 10
+more, as Shopify's do. Fields repeated under one response key are one field, as graphql-core executes them; under an
 abstract field, each type's fields are priced with that type's definitions and arguments, the fields of
 fragments that can apply to one object together (added up), and the field costs what its most expensive
 possible type costs (so `...on Product { a: reviews(first: 1) }` cannot lend its price to
@@ -46,11 +45,9 @@ from graphql import (
 PLAIN_LIST_ITEMS = 10
 MUTATION_COST = 10
 CONNECTION_COST = 2
-# Plain lists whose length a setting bounds, priced up front at that bound ("Type.field" -> setting name).
-# The wishlist (WISHLIST_MAX_ITEMS, 100) is not here: priced at 100, the storefront's wishlist page with
-# variants would cost 1,102 and be refused; it is priced as 10 and a longer one pays the rest once its
-# actual cost is known (graph.metering).
-BOUNDED_LISTS: dict[str, str] = {}
+# The wishlist (up to WISHLIST_MAX_ITEMS, 100) is priced as 10 like any plain list: priced at 100, the
+# storefront's wishlist page with variants would cost 1,102 and be refused; a longer one pays the rest once
+# its actual cost is known (graph.metering).
 
 
 @dataclass(eq=False)
@@ -189,13 +186,13 @@ class _Planner:
         output = _nullable(definition.type)
         items = None
         if isinstance(output, GraphQLList):
-            items = page_size if page_size is not None else self._list_items(nodes[0], definition, parent)
+            items = page_size if page_size is not None else self._list_items(nodes[0], definition)
             output = _named(output)
         if is_leaf_type(output):
             return Planned(key, extra) if extra else None
         sets = [(node.selection_set, output) for node in nodes]
         if _is_connection(output):
-            size = self._page_size(nodes[0], definition)
+            size = self._page_size(nodes[0])
             # its `edges` list stands for one page of items, not 10
             return Planned(key, extra + CONNECTION_COST, items, self.selections(sets, page_size=size))
         cost = extra + (1 if self._is_entity(output) else 0)
@@ -207,9 +204,9 @@ class _Planner:
     def _is_entity(self, output) -> bool:
         return self.entity is not None and (output is self.entity or self.entity in getattr(output, "interfaces", ()))
 
-    def _list_items(self, node: FieldNode, definition, parent) -> int:
+    def _list_items(self, node: FieldNode, definition) -> int:
         """A plain list's items: as many as the IDs it was asked for (`nodes(ids:)`), the `first` it asked for
-        (or that argument's default), the setting that bounds it (BOUNDED_LISTS), else PLAIN_LIST_ITEMS."""
+        (or that argument's default), else PLAIN_LIST_ITEMS."""
         ids = self._ids_given(node)
         if ids is not None:
             return ids
@@ -219,8 +216,7 @@ class _Planner:
                 first = definition.args["first"].default_value
             if isinstance(first, int):
                 return max(0, first)
-        bound = BOUNDED_LISTS.get(f"{parent.name}.{node.name.value}")
-        return getattr(settings, bound) if bound else PLAIN_LIST_ITEMS
+        return PLAIN_LIST_ITEMS
 
     def _ids_given(self, node: FieldNode) -> int | None:
         for argument in node.arguments or ():
@@ -234,7 +230,7 @@ class _Planner:
                     return len(value)
         return None
 
-    def _page_size(self, node: FieldNode, definition) -> int:
+    def _page_size(self, node: FieldNode) -> int:
         size = self._int_argument(node, {"first", "last"})
         return settings.GRAPHQL_DEFAULT_PAGE_SIZE if size is None else size
 

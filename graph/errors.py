@@ -47,14 +47,14 @@ class ErrorCodes(SchemaExtension):
     def on_parse(self):
         yield
         for error in self.execution_context.pre_execution_errors or []:
-            if not (error.extensions or {}).get("code"):
+            if not has_code(error):
                 with_code(error, "GRAPHQL_PARSE_FAILED")
 
     def on_validate(self):
         yield
         for error in self.execution_context.pre_execution_errors or []:
             without_suggestions(error)
-            if not (error.extensions or {}).get("code"):
+            if not has_code(error):
                 # A literal a scalar could not parse (a bad Decimal or ID) is bad input, not a bad document.
                 with_code(error, "BAD_USER_INPUT" if _is_bad_value(error) else "GRAPHQL_VALIDATION_FAILED")
 
@@ -71,7 +71,7 @@ def finished(error: GraphQLError) -> GraphQLError:
     it to an operation's answer; a websocket's results are sent before that hook runs, so graph.streaming applies
     it to each of them too."""
     without_suggestions(error)
-    if (error.extensions or {}).get("code"):
+    if has_code(error):
         return error
     original = error.original_error
     if isinstance(original, ApiError):

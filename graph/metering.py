@@ -73,9 +73,9 @@ class Metering(SchemaExtension):
         if sign_ins:
             # Always the address's bucket: keyed by a user, each account a caller holds would be a bucket more.
             address = self._client(signed_in=False)
-            _refuse_if_short(throttle.take(throttle.auth_bucket(), address, sign_ins), "sign-in and password-reset")
+            refuse_if_short(throttle.take(throttle.auth_bucket(), address, sign_ins), "sign-in and password-reset")
         self.status = throttle.take(throttle.cost_bucket(), self._client(), self.requested)
-        _refuse_if_short(self.status, "query cost")
+        refuse_if_short(self.status, "query cost")
 
     def get_results(self):
         request = _http_request(self.execution_context)
@@ -103,7 +103,7 @@ class Metering(SchemaExtension):
         return "unknown"
 
 
-def _refuse_if_short(status: throttle.Status | None, what: str) -> None:
+def refuse_if_short(status: throttle.Status | None, what: str) -> None:
     if status is not None and not status.taken:
         raise ApiError(
             f"Too many requests ({what}): try again in {status.retry_after} s.",

@@ -19,14 +19,14 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import DatabaseError, close_old_connections
 from django.db.models import Max, Subquery
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from strawberry.types import Info
 
 from commerce.orders import selectors
 from commerce.orders.models import OrderEvent as OrderEventModel
-from commerce.permissions import is_staff
+from graph.auth import require_staff, require_user
 from graph.batches import BatchLoader
 from graph.core import decode_id, viewer
 from graph.errors import ApiError
@@ -147,15 +147,12 @@ class OrderSubscription:
 
     @strawberry.subscription(description="Every order of the signed-in user.")
     async def my_orders_updated(self, info: Info) -> AsyncGenerator[OrderUpdate, None]:
-        user = viewer(info)
-        if user is None:
-            raise ApiError("Sign in (connection_init's Authorization) to follow your orders.", code="UNAUTHENTICATED")
+        user = require_user(info)  # signed in by connection_init's Authorization
         async for update in _follow(info, user_group(user.pk)):
             yield update
 
     @strawberry.subscription(description="Staff: every order.")
     async def orders_updated(self, info: Info) -> AsyncGenerator[OrderUpdate, None]:
-        if not is_staff(viewer(info)):
-            raise ApiError("This needs a staff account.", code="FORBIDDEN")
+        require_staff(info)
         async for update in _follow(info, STAFF_GROUP):
             yield update

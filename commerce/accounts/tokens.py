@@ -80,8 +80,8 @@ def sign_in_for_access_token(token: str) -> TokenFamily:
         raise TokenError("The access token is not valid.") from None
     family = None
     if claims["typ"] == "access" and str(claims["sub"]).isdigit() and isinstance(claims["fam"], int):
-        family = _live_families().filter(pk=claims["fam"], user_id=int(claims["sub"])).first()
-    if family is None or not _stamp_matches(family):
+        family = standing_sign_in(claims["fam"])
+    if family is None or family.user_id != int(claims["sub"]):
         raise TokenError("The access token is not valid.")
     return family
 

@@ -21,9 +21,6 @@ from .models import Category, Product, ProductVariant
 from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
 from .stock import warn_if_low
 
-PRODUCT_FIELDS = ("name", "slug", "description", "category", "is_published")
-VARIANT_FIELDS = ("sku", "name", "price", "attributes", "low_stock_threshold", "position")
-CATEGORY_FIELDS = ("name", "slug", "description", "parent")
 ATTRIBUTE_TEXT_MAX_LENGTH = 100
 
 

@@ -26,6 +26,7 @@ from django.db.models import Case, CharField, Count, DecimalField, F, Max, Q, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from commerce.errors import DomainError
 from commerce.notifications.emails import send_once
 from commerce.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
 
@@ -59,6 +60,23 @@ def _money_sum(expression, **extra) -> Coalesce:
 def _cents(amount: Decimal) -> Decimal:
     """Sums as money: SQLite hands back decimal sums with float noise."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class ReportWindowError(DomainError):
+    """A window the shop will not report on: backwards, or wider than SALES_REPORT_MAX_DAYS (on a big shop a
+    wider one could outlast the web statement_timeout: ask for it in parts)."""
+
+    def __init__(self, message: str, *, field: list[str], maximum: int | None = None):
+        super().__init__(message, field=field)
+        self.maximum = maximum
+
+
+def check_window(start: datetime, end: datetime) -> None:
+    if start > end:
+        raise ReportWindowError("'from' must not be after 'to'.", field=["from"])
+    days = settings.SALES_REPORT_MAX_DAYS
+    if end - start > timedelta(days=days):
+        raise ReportWindowError(f"The window may span at most {days} days.", field=["to"], maximum=days)
 
 
 def _window(start: datetime, end: datetime) -> Q:

@@ -125,9 +125,9 @@ def process_event(event_pk: int) -> None:
 def _apply(event: ProviderEvent) -> str:
     obj = event.object
     intent_id = obj.get("payment_intent") if event.type.startswith("charge.") else obj.get("id")
-    payment = Payment.objects.filter(intent_id=intent_id or "").first()
     if event.type not in {"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"}:
         return "ignored: not a type we act on"
+    payment = Payment.objects.filter(intent_id=intent_id or "").first()
     if payment is None:
         return "ignored: no payment of ours"
     currency = str(obj.get("currency", "")).upper()
