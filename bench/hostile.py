@@ -23,7 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.catalog import QUERY as CATALOG_PAGE, prepare_database  # noqa: E402
+from bench.catalog import QUERY as CATALOG_PAGE  # noqa: E402
+from bench.catalog import prepare_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commerce_hostile_bench"
 
@@ -90,10 +91,10 @@ def refusals(client, repeats: int) -> None:
 def catalog_overhead(repeats: int) -> None:
     from django.test import RequestFactory
 
-    from graph import cost, throttle
-    from graph.metering import Metering
     from graph.schema import Mutation, Query, Schema, Subscription, schema
-    from graph.views import ApiView
+    from graph.transport import buckets, cost
+    from graph.transport.metering import Metering
+    from graph.transport.views import ApiView
 
     unmetered = Schema(query=Query, mutation=Mutation, subscription=Subscription, config=schema.config,
                        extensions=[e for e in schema.extensions if e is not Metering])
@@ -130,9 +131,9 @@ def catalog_overhead(repeats: int) -> None:
         return cost.requested_cost(planned), cost.actual_cost(planned, data)
 
     ms, (requested, actual) = time_it(calculate, repeats)
-    bucket = throttle.cost_bucket()
-    take_ms, _ = time_it(lambda: (throttle.take(bucket, "ip:bench", requested),
-                                  throttle.take(bucket, "ip:bench", actual - requested)), repeats)
+    bucket = buckets.cost_bucket()
+    take_ms, _ = time_it(lambda: (buckets.take(bucket, "ip:bench", requested),
+                                  buckets.take(bucket, "ip:bench", actual - requested)), repeats)
     store = "Redis" if os.environ.get("REDIS_URL") else "local memory"
     print(f"  cost calculation alone: {ms:.3f} ms (requested {requested}, actual {actual}); "
           f"bucket take and refund ({store}): {take_ms:.3f} ms")

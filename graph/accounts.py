@@ -10,9 +10,10 @@ from commerce.accounts import models, selectors, services, tokens
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
 from commerce.catalog import reviews
-from graph.auth import require_user
-from graph.core import GuardedNode, ModelField, ModelNode, decode_id, viewer
-from graph.mutations import UserError, user_errors
+from graph.core.context import require_user, viewer
+from graph.core.ids import decode_id
+from graph.core.payloads import UserError, user_errors
+from graph.core.types import GuardedNode, ModelField, ModelNode
 
 if TYPE_CHECKING:
     from graph.carts import Cart

@@ -9,6 +9,6 @@ class GraphConfig(AppConfig):
 
     def ready(self):
         from commerce.orders.signals import order_changed
-        from graph.realtime import publish_order_change
+        from graph.realtime.publisher import publish_order_change
 
         order_changed.connect(publish_order_change, dispatch_uid="graph.realtime.publish_order_change")

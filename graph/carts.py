@@ -1,37 +1,16 @@
 """The cart part of the contract: carts by token, their lines and totals, shipping methods, and the edits."""
-from decimal import Decimal
 
 import strawberry
 import strawberry_django
-from django.conf import settings
-from strawberry import relay
 from strawberry.types import Info
 
 from commerce.carts import models, selectors, services
-from commerce.carts.pricing import round_money
 from graph.accounts import Address, AddressInput
 from graph.catalog import ProductVariant
-from graph.core import GuardedNode, ModelField, ModelNode, Money, decode_id, viewer
-from graph.mutations import ErrorCode, UserError, user_errors
-
-
-def money(amount: Decimal, currency: str | None = None) -> Money:
-    """An amount as the API shows it: in the currency's minor units ("12.50", "0.00")."""
-    currency = currency or settings.SHOP_CURRENCY
-    return Money(amount=round_money(amount, currency), currency=currency)
-
-
-def local_id(type_name: str, pk: int) -> strawberry.ID:
-    """An opaque ID for an entity that is not a Node (a cart line): the same encoding, so clients treat it alike."""
-    return strawberry.ID(relay.to_base64(type_name, pk))
-
-
-def local_id_field(type_name: str):
-    @strawberry_django.field(only=["pk"])
-    def resolve(self) -> strawberry.ID:
-        return local_id(type_name, self.pk)
-
-    return resolve
+from graph.core.context import viewer
+from graph.core.ids import decode_id, local_id
+from graph.core.payloads import ErrorCode, UserError, user_errors
+from graph.core.types import GuardedNode, ModelField, ModelNode, Money, local_id_field, money
 
 
 @strawberry_django.type(models.ShippingMethod, name="ShippingMethod", field_cls=ModelField)

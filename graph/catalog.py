@@ -19,8 +19,10 @@ from strawberry_django.queryset import get_queryset_config
 from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.catalog import models, selectors
-from graph.core import GuardedNode, ModelField, ModelNode, Money, decode_id, viewer_is_staff
-from graph.errors import BadUserInput
+from graph.core.context import viewer_is_staff
+from graph.core.errors import BadUserInput
+from graph.core.ids import decode_id
+from graph.core.types import GuardedNode, ModelField, ModelNode, Money
 
 
 @strawberry.type

@@ -10,10 +10,11 @@ import strawberry
 from strawberry.types import Info
 
 from commerce.catalog import staff
-from graph.auth import require_staff
 from graph.catalog import Category, Product, ProductVariant
-from graph.core import decode_id, payload_field
-from graph.mutations import UserError, user_errors
+from graph.core.context import require_staff
+from graph.core.ids import decode_id
+from graph.core.payloads import UserError, user_errors
+from graph.core.types import payload_field
 
 UNSET = strawberry.UNSET
 

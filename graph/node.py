@@ -9,8 +9,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from graph.core import parse_pk
-from graph.errors import BadUserInput
+from graph.core.errors import BadUserInput
+from graph.core.ids import parse_pk
 
 
 def _decode(info: Info, global_id: str, argument: str) -> tuple[type[relay.Node], int]:

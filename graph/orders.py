@@ -14,12 +14,12 @@ from commerce.orders import checkout, idempotency, models, selectors, services
 from commerce.payments import models as payment_models
 from commerce.payments import services as payments
 from graph.accounts import Address
-from graph.auth import require_staff
-from graph.carts import local_id_field, money
 from graph.catalog import ProductVariant
-from graph.core import GuardedNode, ModelField, Money, decode_id, viewer, viewer_is_staff
-from graph.errors import BadUserInput
-from graph.mutations import UserError, user_errors
+from graph.core.context import require_staff, viewer, viewer_is_staff
+from graph.core.errors import BadUserInput
+from graph.core.ids import decode_id
+from graph.core.payloads import UserError, user_errors
+from graph.core.types import GuardedNode, ModelField, Money, local_id_field, money
 
 OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderStatus.values}))
 PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
@@ -167,10 +167,6 @@ class OrderQuery:
         return selectors.filter_orders(queryset, filter.to_query()) if filter else queryset
 
 
-def _idempotency_key(info: Info) -> str | None:
-    return info.context.request.headers.get("Idempotency-Key")
-
-
 def _order_for_update(info: Info, id: strawberry.ID):
     return selectors.order_for_update(viewer(info), decode_id(id, Order, argument="id"))
 
@@ -182,7 +178,7 @@ class OrderMutation:
     def checkout_complete(self, info: Info, cart_token: str) -> CheckoutCompletePayload:
         with user_errors(CheckoutCompletePayload) as result:
             result.order = order = idempotency.once(
-                "checkoutComplete", _idempotency_key(info), cart_token,
+                "checkoutComplete", info.context.idempotency_key, cart_token,
                 lambda: checkout.complete(cart_selectors.cart_for_update(viewer(info), cart_token)),
                 caller=idempotency.caller_of(viewer(info)),
             )

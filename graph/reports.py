@@ -8,11 +8,10 @@ from django.utils import timezone
 from strawberry.types import Info
 
 from commerce.orders import reports
-from graph.auth import require_staff
-from graph.carts import money
 from graph.catalog import Product
-from graph.core import Money, RowsByPk
-from graph.errors import BadUserInput
+from graph.core.context import require_staff
+from graph.core.errors import BadUserInput
+from graph.core.types import Money, RowsByPk, money
 
 
 def _sold_product(root: "ProductSales", info: Info) -> Product | None:

@@ -5,10 +5,11 @@ from strawberry.types import Info
 
 from commerce.catalog import reviews
 from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
-from graph.auth import require_user
 from graph.catalog import Product, Review
-from graph.core import decode_id, payload_field
-from graph.mutations import UserError, user_errors
+from graph.core.context import require_user
+from graph.core.ids import decode_id
+from graph.core.payloads import UserError, user_errors
+from graph.core.types import payload_field
 
 
 @strawberry.input

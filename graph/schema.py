@@ -9,30 +9,30 @@ size and shape are capped before validation (Limits), in allow-list mode only re
 """
 import strawberry
 from django.conf import settings
-from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts import AccountMutation, AccountQuery
-from graph.auth import Authentication
-from graph.caching import HttpCaching
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
 from graph.catalog_staff import CatalogStaffMutation
-from graph.errors import ErrorCodes, log_rejected
-from graph.limits import Limits
-from graph.metering import Metering
 from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
-from graph.pagination import PageArguments
-from graph.persisted import AllowList
-from graph.realtime import OrderSubscription
+from graph.realtime.subscriptions import OrderSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
 from graph.shop import ShopQuery
-from graph.streaming import stream_operation
+from graph.transport.auth import Authentication
+from graph.transport.caching import HttpCaching
+from graph.transport.documents import CachedValidation, DocumentCache
+from graph.transport.limits import Limits
+from graph.transport.masking import ErrorCodes, log_rejected
+from graph.transport.metering import Metering
+from graph.transport.pagination import PageArguments
+from graph.transport.persisted import AllowList
+from graph.transport.streaming import stream_operation
 
 
 class Optimizer(DjangoOptimizerExtension):
@@ -47,37 +47,6 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
-class DocumentCache(ParserCache):
-    """Strawberry's ParserCache, except that a document that does not parse is left to Strawberry's own parse.
-
-    Storefronts send the same few documents again and again (every tracking screen the same subscription), and
-    parsing each once per process was most of what subscribing cost. ParserCache parses inside the extension
-    hook, where a syntax error escapes Strawberry's handling of it (the answer lost its GRAPHQL_PARSE_FAILED
-    code); failed parses are not cached, so a broken document is simply parsed again where its error is
-    reported as usual.
-    """
-
-    def on_parse(self):
-        context = self.execution_context
-        if context.query:
-            try:
-                context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
-            except GraphQLError:
-                pass
-        yield
-
-
-class CachedValidation(ValidationCache):
-    """Strawberry's ValidationCache, except that a document Limits already refused is not validated at all
-    (ValidationCache would run the standard rules, some quadratic, and overwrite the refusal)."""
-
-    def on_validate(self):
-        if self.execution_context.pre_execution_errors:
-            yield
-        else:
-            yield from super().on_validate()
-
-
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, CatalogStaffMutation)
@@ -90,7 +59,7 @@ class Schema(strawberry.Schema):
         log_rejected(errors)
 
     async def stream(self, *args, **kwargs):
-        """What websockets run: each operation answered as over HTTP (graph.streaming)."""
+        """What websockets run: each operation answered as over HTTP (graph.transport.streaming)."""
         return await stream_operation(self, super().stream, *args, **kwargs)
 
 

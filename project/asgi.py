@@ -8,11 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 django_asgi_app = get_asgi_application()  # before importing anything that touches models
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from django.conf import settings  # noqa: E402
-
-from graph.consumers import GraphQLWebsocketConsumer  # noqa: E402
+from graph.transport.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
 
 limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it

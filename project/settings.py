@@ -249,10 +249,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Refused documents are logged one short line each (graph.errors.log_rejected), at INFO.
-    # A masked error that was PostgreSQL's statement_timeout says so in its log line (graph.timeouts).
-    "filters": {"statement_timeout": {"()": "graph.timeouts.StatementTimeoutFilter"}},
-    "loggers": {"graph.errors": {"filters": ["statement_timeout"]}},
+    # Refused documents are logged one short line each (graph.transport.masking.log_rejected), at INFO.
+    # A masked error that was PostgreSQL's statement_timeout says so in its log line (graph.transport.timeouts).
+    "filters": {"statement_timeout": {"()": "graph.transport.timeouts.StatementTimeoutFilter"}},
+    "loggers": {"graph.transport.masking": {"filters": ["statement_timeout"]}},
 }
 
 # --- The shop
@@ -273,7 +273,7 @@ GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHIQL_ENABLED = env_bool("GRAPHIQL_ENABLED", DEBUG)
 # Introspection: clients generate their code from schema.graphql, so production needs none.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
-# Caps on a document, checked before it is validated (graph/limits.py). The bytes first: 2,000 tokens printed
+# Caps on a document, checked before it is validated (graph/transport/limits.py). The bytes first: 2,000 tokens printed
 # as Apollo prints them come to about 22 KB (11 bytes a token), so 32 KB admits any document the token cap does.
 GRAPHQL_MAX_DOCUMENT_BYTES = env_int("GRAPHQL_MAX_DOCUMENT_BYTES", 32 * 1024)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
@@ -287,7 +287,7 @@ GRAPHQL_MAX_DIRECTIVES = env_int("GRAPHQL_MAX_DIRECTIVES", 4)  # on one field or
 GRAPHQL_MAX_INPUT_LIST_LENGTH = env_int("GRAPHQL_MAX_INPUT_LIST_LENGTH", 100)
 GRAPHQL_MAX_STRING_LENGTH = env_int("GRAPHQL_MAX_STRING_LENGTH", 10_000)
 GRAPHQL_MAX_BATCH = env_int("GRAPHQL_MAX_BATCH", 1)  # operations in one request; 1: no batching
-# Calculated cost (graph/cost.py) and each client's leaky bucket of points (graph/throttle.py); a bucket of 0
+# Calculated cost (graph/transport/cost.py) and each client's leaky bucket of points (graph/transport/buckets.py); a bucket of 0
 # turns throttling off.
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 1000)
 GRAPHQL_THROTTLE_MAXIMUM = env_int("GRAPHQL_THROTTLE_MAXIMUM", 1000)
@@ -295,7 +295,7 @@ GRAPHQL_THROTTLE_RESTORE_RATE = env_int("GRAPHQL_THROTTLE_RESTORE_RATE", 50)  # 
 # Sign-in and password-reset mutations per client (IP), on top of the per-account counters.
 AUTH_THROTTLE_MAXIMUM = env_int("AUTH_THROTTLE_MAXIMUM", 10)
 AUTH_THROTTLE_PER_MINUTE = env_int("AUTH_THROTTLE_PER_MINUTE", 5)
-# Persisted queries (graph/persisted.py): Apollo's APQ in the cache; a manifest of registered documents;
+# Persisted queries (graph/transport/persisted.py): Apollo's APQ in the cache; a manifest of registered documents;
 # with GRAPHQL_PERSISTED_QUERIES_ONLY only the manifest's documents run.
 GRAPHQL_APQ_ENABLED = env_bool("GRAPHQL_APQ_ENABLED", True)
 GRAPHQL_APQ_TTL = timedelta(seconds=env_int("GRAPHQL_APQ_TTL_SECONDS", 7 * 24 * 3600))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from graph.views import graphql_view
+from graph.transport.views import graphql_view
 from project import health, webhooks
 
 urlpatterns = [

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import websockets
 
-from graph import throttle
+from graph.transport import buckets
 from tests.accounts.conftest import SIGN_IN
 from tests.servers import deployed_env, start_daphne, stop
 
@@ -249,9 +249,9 @@ def test_aliases_do_not_multiply_sign_in_attempts(gql, customer):
 
 def test_the_local_bucket_is_never_overspent_by_threads(settings):
     settings.REDIS_URL = ""  # embedded mode: the local-memory bucket under its lock
-    bucket = throttle.Bucket("test", maximum=30, rate=0.001)
+    bucket = buckets.Bucket("test", maximum=30, rate=0.001)
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        statuses = list(pool.map(lambda _: throttle.take(bucket, "ip:192.0.2.1", 1), range(100)))
+        statuses = list(pool.map(lambda _: buckets.take(bucket, "ip:192.0.2.1", 1), range(100)))
     assert sum(status.taken for status in statuses) == 30
 
 
@@ -261,19 +261,19 @@ def test_the_redis_bucket_gives_back_and_its_keys_expire(redis_url):
     import redis
     from django.core.cache import cache
 
-    bucket = throttle.Bucket("test", maximum=10, rate=10)
-    assert throttle.take(bucket, "ip:192.0.2.7", 8).available == pytest.approx(2, abs=0.5)
-    assert throttle.take(bucket, "ip:192.0.2.7", 9).taken is False
-    given_back = throttle.take(bucket, "ip:192.0.2.7", -5)
+    bucket = buckets.Bucket("test", maximum=10, rate=10)
+    assert buckets.take(bucket, "ip:192.0.2.7", 8).available == pytest.approx(2, abs=0.5)
+    assert buckets.take(bucket, "ip:192.0.2.7", 9).taken is False
+    given_back = buckets.take(bucket, "ip:192.0.2.7", -5)
     assert given_back.taken and given_back.available == pytest.approx(7, abs=0.5)
-    assert throttle.take(bucket, "ip:192.0.2.7", -100).available == 10
+    assert buckets.take(bucket, "ip:192.0.2.7", -100).available == 10
     store = redis.Redis.from_url(redis_url)
     key = cache.make_key("throttle:test:ip:192.0.2.7")
-    throttle.take(bucket, "ip:192.0.2.7", 5)  # full again in 0.5 s: the key goes a second after that
+    buckets.take(bucket, "ip:192.0.2.7", 5)  # full again in 0.5 s: the key goes a second after that
     assert 1000 < store.pttl(key) <= 1500
     time.sleep(1.6)
     assert not store.exists(key)
-    assert throttle.take(bucket, "ip:192.0.2.7", 10).taken  # a fresh, full bucket
+    assert buckets.take(bucket, "ip:192.0.2.7", 10).taken  # a fresh, full bucket
 
 
 @pytest.fixture(scope="module")

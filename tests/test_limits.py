@@ -10,8 +10,9 @@ import strawberry
 from django.test import RequestFactory
 from strawberry.extensions import SchemaExtension
 
-from graph.schema import Schema, schema as api_schema
-from graph.views import ApiView
+from graph.schema import Schema
+from graph.schema import schema as api_schema
+from graph.transport.views import ApiView
 from tests.realtime.client import over_the_consumer
 
 RAN: list[str] = []

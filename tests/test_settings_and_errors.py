@@ -6,7 +6,7 @@ import sys
 import strawberry
 from django.conf import settings as django_settings
 
-from graph.errors import ErrorCodes
+from graph.transport.masking import ErrorCodes
 
 
 def _import_settings(**env):

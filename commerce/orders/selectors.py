@@ -2,11 +2,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Subquery
 from django.utils.crypto import constant_time_compare
 
 from commerce.errors import NotFound
-from commerce.orders.models import Order
+from commerce.orders.models import Order, OrderEvent
 from commerce.permissions import is_visible_to, visible_to
 
 
@@ -36,6 +36,18 @@ def order_for_update(viewer, order_id: int, *, token: str | None = None) -> Orde
     if order is None:
         raise NotFound("No such order.", field=["id"])
     return order
+
+
+def events_with_orders(event_ids: list[int]) -> list[OrderEvent]:
+    """These events, each with its order as it is now, in one query."""
+    return list(OrderEvent.objects.select_related("order").filter(pk__in=event_ids).order_by())
+
+
+def latest_events(order_ids: list[int]) -> list[OrderEvent]:
+    """Each order's latest event, with the order as it is now, in one query."""
+    latest = OrderEvent.objects.filter(order_id__in=order_ids).order_by().values("order_id").annotate(
+        last=Max("pk")).values("last")
+    return list(OrderEvent.objects.select_related("order").filter(pk__in=Subquery(latest)).order_by())
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def over_the_consumer(*queries: str) -> list[dict]:
     """Each query sent as a graphql-transport-ws subscribe message to the API's consumer, in this process (so
     a test's settings hold); the first answer to each (next or error)."""
     async def talk():
-        from graph.consumers import GraphQLWebsocketConsumer
+        from graph.transport.consumers import GraphQLWebsocketConsumer
 
         socket = WebsocketCommunicator(GraphQLWebsocketConsumer.as_asgi(), "/graphql/",
                                        subprotocols=["graphql-transport-ws"])

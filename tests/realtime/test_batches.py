@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from graph.batches import BatchLoader
+from graph.realtime.batches import BatchLoader
 
 
 class Store:

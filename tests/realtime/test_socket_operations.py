@@ -1,4 +1,4 @@
-"""Operations over a websocket answer as they do over HTTP (graph/streaming.py): queries and mutations run,
+"""Operations over a websocket answer as they do over HTTP (graph/transport/streaming.py): queries and mutations run,
 refusals are the operation's error with their code, unexpected errors are masked, and the socket follows its
 sign-in."""
 import asyncio
@@ -103,7 +103,7 @@ def test_a_subscription_over_the_page_cap_is_refused_before_it_runs(embedded_ser
 
 def test_unexpected_errors_in_streamed_results_are_masked(settings, caplog):
     """A socket's results leave before ErrorCodes' end-of-operation hook: each is finished on its way out."""
-    from graph.streaming import _answered, _once
+    from graph.transport.streaming import _answered, _once
 
     settings.DEBUG = False
     internal = GraphQLError("relation \"secret_table\" does not exist", path=["orderUpdated"],

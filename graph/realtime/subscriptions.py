@@ -1,76 +1,29 @@
-"""Live order status: the publisher that pushes every order change to the Channels layer, and the
-subscriptions that deliver it to sockets.
-
-The publisher listens to commerce's `order_changed` (sent on commit) in every process that loads Django (web
-processes, `rundramatiq` workers, the admin) and sends one small message (order id, event id) to three groups:
-the order's, its owner's, and staff's. With the Redis layer any web process delivers to the sockets it holds;
-with the in-memory layer (embedded mode, one process) the message is handed to the server's event loop, since
-that layer is not thread-safe and changes come from request and job threads.
+"""Live order status: the subscriptions that deliver each order change to the sockets that follow it.
 
 A subscription loads what it sends itself, so it sees exactly what its subscriber may see; the loads of all the
-deliveries in flight in a process go to the database together (graph/batches.py), which keeps a burst of
-changes from queueing one round trip per socket behind Django's one sync thread. The first
-message of `orderUpdated` is the order's current state with its latest event, sent after the subscription has
-joined its group: a change made after that first message always arrives. Clients dedupe by `event.id`.
+deliveries in flight in a process go to the database together (graph.realtime.batches), which keeps a burst of
+changes from queueing one round trip per socket behind Django's one sync thread. The first message of
+`orderUpdated` is the order's current state with its latest event, sent after the subscription has joined its
+group: a change made after that first message always arrives. Clients dedupe by `event.id`.
 """
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from asgiref.sync import sync_to_async
 from django.db import DatabaseError, close_old_connections
-from django.db.models import Max, Subquery
 from strawberry.types import Info
 
 from commerce.orders import selectors
-from commerce.orders.models import OrderEvent as OrderEventModel
-from graph.auth import require_staff, require_user
-from graph.batches import BatchLoader
-from graph.core import decode_id, viewer
-from graph.errors import ApiError
+from graph.core.context import require_staff, require_user, viewer
+from graph.core.errors import ApiError
+from graph.core.ids import decode_id
 from graph.orders import Order, OrderEvent
+from graph.realtime.batches import BatchLoader
+from graph.realtime.publisher import MESSAGE, STAFF_GROUP, order_group, user_group
 
-logger = logging.getLogger("graph.realtime")
-MESSAGE = "order.changed"
-STAFF_GROUP = "orders.staff"
-_server_loop: asyncio.AbstractEventLoop | None = None
-
-
-def serve_from(loop: asyncio.AbstractEventLoop) -> None:
-    """Remember the event loop that serves this process's sockets (called when one connects)."""
-    global _server_loop
-    _server_loop = loop
-
-
-def order_group(order_id: int) -> str:
-    return f"order.{order_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
-
-
-def publish_order_change(sender, order_id: int, event_id: int, user_id: int | None = None, **kwargs) -> None:
-    """Receiver of commerce.orders.signals.order_changed (connected in graph.apps)."""
-    groups = [order_group(order_id), STAFF_GROUP] + ([user_group(user_id)] if user_id else [])
-    send_to_groups(groups, {"type": MESSAGE, "order_id": order_id, "event_id": event_id})
-
-
-def send_to_groups(groups: list[str], message: dict) -> None:
-    layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        if _server_loop is not None and not _server_loop.is_closed():  # no socket was ever served here: no one
-            for group in groups:
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
-        return
-    async_to_sync(_send_all)(layer, groups, message)
-
-
-async def _send_all(layer, groups: list[str], message: dict) -> None:
-    for group in groups:
-        await layer.group_send(group, message)
+logger = logging.getLogger("graph.realtime.subscriptions")
 
 
 @strawberry.type(description="A change of an order: the order as it is now, and the event that changed it.")
@@ -81,8 +34,7 @@ class OrderUpdate:
 
 def _updates(event_ids: list[int]) -> dict[int, OrderUpdate]:
     """The updates for these events, in one query (each event with its order as it is now)."""
-    events = OrderEventModel.objects.select_related("order").filter(pk__in=event_ids).order_by()
-    return {event.pk: OrderUpdate(order=event.order, event=event) for event in events}
+    return {event.pk: OrderUpdate(order=event.order, event=event) for event in selectors.events_with_orders(event_ids)}
 
 
 _update_loader = BatchLoader(_updates)  # announced events, fetched with every other delivery in flight
@@ -90,10 +42,7 @@ _update_loader = BatchLoader(_updates)  # announced events, fetched with every o
 
 def _current_updates(order_ids: list[int]) -> dict[int, OrderUpdate]:
     """Each order as it is now with its latest event, in one query: the first messages of `orderUpdated`."""
-    latest = OrderEventModel.objects.filter(order_id__in=order_ids).order_by().values("order_id").annotate(
-        last=Max("pk")).values("last")
-    events = OrderEventModel.objects.select_related("order").filter(pk__in=Subquery(latest)).order_by()
-    return {event.order_id: OrderUpdate(order=event.order, event=event) for event in events}
+    return {event.order_id: OrderUpdate(order=event.order, event=event) for event in selectors.latest_events(order_ids)}
 
 
 _current_loader = BatchLoader(_current_updates)
@@ -119,7 +68,7 @@ async def _live_load(loader: BatchLoader, key: int) -> OrderUpdate | None:
 
 async def _follow(info: Info, group: str) -> AsyncGenerator[OrderUpdate, None]:
     """Every change announced to `group`, as it comes."""
-    async with info.context["ws"].listen_to_channel(MESSAGE, groups=[group]) as messages:
+    async with info.context.ws.listen_to_channel(MESSAGE, groups=[group]) as messages:
         async for message in messages:
             update = await _live_load(_update_loader, message["event_id"])
             if update is not None:
@@ -132,7 +81,7 @@ class OrderSubscription:
                                          "message is its current state with its latest event.")
     async def order_updated(self, info: Info, id: strawberry.ID, token: str | None = None) -> AsyncGenerator[OrderUpdate, None]:
         order_id = decode_id(id, Order, argument="id")
-        async with info.context["ws"].listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
+        async with info.context.ws.listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
             first = await _live_load(_current_loader, order_id)  # after joining: nothing after it can be missed
             if first is None or not selectors.may_act_on(viewer(info), first.order, token=token):
                 raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")

@@ -7,11 +7,11 @@ What the transport decides, before the schema sees an operation:
   `x-apollo-operation-name`, as Apollo's csrfPrevention asks); anything else is refused with 400.
 - Batches (a JSON array of operations) are refused with BATCH_NOT_ALLOWED unless GRAPHQL_MAX_BATCH allows
   that many.
-- Persisted queries (graph.persisted): a hash becomes its document before execution, and a document sent
+- Persisted queries (graph.transport.persisted): a hash becomes its document before execution, and a document sent
   with its hash is registered after it ran (a hit writes nothing). A GET carrying only a hash is an operation, not a request for
   GraphiQL.
-- Answers are `Cache-Control: no-store` unless graph.caching marked them public, and an error that reaches
-  the answer without a code is masked (graph.errors).
+- Answers are `Cache-Control: no-store` unless graph.transport.caching marked them public, and an error that reaches
+  the answer without a code is masked (graph.transport.masking).
 """
 import json
 
@@ -22,9 +22,11 @@ from graphql import GraphQLError
 from strawberry.django.views import GraphQLView
 from strawberry.types import ExecutionResult
 
-from graph import persisted, throttle
-from graph.errors import has_code, masked
+from graph.core.context import Context
+from graph.core.errors import has_code
 from graph.schema import schema
+from graph.transport import buckets, persisted
+from graph.transport.masking import masked
 
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
@@ -59,6 +61,9 @@ class ApiView(GraphQLView):
             raise _BatchRefused(len(request_data))
         super()._validate_batch_request(request_data, protocol)
 
+    def get_context(self, request, response) -> Context:
+        return Context.for_request(request, response)
+
     def should_render_graphql_ide(self, request) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
@@ -88,9 +93,9 @@ class ApiView(GraphQLView):
 
 def refusal_cost(request) -> dict:
     """extensions.cost of an answer refused before the schema saw it: nothing ran, one point is taken, from the
-    address's bucket (the bearer token is only read later, by graph.auth)."""
-    client = throttle.client_of_request(request, None)
-    status = throttle.take(throttle.cost_bucket(), client, 1, force=True)
+    address's bucket (the bearer token is only read later, by graph.transport.auth)."""
+    client = buckets.client_of(Context.for_request(request, None), signed_in=False)
+    status = buckets.take(buckets.cost_bucket(), client, 1, force=True)
     report = {"requestedQueryCost": 0, "actualQueryCost": None}
     if status is not None:
         report["throttleStatus"] = status.as_extension()

@@ -28,10 +28,10 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLInterfaceType,
     GraphQLSchema,
     InlineFragmentNode,
     ListValueNode,
@@ -47,7 +47,7 @@ MUTATION_COST = 10
 CONNECTION_COST = 2
 # The wishlist (up to WISHLIST_MAX_ITEMS, 100) is priced as 10 like any plain list: priced at 100, the
 # storefront's wishlist page with variants would cost 1,102 and be refused; a longer one pays the rest once
-# its actual cost is known (graph.metering).
+# its actual cost is known (graph.transport.metering).
 
 
 @dataclass(eq=False)

@@ -3,14 +3,14 @@
 An answer is public only when it was asked for with GET (a URL, so a CDN can key it; APQ hashes keep that URL
 short), without an Authorization header, for a query whose root fields are all in PUBLIC_FIELDS (what every
 anonymous caller sees alike), and came back without errors. It is cached for GRAPHQL_PUBLIC_MAX_AGE_SECONDS
-and varies on Authorization. Every other answer is `no-store` (graph.views sets that default).
+and varies on Authorization. Every other answer is `no-store` (graph.transport.views sets that default).
 """
 from django.conf import settings
 from django.utils.cache import patch_vary_headers
 from graphql import OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from graph.auth import root_fields
+from graph.transport.documents import root_fields
 
 PUBLIC_FIELDS = frozenset(
     {"shop", "products", "product", "categories", "category", "node", "nodes", "shippingMethods", "__typename"}

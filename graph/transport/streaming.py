@@ -16,7 +16,8 @@ graph.schema.Schema.stream hands each operation to `stream_operation` here, whic
   raised by an extension before execution (a cap, the cost, the allow-list, a page size) becomes the
   operation's error message instead of escaping the stream.
 """
-from contextlib import aclosing
+from contextlib import aclosing, contextmanager
+from contextvars import ContextVar
 
 from asgiref.sync import sync_to_async
 from graphql import GraphQLError
@@ -25,14 +26,34 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from commerce.accounts import tokens
-from graph.errors import ApiError, finished
+from graph.core.errors import ApiError
+from graph.transport.masking import finished
 
 SUBSCRIPTIONS_ONLY = (OperationType.SUBSCRIPTION,)
+_extensions: ContextVar[dict | None] = ContextVar("operation_extensions", default=None)
+
+
+@contextmanager
+def operation_extensions(message: dict):
+    """While a socket's handler starts the operation in `message`: its `extensions`, for `stream_operation`.
+
+    Strawberry passes an operation only its query, variables and name; the task it starts for it copies the
+    context variables of the moment, so the operation, and no other, sees its own extensions.
+    """
+    payload = message.get("payload")
+    token = _extensions.set(payload.get("extensions") if isinstance(payload, dict) else None)
+    try:
+        yield
+    finally:
+        _extensions.reset(token)
 
 
 async def stream_operation(schema, stream, query, variable_values=None, context_value=None, root_value=None,
                            operation_name=None, **kwargs):
-    """`stream` is Strawberry's own Schema.stream, bound; the arguments are its arguments."""
+    """`stream` is Strawberry's own Schema.stream, bound; the arguments are its arguments. The socket's context
+    becomes the operation's own (graph.core.context), with the operation's `extensions`."""
+    extensions = _extensions.get()
+    context_value = context_value.for_operation(extensions if isinstance(extensions, dict) else None)
     refusal = await _signed_out(context_value)
     if refusal is not None:
         return _answered(_once(PreExecutionError(data=None, errors=[refusal])))
@@ -53,10 +74,10 @@ async def stream_operation(schema, stream, query, variable_values=None, context_
 
 
 async def _signed_out(context) -> ApiError | None:
-    if not isinstance(context, dict) or context.get("sign_in") is None:
+    if context.sign_in is None:
         return None
-    sign_in = await sync_to_async(tokens.standing_sign_in)(context["sign_in"])
-    context["user"] = sign_in.user if sign_in is not None else None
+    sign_in = await sync_to_async(tokens.standing_sign_in)(context.sign_in)
+    context.user = sign_in.user if sign_in is not None else None
     if sign_in is None:
         return ApiError("This sign-in has ended: connect again with a new access token.",
                         code="UNAUTHENTICATED", reason="TOKEN_INVALID")

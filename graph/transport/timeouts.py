@@ -1,9 +1,9 @@
 """A query PostgreSQL cancelled at the web statement_timeout (project/database.py), told apart in the logs.
 
-To the client it is what any unexpected failure is (graph.errors.masked): INTERNAL_SERVER_ERROR with a
+To the client it is what any unexpected failure is (graph.transport.masking.masked): INTERNAL_SERVER_ERROR with a
 `requestId`, as the contract's table has no code for it and the client can only retry or ask for less (an
 over-wide report window is refused before it runs: SALES_REPORT_MAX_DAYS). In the log the line says it was the
-timeout, so that operators see slow queries rather than a bug; the filter sits on the `graph.errors` logger
+timeout, so that operators see slow queries rather than a bug; the filter sits on the `graph.transport.masking` logger
 (settings.LOGGING) and changes nothing else.
 """
 import logging

@@ -26,7 +26,7 @@ from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from graph.errors import with_code
+from graph.core.errors import with_code
 
 CURSOR_PREFIX = "arrayconnection"  # strawberry's ListConnection cursors: an offset under this prefix
 # The largest offset a cursor may carry: what fits a 32-bit int. Up to sys.maxsize, the offset plus the page

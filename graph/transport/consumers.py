@@ -5,17 +5,17 @@ is on), with the limits every connection gets.
   allowed, as native apps and servers send none.
 - The connection signs in from its `connection_init` payload, `{"Authorization": "Bearer <access token>"}`
   (Apollo's connectionParams); a bad or expired token closes it with 4403, no token is an anonymous caller.
-  Each operation re-reads that sign-in (graph.streaming), so the socket lives as long as the sign-in does.
+  Each operation re-reads that sign-in (graph.transport.streaming), so the socket lives as long as the sign-in does.
 - At most GRAPHQL_WS_MAX_SUBSCRIPTIONS operations at once: one more gets an `error` on its id with
   MAX_SUBSCRIPTIONS_EXCEEDED (and `maximum`, `value`, like the other caps) and the socket stays open; and
   `connection_init` within GRAPHQL_WS_INIT_TIMEOUT.
-- Throttling (graph.throttle) never closes the socket: graphql-ws's client (Apollo's GraphQLWsLink) treats
+- Throttling (graph.transport.buckets) never closes the socket: graphql-ws's client (Apollo's GraphQLWsLink) treats
   4429 and the other 44xx/4500 closes as fatal and never reconnects, so a tracking screen would die for good.
   `ping`, `pong` and `complete` (legacy `stop`, `connection_terminate`) are free, as keep-alives must be;
   `connection_init` takes one point without ever being refused (a reconnect loop drains its own bucket);
   each `subscribe` takes one point for the message (a flood of bad documents costs its sender, as a refusal
   does over HTTP) and, when the bucket is short, gets an `error` on its id with THROTTLED and `retryAfter`;
-  what runs then pays its cost (graph.metering), which can refuse it with THROTTLED the same way.
+  what runs then pays its cost (graph.transport.metering), which can refuse it with THROTTLED the same way.
 """
 import asyncio
 
@@ -28,28 +28,31 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from commerce.accounts.tokens import TokenError, sign_in_for_access_token
-from graph import realtime, throttle
-from graph.auth import bearer_token
-from graph.errors import ApiError
-from graph.metering import refuse_if_short
+from graph.core.context import Context
+from graph.core.errors import ApiError
+from graph.realtime import publisher
 from graph.schema import schema
+from graph.transport import buckets
+from graph.transport.auth import bearer_token
+from graph.transport.metering import refuse_if_short
+from graph.transport.streaming import operation_extensions
 
 
-async def _take(consumer, points: int, *, force: bool = False) -> throttle.Status | None:
-    client = throttle.client_of_socket(consumer.scope, consumer.user)
-    return await sync_to_async(throttle.take, thread_sensitive=False)(
-        throttle.cost_bucket(), client, points, force=force)
+async def _take(context: Context, points: int, *, force: bool = False) -> buckets.Status | None:
+    client = buckets.client_of(context)
+    return await sync_to_async(buckets.take, thread_sensitive=False)(
+        buckets.cost_bucket(), client, points, force=force)
 
 
-async def _refusal(consumer, running: int) -> ApiError | None:
+async def _refusal(handler, running: int) -> ApiError | None:
     """Why a new operation on this socket is refused (None when it may run): the connection's cap first (it
     costs nothing to check), then the message's point from the client's bucket."""
-    maximum = consumer.max_subscriptions_per_connection
+    maximum = handler.view.max_subscriptions_per_connection
     if maximum is not None and running >= maximum:
         return ApiError("Subscription limit reached", code="MAX_SUBSCRIPTIONS_EXCEEDED", maximum=maximum,
                         value=running + 1)
     try:
-        refuse_if_short(await _take(consumer, 1), "websocket messages")
+        refuse_if_short(await _take(handler.context, 1), "websocket messages")
     except ApiError as refused:
         return refused
     return None
@@ -60,11 +63,11 @@ class _Metered:
     a new operation is answered with an error on its id when `_refusal` says so."""
 
     async def handle_connection_init(self, message) -> None:
-        await _take(self.view, 1, force=True)
+        await _take(self.context, 1, force=True)
         await super().handle_connection_init(message)
 
     async def refused(self, message, running: int, *, as_list: bool) -> bool:
-        refusal = await _refusal(self.view, running)
+        refusal = await _refusal(self, running)
         if refusal is not None:
             payload = [refusal.formatted] if as_list else refusal.formatted
             await self.send_message({"id": message["id"], "type": "error", "payload": payload})
@@ -76,7 +79,8 @@ class TransportWSHandler(_Metered, BaseGraphQLTransportWSHandler):
         if (self.connection_acknowledged and message.get("id") not in self.operations
                 and await self.refused(message, len(self.operations), as_list=True)):
             return
-        await super().handle_subscribe(message)
+        with operation_extensions(message):
+            await super().handle_subscribe(message)
 
 
 class LegacyWSHandler(_Metered, BaseGraphQLWSHandler):
@@ -84,11 +88,11 @@ class LegacyWSHandler(_Metered, BaseGraphQLWSHandler):
         running = len(self.tasks) - (message.get("id") in self.tasks)  # a reused id replaces its operation
         if self.connection_acknowledged and await self.refused(message, running, as_list=False):
             return
-        await super().handle_start(message)
+        with operation_extensions(message):
+            await super().handle_start(message)
 
 
 class GraphQLWebsocketConsumer(GraphQLWSConsumer):
-    user = None  # who connection_init signed in, for the bucket
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
@@ -106,17 +110,19 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
         )
 
     async def connect(self) -> None:
-        realtime.serve_from(asyncio.get_running_loop())
+        publisher.serve_from(asyncio.get_running_loop())
         await super().connect()
 
-    async def on_ws_connect(self, context: dict):
-        params = context.get("connection_params") or {}
+    async def get_context(self, request, response) -> Context:
+        return Context.for_socket(self)
+
+    async def on_ws_connect(self, context: Context):
+        params = context.connection_params or {}
         try:
             token = bearer_token(params.get("Authorization") or params.get("authorization") or "")
             sign_in = await sync_to_async(sign_in_for_access_token)(token) if token else None
         except TokenError as bad:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": bad.code}) from None
         if sign_in is not None:  # no token: an anonymous caller
-            context["user"] = self.user = sign_in.user
-            context["sign_in"] = sign_in.pk  # re-checked at each operation (graph.streaming)
+            context.user, context.sign_in = sign_in.user, sign_in.pk  # re-checked at each operation (streaming)
         return await super().on_ws_connect(context)

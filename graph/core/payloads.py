@@ -11,7 +11,7 @@ from enum import Enum
 import strawberry
 
 from commerce.errors import DomainError
-from graph.errors import BadUserInput
+from graph.core.errors import BadUserInput
 
 
 @strawberry.enum(description="Stable codes of `UserError`s; a client switches on these, never on messages.")

@@ -1,8 +1,8 @@
 """Every operation is priced before it runs and paid for from its client's bucket; every answer says so.
 
-After the caller is known (graph.auth) and page sizes are settled (graph.pagination), the operation's
-calculated cost (graph.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
-from the client's bucket (graph.throttle; THROTTLED with `retryAfter` when it holds too little). Sign-in and
+After the caller is known (graph.transport.auth) and page sizes are settled (graph.transport.pagination), the operation's
+calculated cost (graph.transport.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
+from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in and
 password-reset mutations also draw on a small bucket of their own, always the address's (IP, or the trusted
 X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
 address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the
@@ -17,9 +17,9 @@ from django.conf import settings
 from graphql import ExecutionResult, OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from graph import cost, throttle
-from graph.auth import root_field_nodes
-from graph.errors import ApiError
+from graph.core.errors import ApiError
+from graph.transport import buckets, cost
+from graph.transport.documents import root_field_nodes
 
 SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm"})
 
@@ -43,7 +43,7 @@ class Metering(SchemaExtension):
             except ApiError as refused:
                 if operation.operation == OperationType.SUBSCRIPTION:
                     raise  # a subscription ignores a result set here; raising ends it with this error
-                response = getattr(context.context, "response", None)
+                response = context.context.response
                 if "retryAfter" in refused.extensions and response is not None:
                     response["Retry-After"] = str(refused.extensions["retryAfter"])
                 context.result = ExecutionResult(data=None, errors=[refused])
@@ -56,7 +56,7 @@ class Metering(SchemaExtension):
                 # 10 that had more) is paid for now, forced like a refusal: it takes what there is, down to
                 # an empty bucket (never below), since the answer has already been served.
                 difference = self.actual - self.requested
-                self.status = throttle.take(self.status.bucket, self._client(), difference,
+                self.status = buckets.take(self.status.bucket, self._client(), difference,
                                             force=difference > 0) or self.status
 
     def _admit(self, operation) -> None:
@@ -73,20 +73,19 @@ class Metering(SchemaExtension):
         if sign_ins:
             # Always the address's bucket: keyed by a user, each account a caller holds would be a bucket more.
             address = self._client(signed_in=False)
-            refuse_if_short(throttle.take(throttle.auth_bucket(), address, sign_ins), "sign-in and password-reset")
-        self.status = throttle.take(throttle.cost_bucket(), self._client(), self.requested)
+            refuse_if_short(buckets.take(buckets.auth_bucket(), address, sign_ins), "sign-in and password-reset")
+        self.status = buckets.take(buckets.cost_bucket(), self._client(), self.requested)
         refuse_if_short(self.status, "query cost")
 
     def get_results(self):
-        request = _http_request(self.execution_context)
-        if request is None:
+        if self.execution_context.context.request is None:
             return {}
         if self.status is None:
             # Refused before its cost was taken (parse, validation, caps, MAX_COST_EXCEEDED, the sign-in
             # bucket): one point, and the status to show.
-            self.status = throttle.take(throttle.cost_bucket(), self._client(), 1, force=True)
+            self.status = buckets.take(buckets.cost_bucket(), self._client(), 1, force=True)
         report = {"requestedQueryCost": self.requested or 0, "actualQueryCost": self.actual}
-        response = getattr(self.execution_context.context, "response", None)
+        response = self.execution_context.context.response
         public = response is not None and response.get("Cache-Control", "").startswith("public")
         if self.status is not None and not public:
             report["throttleStatus"] = self.status.as_extension()
@@ -94,26 +93,15 @@ class Metering(SchemaExtension):
 
     def _client(self, *, signed_in: bool = True) -> str:
         """The caller's bucket key: the signed-in user, else (or when `signed_in` is False) the address."""
-        context = self.execution_context.context
-        request = _http_request(self.execution_context)
-        if request is not None:
-            return throttle.client_of_request(request, getattr(request, "user", None) if signed_in else None)
-        if isinstance(context, dict) and context.get("ws") is not None:
-            return throttle.client_of_socket(context["ws"].scope, context.get("user") if signed_in else None)
-        return "unknown"
+        return buckets.client_of(self.execution_context.context, signed_in=signed_in)
 
 
-def refuse_if_short(status: throttle.Status | None, what: str) -> None:
+def refuse_if_short(status: buckets.Status | None, what: str) -> None:
     if status is not None and not status.taken:
         raise ApiError(
             f"Too many requests ({what}): try again in {status.retry_after} s.",
             code="THROTTLED", retryAfter=status.retry_after,
         )
-
-
-def _http_request(execution_context):
-    request = getattr(execution_context.context, "request", None)
-    return request if hasattr(request, "META") else None
 
 
 def _count_root_fields(operation, document, names: frozenset) -> int:

@@ -1,8 +1,9 @@
-"""Pieces every domain's schema module uses: Money, the viewer, and decoding arguments."""
+"""Base types every domain's schema module uses: Money, model fields and nodes, and payload fields."""
 from decimal import Decimal
 
 import strawberry
 import strawberry_django
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from strawberry import relay
 from strawberry.types import Info
@@ -10,8 +11,8 @@ from strawberry_django import optimizer
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import run_type_get_queryset
 
-from commerce.permissions import is_signed_in, is_staff
-from graph.errors import BadUserInput
+from commerce.carts.pricing import round_money
+from graph.core.ids import local_id
 
 
 @strawberry.type(description="An amount in a currency; `amount` is a decimal string such as \"12.50\".")
@@ -20,37 +21,19 @@ class Money:
     currency: str
 
 
-def viewer(info: Info):
-    """The signed-in user of this operation, or None: from the HTTP request (graph.auth.Authentication sets
-    it), or, on a websocket, from the connection's `connection_init` (graph.consumers)."""
-    context = info.context
-    if isinstance(context, dict):
-        user = context.get("user")
-    else:
-        user = getattr(getattr(context, "request", None), "user", None)
-    return user if is_signed_in(user) else None
+def money(amount: Decimal, currency: str | None = None) -> Money:
+    """An amount as the API shows it: in the currency's minor units ("12.50", "0.00")."""
+    currency = currency or settings.SHOP_CURRENCY
+    return Money(amount=round_money(amount, currency), currency=currency)
 
 
-def viewer_is_staff(info: Info) -> bool:
-    return is_staff(viewer(info))
+def local_id_field(type_name: str):
+    """A field answering the row's opaque ID (graph.core.ids.local_id), for a type that is not a Node."""
+    @strawberry_django.field(only=["pk"])
+    def resolve(self) -> strawberry.ID:
+        return local_id(type_name, self.pk)
 
-
-def decode_id(global_id: str, node_type: type, *, argument: str) -> int:
-    """The primary key in a global ID of the expected type; BAD_USER_INPUT for anything else."""
-    type_name = node_type.__strawberry_definition__.name
-    try:
-        decoded = relay.GlobalID.from_id(global_id)
-    except ValueError:
-        raise BadUserInput(f"Argument '{argument}' is not a valid ID.", argument=argument) from None
-    if decoded.type_name != type_name:
-        raise BadUserInput(f"Argument '{argument}' must be the ID of a {type_name}.", argument=argument)
-    return parse_pk(decoded.node_id, argument=argument)
-
-
-def parse_pk(node_id: str, *, argument: str) -> int:
-    if not node_id.isdigit() or int(node_id) > 2**63 - 1:
-        raise BadUserInput(f"Argument '{argument}' is not a valid ID.", argument=argument)
-    return int(node_id)
+    return resolve
 
 
 class ModelField(StrawberryDjangoField):

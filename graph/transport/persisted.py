@@ -30,7 +30,7 @@ from django.core.cache import cache
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
-from graph.errors import ApiError
+from graph.core.errors import ApiError
 
 NOT_REGISTERED = "Only registered operations run on this server."
 

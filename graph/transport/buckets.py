@@ -7,11 +7,9 @@ requests in any number of processes can never spend the same points twice; Redis
 web processes' clocks do not matter. Without Redis (embedded mode, one process) the bucket lives in the local
 memory cache under a lock.
 
-The client is the signed-in user, else the caller's IP address (an IPv6 caller by its /64, which one host
-usually owns whole). Behind proxies, TRUSTED_PROXY_HOPS says how many of them append to X-Forwarded-For: the
-address the outermost trusted one saw is the client, and anything a client writes into the header itself is
-ignored (a chain shorter than the trusted hops is the client's own: REMOTE_ADDR counts). A port written after
-an address is dropped.
+The client is the signed-in user, else the caller's IP address (graph.core.context.Context.client_ip, which
+reads X-Forwarded-For only as far as TRUSTED_PROXY_HOPS allows), an IPv6 caller by its /64, which one host
+usually owns whole. A port written after an address is dropped.
 """
 import ipaddress
 import logging
@@ -23,9 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from commerce.permissions import is_signed_in
-
-logger = logging.getLogger("graph.throttle")
+logger = logging.getLogger("graph.transport.buckets")
 
 # KEYS[1]: the bucket. ARGV: maximum, rate (points/s), points to take (negative gives back), force (take even
 # when short, never below zero). Returns {taken (1/0), available as a string (Lua numbers reach Redis as
@@ -147,20 +143,12 @@ def _take_locally(key: str, bucket: Bucket, points: float, force: bool) -> tuple
 # --- Who the client is
 
 
-def client_of(user, remote_addr: str | None, forwarded_for: str | None) -> str:
-    if is_signed_in(user):
-        return f"user:{user.pk}"
-    return f"ip:{_network(_client_address(remote_addr, forwarded_for))}"
-
-
-def _client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
-    hops = settings.TRUSTED_PROXY_HOPS
-    if hops <= 0 or not forwarded_for:
-        return remote_addr or "unknown"
-    chain = [address.strip() for address in forwarded_for.split(",") if address.strip()]
-    # Fewer entries than trusted proxies: the request did not come through all of them, so the header is the
-    # caller's own writing; the peer that connected is the one address known.
-    return chain[-hops] if len(chain) >= hops else remote_addr or "unknown"
+def client_of(context, *, signed_in: bool = True) -> str:
+    """The bucket key of the caller in `context` (graph.core.context): the signed-in user, else (or when
+    `signed_in` is False) the address."""
+    if signed_in and context.viewer is not None:
+        return f"user:{context.viewer.pk}"
+    return f"ip:{_network(context.client_ip)}"
 
 
 def _network(address: str) -> str:
@@ -182,15 +170,3 @@ def _without_port(address: str) -> str:
         return address[1:].partition("]")[0]
     host, colon, port = address.rpartition(":")
     return host if colon and "." in host and port.isdigit() else address
-
-
-def client_of_request(request, user) -> str:
-    """The client behind an HTTP request: `user` as graph.auth found it, else the address."""
-    return client_of(user, request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR"))
-
-
-def client_of_socket(scope: dict, user) -> str:
-    """The client behind a websocket, from its ASGI scope and the user its connection_init signed in."""
-    headers = {name.decode("latin1").lower(): value.decode("latin1") for name, value in scope.get("headers", ())}
-    remote = (scope.get("client") or (None,))[0]
-    return client_of(user, remote, headers.get("x-forwarded-for"))

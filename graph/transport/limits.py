@@ -33,7 +33,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
-from graph.errors import ApiError, with_code
+from graph.core.errors import ApiError, with_code
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 TOKENS_EXCEEDED = "Document contains more than"

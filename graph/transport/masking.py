@@ -15,32 +15,10 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
-logger = logging.getLogger("graph.errors")
+from graph.core.errors import ApiError, has_code, with_code
+
+logger = logging.getLogger("graph.transport.masking")
 strawberry_logger = logging.getLogger("strawberry.execution")
-
-
-class ApiError(GraphQLError):
-    """An operation refused as a whole, with the contract's top-level code and extra `extensions`.
-
-    A GraphQLError, so that its code travels with it however the error is reported: the ErrorCodes extension
-    sees operations over HTTP, but a subscription's errors go straight to the socket.
-    """
-
-    code = "BAD_USER_INPUT"
-
-    def __init__(self, message: str, *, code: str | None = None, **extensions):
-        if code is not None:
-            self.code = code
-        super().__init__(message, extensions={"code": self.code, **extensions})
-
-
-class BadUserInput(ApiError):
-    code = "BAD_USER_INPUT"
-
-
-def with_code(error: GraphQLError, code: str, **extensions) -> GraphQLError:
-    error.extensions = {**(error.extensions or {}), "code": code, **extensions}
-    return error
 
 
 class ErrorCodes(SchemaExtension):
@@ -68,7 +46,7 @@ class ErrorCodes(SchemaExtension):
 
 def finished(error: GraphQLError) -> GraphQLError:
     """An error as a client may see it: coded, without suggestions, and masked when unexpected. ErrorCodes applies
-    it to an operation's answer; a websocket's results are sent before that hook runs, so graph.streaming applies
+    it to an operation's answer; a websocket's results are sent before that hook runs, so graph.transport.streaming applies
     it to each of them too."""
     without_suggestions(error)
     if has_code(error):
@@ -99,10 +77,6 @@ def masked(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
     )
-
-
-def has_code(error: GraphQLError) -> bool:
-    return bool((error.extensions or {}).get("code"))
 
 
 def _is_bad_value(error: GraphQLError) -> bool:
