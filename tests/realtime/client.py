@@ -35,9 +35,9 @@ class Socket:
         assert ack["type"] == "connection_ack", ack
         return socket
 
-    async def subscribe(self, operation_id: str, query: str, **variables) -> None:
-        await self.ws.send(json.dumps({"id": operation_id, "type": "subscribe",
-                                       "payload": {"query": query, "variables": variables}}))
+    async def subscribe(self, operation_id: str, query: str, *, extensions: dict | None = None, **variables) -> None:
+        payload = {"query": query, "variables": variables, **({"extensions": extensions} if extensions else {})}
+        await self.ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
 
     async def receive(self, id: str) -> dict:
         """The next message for subscription `id` (next, error or complete), keeping others for later."""

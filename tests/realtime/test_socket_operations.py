@@ -151,3 +151,46 @@ def test_a_live_feed_outlives_its_database_connection_dropping(postgres, embedde
     first, dropped, changed = asyncio.run(track())
     assert dropped >= 1  # the server's connection, which its next load finds dead
     assert (first, changed) == (("UNPAID", "PLACED"), ("CANCELLED", "CANCELLED"))
+
+
+def test_checkout_over_a_socket_is_idempotent_by_the_operations_extension(embedded_server, store, ready_cart):
+    """checkoutComplete reads the request's Idempotency-Key; over a socket there is no request, and it answered
+    INTERNAL_SERVER_ERROR ('dict' object has no attribute 'request'). The key rides in the operation's
+    `extensions.idempotencyKey` there, and a retry with it replays the same order."""
+    from commerce.orders.models import Order
+    from tests.orders.conftest import CHECKOUT
+
+    cart = ready_cart((store.shirt, 1))
+    key = {"idempotencyKey": "socket-retry-1"}
+
+    async def talk():
+        socket = await Socket.open(embedded_server)
+        answers = []
+        for attempt in ("first", "retry"):
+            await socket.subscribe(attempt, CHECKOUT, extensions=key, token=cart.token)
+            answers.append(await socket.receive(attempt))
+        await socket.close()
+        return answers
+
+    first, retry = asyncio.run(talk())
+    assert first["type"] == "next" and "errors" not in first["payload"], first
+    placed = first["payload"]["data"]["checkoutComplete"]
+    assert placed["errors"] == [] and placed["order"]["status"] == "UNPAID"
+    assert retry["payload"] == first["payload"]
+    assert Order.objects.count() == 1
+
+
+def test_sign_in_over_a_socket_draws_on_the_address_bucket(embedded_server, customer, settings):
+    """tokenCreate reads the caller's address (for its per-address bucket) from the request: over a socket it
+    comes from the connection, as the one context gives it on both transports."""
+    query = 'mutation ($e: String!) { tokenCreate(email: $e, password: "wrong") { errors { code } } }'
+
+    async def talk():
+        socket = await Socket.open(embedded_server)
+        await socket.subscribe("sign in", query, e=customer.email)
+        answer = await socket.receive("sign in")
+        await socket.close()
+        return answer
+
+    answer = asyncio.run(talk())
+    assert answer["payload"] == {"data": {"tokenCreate": {"errors": [{"code": "INVALID_CREDENTIALS"}]}}}
