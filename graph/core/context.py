@@ -3,7 +3,7 @@
 Resolvers and extensions read `info.context` the same way whichever transport brought the operation. HTTP makes
 one per request (graph.transport.views); a websocket makes one when it connects and gives each operation a copy
 of it carrying that operation's `extensions` (graph.transport.consumers), so nothing a resolver reads is missing
-on one transport (checkoutComplete over a websocket once failed on `context.request`).
+on one transport. What HTTP sends as a header, a socket's operation sends in its extensions.
 """
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace

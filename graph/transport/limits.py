@@ -1,15 +1,12 @@
 """Caps on the shape of a document, checked before graphql-core validates it, so a hostile one is cheap to refuse.
 
-Its size comes first (GRAPHQL_MAX_DOCUMENT_BYTES, refused as MAX_TOKENS_EXCEEDED with the bytes): one comment
-is one token, so 2 MB of it passed the token cap, took 265 ms to lex and parse, and would have been registered
-as a persisted query. The limit admits any document of GRAPHQL_MAX_TOKENS tokens printed as clients print them.
-
-Tokens (GRAPHQL_MAX_TOKENS; comments count) are counted by a regular expression before graphql-core parses
-anything, stopping at the limit: graphql-core takes ~10 us a token, so a 100,000-token document would cost
-20 ms of parsing before its own limit stopped it. The parser keeps its limit as a backstop.
+Its size comes first (GRAPHQL_MAX_DOCUMENT_BYTES, refused as MAX_TOKENS_EXCEEDED with the bytes), since one
+comment is one token however long; the limit admits any document of GRAPHQL_MAX_TOKENS tokens as clients print
+them. Tokens (GRAPHQL_MAX_TOKENS; comments count) are counted by a regular expression that stops at the limit,
+before graphql-core lexes anything; the parser keeps its own limit as a backstop.
 
 Then one pass over the parsed document counts, before the standard validation rules run (some of them are
-quadratic: 900 copies of one field took seconds): fields, duplicates included (MAX_FIELDS_EXCEEDED),
+quadratic in the document): fields, duplicates included (MAX_FIELDS_EXCEEDED),
 aliases (MAX_ALIASES_EXCEEDED), directives on any one field or fragment (MAX_DIRECTIVES_EXCEEDED), the
 depth of each operation through its fragments (MAX_DEPTH_EXCEEDED; under `__schema`/`__type` the cap is
 GRAPHQL_MAX_INTROSPECTION_DEPTH, as the standard introspection query is 15 deep), and the input values,
