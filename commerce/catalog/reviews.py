@@ -11,15 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 
 from commerce.errors import DomainError, DomainErrors, NotFound
-from commerce.orders.models import OrderLine, OrderStatus
 from commerce.validation import check_fields
 
 from .models import Product, Review, WishlistItem
 from .services import refresh_ratings
-
-# An order in one of these was paid for and stands: what makes a review a verified purchase. A cancelled one (paid
-# then cancelled is refunded in full and never sent) does not, nor one never paid.
-PURCHASED = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
+from .signals import ask, product_bought
 
 
 class ReviewError(DomainError):
@@ -33,9 +29,8 @@ def author_name(user) -> str:
 
 
 def has_bought(user, product_id: int) -> bool:
-    return OrderLine.objects.filter(
-        order__user=user, order__status__in=PURCHASED, variant__product_id=product_id
-    ).exists()
+    """Paid for in an order that stands (orders answer: commerce.orders.purchases)."""
+    return ask(product_bought, user=user, product_id=product_id)
 
 
 def _published_product(product_id: int, *, lock: bool = False) -> Product:

@@ -14,11 +14,11 @@ from django.db.models import Max, Model
 from django.utils.text import slugify
 
 from commerce.errors import NotFound
-from commerce.orders.models import OrderLine
 from commerce.validation import check_fields
 
 from .models import Category, Product, ProductVariant
 from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
+from .signals import ask, product_ordered
 from .stock import warn_if_low
 
 ATTRIBUTE_TEXT_MAX_LENGTH = 100
@@ -245,5 +245,5 @@ def products_below(category: Category):
 
 def is_ordered(product: Product) -> bool:
     """An order holds one of its variants: the product is archived (unpublished), never deleted."""
-    return OrderLine.objects.filter(variant__product=product).exists()
+    return ask(product_ordered, product_id=product.pk)
 
