@@ -9,7 +9,7 @@ from strawberry_django.relay import DjangoListConnection as Connection
 from commerce.accounts import models, selectors, services, tokens
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
-from commerce.catalog import reviews
+from commerce.catalog import wishlist
 from graph.core.context import require_user, viewer
 from graph.core.ids import decode_id
 from graph.core.payloads import UserError, user_errors
@@ -50,7 +50,7 @@ class User(ModelNode):
 
     @strawberry_django.field(description="Most recently added first; unpublished products drop out.")
     def wishlist(self) -> list[Annotated["Product", strawberry.lazy("graph.catalog")]]:
-        return reviews.wishlist(self)
+        return wishlist.wishlist(self)
 
     @strawberry_django.field(description="The user's cart, if they have one.")
     def cart(self, info: Info) -> Annotated["Cart", strawberry.lazy("graph.carts")] | None:

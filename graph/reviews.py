@@ -3,7 +3,7 @@
 import strawberry
 from strawberry.types import Info
 
-from commerce.catalog import reviews
+from commerce.catalog import reviews, wishlist
 from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
 from graph.catalog import Product, Review
 from graph.core.context import require_user
@@ -35,7 +35,7 @@ def _wishlist_payload(info: Info, change) -> WishlistPayload:
     user = require_user(info)
     with user_errors(WishlistPayload) as result:
         change(user)
-    result.wishlist = reviews.wishlist(user)  # as it is now, also when the change was refused
+    result.wishlist = wishlist.wishlist(user)  # as it is now, also when the change was refused
     return result.payload
 
 
@@ -54,10 +54,10 @@ class ReviewMutation:
 
     @strawberry.mutation(description="Adding a product already there keeps it once. Returns the whole wishlist.")
     def wishlist_add(self, info: Info, product_id: strawberry.ID) -> WishlistPayload:
-        return _wishlist_payload(info, lambda user: reviews.add_to_wishlist(
+        return _wishlist_payload(info, lambda user: wishlist.add_to_wishlist(
             user, decode_id(product_id, Product, argument="productId")))
 
     @strawberry.mutation(description="Removing a product that is not there changes nothing. Returns the whole wishlist.")
     def wishlist_remove(self, info: Info, product_id: strawberry.ID) -> WishlistPayload:
-        return _wishlist_payload(info, lambda user: reviews.remove_from_wishlist(
+        return _wishlist_payload(info, lambda user: wishlist.remove_from_wishlist(
             user, decode_id(product_id, Product, argument="productId")))

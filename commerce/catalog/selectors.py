@@ -11,6 +11,8 @@ from enum import Enum
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from commerce.errors import NotFound
+
 from .models import Category, Product, ProductVariant, Review
 
 
@@ -132,3 +134,12 @@ def categories(*, parent_id: int | None = None, level: int | None = None) -> Que
     if level is not None:
         found = found.filter(level=level)
     return found.order_by("name", "pk")
+
+
+def published_product(product_id: int, *, lock: bool = False) -> Product:
+    """The storefront's product that a customer acts on (reviews, the wishlist), or NOT_FOUND on `productId`."""
+    products = Product.objects.published()
+    product = (products.select_for_update(no_key=True) if lock else products).filter(pk=product_id).first()
+    if product is None:
+        raise NotFound("No such product.", field=["productId"])
+    return product
