@@ -1,5 +1,4 @@
 """Order emails, expiring unpaid orders, the daily sales report, and housekeeping of carts and idempotency keys."""
-import uuid
 from datetime import date, timedelta
 
 from django.dispatch import receiver
@@ -7,7 +6,6 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from commerce.carts.services import purge_abandoned_carts
-from commerce.catalog.stock import stock_low
 from commerce.orders import idempotency, notifications, reports, services
 from commerce.orders.signals import order_changed, order_placed
 from commerce.payments import services as payments
@@ -22,11 +20,6 @@ def send_order_confirmation(order_id: int) -> None:
 @job
 def send_order_status_email(event_id: int) -> None:
     notifications.send_status_update(event_id)
-
-
-@job
-def send_low_stock_alert(variant_id: int, stock: int, alert_id: str) -> None:
-    notifications.send_low_stock_alert(variant_id, stock, alert_id)
 
 
 @job
@@ -71,8 +64,3 @@ def _confirm(sender, order_id: int, **kwargs) -> None:
 @receiver(order_changed)
 def _status_email(sender, order_id: int, event_id: int, **kwargs) -> None:
     send_order_status_email.send(event_id)
-
-
-@receiver(stock_low)
-def _low_stock(sender, variant_id: int, stock: int, **kwargs) -> None:
-    send_low_stock_alert.send(variant_id, stock, uuid.uuid4().hex)

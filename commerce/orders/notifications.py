@@ -1,8 +1,5 @@
-"""The emails orders send: confirmation, status changes to the customer, low stock to staff. Jobs call these
-by id; each is sent at most once per key."""
-from django.contrib.auth import get_user_model
-
-from commerce.catalog.models import ProductVariant
+"""The emails orders send: confirmation and status changes, to the customer. Jobs call these by id; each is sent
+at most once per key."""
 from commerce.notifications.emails import send_once
 from commerce.orders.models import Order, OrderEvent, OrderEventType
 
@@ -26,12 +23,3 @@ def send_status_update(event_id: int) -> None:
     if event is not None and event.type in CUSTOMER_EVENTS:
         send_once(f"order-event:{event.pk}", "order_status", event.order.email,
                   {"order": event.order, "event": event, "what": CUSTOMER_EVENTS[event.type]})
-
-
-def send_low_stock_alert(variant_id: int, stock: int, alert_id: str) -> None:
-    variant = ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
-    staff = get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
-    if variant is None:
-        return
-    for email in staff:
-        send_once(f"low-stock:{alert_id}:{email}", "low_stock", email, {"variant": variant, "stock": stock})
