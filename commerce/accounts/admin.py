@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from commerce.admin_views import ReadOnlyAdmin
+from commerce.admin import ReadOnlyAdmin
 
 from .models import Address, PasswordResetToken, RefreshToken, TokenFamily, User
 from .tokens import revoke_family

@@ -4,7 +4,7 @@ restock and notify exactly as the API does."""
 from django.contrib import admin, messages
 from django.db.models import Sum
 
-from commerce.admin_views import ReadOnlyAdmin
+from commerce.admin import ReadOnlyAdmin
 from commerce.errors import DomainError
 from commerce.exports import csv_download
 from commerce.payments import services as payments

@@ -1,7 +1,7 @@
 """What the payment provider said and what we did: records, not forms."""
 from django.contrib import admin
 
-from commerce.admin_views import ReadOnlyAdmin as ReadOnly
+from commerce.admin import ReadOnlyAdmin as ReadOnly
 
 from .models import Payment, Refund, WebhookEvent
 

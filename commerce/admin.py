@@ -1,4 +1,4 @@
-"""What the admins of several apps share."""
+"""What the admins of several apps share (commerce is no Django app, so nothing autodiscovers this module)."""
 from django.contrib import admin
 
 
