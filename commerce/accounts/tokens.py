@@ -1,10 +1,9 @@
 """Access and refresh tokens, both bound to a token family (one sign-in).
 
-Access tokens are short-lived JWTs naming their user and family. Checking one costs one query: the user must
-be active, the family not revoked, and the password unchanged since the sign-in (the family's stamp), so
-signing out, reuse detection and a password change by any path end access tokens at once, not 15 minutes
-later. Refresh tokens are opaque random strings stored as digests; each use rotates it, and a rotated token
-presented again after the grace window revokes its whole family (see TokenFamily).
+Access tokens are short-lived JWTs; checking one costs one query (the user active, the family not revoked, the
+password unchanged since the sign-in), so signing out, reuse detection and a password change end them at once,
+not 15 minutes later. Refresh tokens are opaque random strings stored as digests and rotate on each use; a
+rotated one presented again after the grace window revokes its whole family (see TokenFamily).
 """
 import hashlib
 import secrets

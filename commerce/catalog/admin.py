@@ -1,6 +1,5 @@
-"""The catalog in the Django admin. Writes go through the catalog's services, as the API's do: derived figures
-(price range, rating, listings) stay right, stock counted under the threshold alerts staff, a product that
-orders hold is unpublished rather than deleted, and a category holding products is not deleted."""
+"""The catalog in the Django admin. Writes go through the catalog's services, as the API's do, so derived
+figures, low-stock alerts and "unpublish what orders hold, never delete it" hold here too."""
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect

@@ -1,9 +1,8 @@
 """Customers' reviews of products.
 
-A review and the product's rating move together: the product row is locked, the review written, and the
-average and count recomputed by an aggregate in the same transaction. Two reviews of one product at once
-queue on that lock, and the second's aggregate (a new statement, so a new snapshot under READ COMMITTED)
-sees the first's review, so the stored rating is always exactly what the reviews say.
+The product row is locked while a review is written and its rating re-aggregated in the same transaction, so two
+reviews at once queue, and the second's aggregate (a new snapshot under READ COMMITTED) counts the first: the
+stored rating always matches the reviews.
 """
 from django.db import IntegrityError, transaction
 

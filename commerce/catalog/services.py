@@ -1,8 +1,7 @@
-"""Writes to the catalog, and the upkeep of what the catalog derives.
+"""Writes to the catalog, and the upkeep of what it derives.
 
-Every writer (the admin, the seeder, later the staff mutations and the review workflow) calls these after it
-changes variants, reviews or categories, so that a product's price range, rating and place in the category
-tree are right without any read ever aggregating them.
+Every writer (the admin, the seeder, the staff mutations, reviews) calls these after changing variants, reviews
+or categories, so a product's price range, rating and place in the tree are stored and no read aggregates them.
 """
 from collections.abc import Iterable
 

@@ -1,10 +1,9 @@
 """Staff's edits of the catalog: products, variants, stock and categories.
 
-Creates take every field the model needs; updates take only the fields given (`changes`, by model field name),
-so what a client leaves out stays as it is. Each write validates with the model's own checks (lengths,
-required, unique: a SKU or slug clash is ALREADY_EXISTS) on the API's field paths, and keeps what the catalog
-derives (price range, listings, category levels) right in the same transaction. Variant writes lock their
-product first, so the price range recomputed after them sees every committed variant.
+Updates take only the fields given (`changes`, by model field name), so what a client leaves out stays as it is.
+Writes validate with the model's own checks on the API's field paths and keep what the catalog derives right in
+the same transaction; variant writes lock their product first, so the price range recomputed after them sees
+every committed variant.
 """
 from collections.abc import Callable
 from decimal import Decimal

@@ -1,8 +1,7 @@
 """Units on hand: changing them, and telling staff when a variant runs low.
 
-Stock belongs to the catalog's variants; a sale (orders), a cancellation putting units back (orders) and staff
-counting stock (the staff mutations, the admin) all change it through here, so the low-stock rule is one function
-that every seller of a variant calls, and the orders domain depends on the catalog, not the other way round.
+Every change of stock (a sale, a cancellation putting units back, staff counting) goes through here, so the
+low-stock rule is written once and the apps that sell variants depend on the catalog, not the reverse.
 """
 from django.conf import settings
 from django.db.models import Case, F, IntegerField, When
