@@ -1,9 +1,8 @@
-"""What customers write and keep: `reviewCreate`, and the wishlist (`wishlistAdd`, `wishlistRemove`,
-`me.wishlist`). Signed-in customers only: an anonymous caller gets a top-level UNAUTHENTICATED."""
+"""Reviews: `reviewCreate`, for signed-in customers only (an anonymous caller gets a top-level UNAUTHENTICATED)."""
 import strawberry
 from strawberry.types import Info
 
-from commerce.catalog import reviews, wishlist
+from commerce.catalog import reviews
 from commerce.catalog.models import REVIEW_BODY_MAX_LENGTH
 from graph.catalog import Product, Review
 from graph.core.context import require_user
@@ -26,20 +25,6 @@ class ReviewPayload:
 
 
 @strawberry.type
-class WishlistPayload:
-    wishlist: list[Product] = payload_field()
-    errors: list[UserError]
-
-
-def _wishlist_payload(info: Info, change) -> WishlistPayload:
-    user = require_user(info)
-    with user_errors(WishlistPayload) as result:
-        change(user)
-    result.wishlist = wishlist.wishlist(user)  # as it is now, also when the change was refused
-    return result.payload
-
-
-@strawberry.type
 class ReviewMutation:
     @strawberry.mutation(description="One review per customer and product; `verifiedPurchase` when they have a paid "
                                      "order with it. The product's rating includes it at once.")
@@ -51,13 +36,3 @@ class ReviewMutation:
                 rating=input.rating, title=input.title, body=input.body,
             )
         return result.payload
-
-    @strawberry.mutation(description="Adding a product already there keeps it once. Returns the whole wishlist.")
-    def wishlist_add(self, info: Info, product_id: strawberry.ID) -> WishlistPayload:
-        return _wishlist_payload(info, lambda user: wishlist.add_to_wishlist(
-            user, decode_id(product_id, Product, argument="productId")))
-
-    @strawberry.mutation(description="Removing a product that is not there changes nothing. Returns the whole wishlist.")
-    def wishlist_remove(self, info: Info, product_id: strawberry.ID) -> WishlistPayload:
-        return _wishlist_payload(info, lambda user: wishlist.remove_from_wishlist(
-            user, decode_id(product_id, Product, argument="productId")))

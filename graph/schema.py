@@ -33,6 +33,7 @@ from graph.transport.metering import Metering
 from graph.transport.pagination import PageArguments
 from graph.transport.persisted import AllowList
 from graph.transport.streaming import stream_operation
+from graph.wishlist import WishlistMutation
 
 
 class Optimizer(DjangoOptimizerExtension):
@@ -49,7 +50,7 @@ class Optimizer(DjangoOptimizerExtension):
 
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
 Mutation = merge_types(
-    "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, CatalogStaffMutation)
+    "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, WishlistMutation, CatalogStaffMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
