@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
+from commerce.carts.guards import does_not_ship, not_for_sale, short_of_stock
 from commerce.carts.models import Cart, CartLine, ShippingMethod, Voucher
 from commerce.carts.selectors import cart_subtotal
 from commerce.carts.pricing import voucher_problem
@@ -59,17 +60,12 @@ def _line_problem(variant: ProductVariant | None, quantity: int, path: list[str]
     """Why `quantity` of `variant` cannot be in a cart (an error on the line's fields), or None."""
     if variant is None:
         return NotFound("This product variant does not exist.", field=[*path, "variantId"])
-    if not variant.product.is_published:
-        return CartError("This product is not for sale.", code="NOT_PURCHASABLE", field=[*path, "variantId"])
+    if problem := not_for_sale(variant, field=[*path, "variantId"]):
+        return problem
     if not 1 <= quantity <= settings.CART_LINE_MAX_QUANTITY:
-        return CartError(
-            f"The quantity must be between 1 and {settings.CART_LINE_MAX_QUANTITY}.",
-            code="QUANTITY_LIMIT", field=[*path, "quantity"],
-        )
-    if quantity > variant.stock:
-        message = "This item is out of stock." if variant.stock == 0 else f"Only {variant.stock} left in stock."
-        return CartError(message, code="INSUFFICIENT_STOCK", field=[*path, "quantity"])
-    return None
+        return CartError(f"The quantity must be between 1 and {settings.CART_LINE_MAX_QUANTITY}.",
+                         code="QUANTITY_LIMIT", field=[*path, "quantity"])
+    return short_of_stock(variant, quantity, field=[*path, "quantity"])
 
 
 def _refuse_any(problems: Iterable[DomainError | None]) -> None:
@@ -190,10 +186,8 @@ def update_details(cart: Cart, user, details: CartDetails) -> Cart:
         if method is None:
             raise NotFound("No such shipping method.", field=["input", "shippingMethodId"])
         cart.shipping_method = method
-    country = cart.shipping_address.country_code if cart.shipping_address else None
-    if cart.shipping_method and country and not cart.shipping_method.ships_to(country):
-        raise CartError(f"{cart.shipping_method.name} does not ship to {country}.", code="SHIPPING_REQUIRED",
-                        field=["input", "shippingMethodId"])
+    if problem := does_not_ship(cart, field=["input", "shippingMethodId"]):
+        raise problem
     cart.save()
     return cart
 
