@@ -14,7 +14,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from commerce.accounts.models import Address, User, normalize_email
+from commerce.accounts import services as accounts
 from commerce.accounts.services import copy_address, fill_address
+from commerce.accounts.tokens import TokenPair
 from commerce.carts.guards import does_not_ship, not_for_sale, short_of_stock
 from commerce.carts.models import Cart, CartLine, ShippingMethod, Voucher
 from commerce.carts.selectors import cart_subtotal
@@ -224,6 +226,14 @@ def remove_voucher(cart: Cart) -> Cart:
 def _touched(cart: Cart) -> Cart:
     cart.save(update_fields=["updated_at"])
     return cart
+
+
+def sign_in(*, email: str, password: str, cart_token: str | None = None) -> tuple[User, TokenPair]:
+    """Sign in, and fold in the guest cart filled before (`cart_token`), so signing in never loses a cart."""
+    user, pair = accounts.sign_in(email=email, password=password)
+    if cart_token:
+        merge_guest_cart(user, cart_token)
+    return user, pair
 
 
 @transaction.atomic
