@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from commerce.accounts.models import Address, User, normalize_email
@@ -23,7 +22,6 @@ from commerce.carts.selectors import cart_subtotal
 from commerce.carts.pricing import voucher_problem
 from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError, DomainErrors, NotFound
-from commerce.orders.models import Order
 from commerce.permissions import get_owned, is_signed_in
 
 
@@ -268,12 +266,8 @@ def merge_guest_cart(user, token: str) -> None:
 
 def purge_abandoned_carts() -> int:
     """Guest carts untouched for ABANDONED_CART_LIFETIME (a signed-in user's cart is kept), and the address
-    copies no cart or order holds any more."""
+    copies they held that nothing else holds."""
     cutoff = timezone.now() - settings.ABANDONED_CART_LIFETIME
     deleted, _ = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).delete()
-    Address.objects.filter(user__isnull=True).exclude(
-        Exists(Cart.objects.filter(Q(shipping_address=OuterRef("pk")) | Q(billing_address=OuterRef("pk"))))
-    ).exclude(
-        Exists(Order.objects.filter(Q(shipping_address=OuterRef("pk")) | Q(billing_address=OuterRef("pk"))))
-    ).delete()
+    accounts.purge_unheld_copies()
     return deleted
