@@ -12,8 +12,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts import services as accounts
+from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
 from commerce.accounts.tokens import TokenPair
 from commerce.carts.guards import does_not_ship, not_for_sale, short_of_stock
