@@ -15,13 +15,13 @@ from commerce.payments.services import payment_for_checkout
 
 
 @dataclass(frozen=True)
-class Checkout:
+class CheckoutOutcome:
     order: Order
     payment: Payment | None = None
     payment_error: DomainError | None = None  # why no payment could be opened; the order stands all the same
 
 
-def complete_checkout(user, cart_token: str, *, idempotency_key: str | None) -> Checkout:
+def complete_checkout(user, cart_token: str, *, idempotency_key: str | None) -> CheckoutOutcome:
     """Place the order from the cart `user` may use by `cart_token` (a replay answers as the first request did,
     refusals included), then open its payment, or hand back the one a replayed checkout already opened."""
     order = idempotency.once(
@@ -30,6 +30,6 @@ def complete_checkout(user, cart_token: str, *, idempotency_key: str | None) -> 
         caller=idempotency.caller_of(user),
     )
     try:
-        return Checkout(order, payment_for_checkout(order))
+        return CheckoutOutcome(order, payment_for_checkout(order))
     except DomainError as error:
-        return Checkout(order, payment_error=error)
+        return CheckoutOutcome(order, payment_error=error)
