@@ -161,10 +161,7 @@ class AccountMutation:
         )] = None,
     ) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            user, pair = services.sign_in(email=email, password=password)
-            if cart_token:
-                cart_services.merge_guest_cart(user, cart_token)
-            _signed_in(result, user, pair)
+            _signed_in(result, *cart_services.sign_in(email=email, password=password, cart_token=cart_token))
         return result.payload
 
     @strawberry.mutation(description="Spends the refresh token and returns a new pair.")

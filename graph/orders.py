@@ -9,10 +9,10 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection as Connection
 
-from commerce.carts import selectors as cart_selectors
-from commerce.orders import checkout, idempotency, models, selectors, services
+from commerce.orders import models, selectors, services
 from commerce.payments import models as payment_models
 from commerce.payments import services as payments
+from commerce.payments.checkout import complete_checkout
 from graph.accounts import Address
 from graph.catalog import ProductVariant
 from graph.core.context import require_staff, viewer, viewer_is_staff
@@ -177,12 +177,10 @@ class OrderMutation:
                                      "`Idempotency-Key` header.")
     def checkout_complete(self, info: Info, cart_token: str) -> CheckoutCompletePayload:
         with user_errors(CheckoutCompletePayload) as result:
-            result.order = order = idempotency.once(
-                "checkoutComplete", info.context.idempotency_key, cart_token,
-                lambda: checkout.complete(cart_selectors.cart_for_update(viewer(info), cart_token)),
-                caller=idempotency.caller_of(viewer(info)),
-            )
-            result.payment = payments.payment_for_checkout(order)
+            placed = complete_checkout(viewer(info), cart_token, idempotency_key=info.context.idempotency_key)
+            result.order, result.payment = placed.order, placed.payment
+            if placed.payment_error:
+                raise placed.payment_error  # reported beside the order, which stands
         return result.payload
 
     @strawberry.mutation(description="A new payment attempt for an UNPAID order: its owner, or whoever holds its token.")

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from commerce.accounts import throttle, tokens
@@ -171,6 +172,17 @@ def fill_address(address: Address, data: dict, *, path: list[str]) -> Address:
 def copy_address(address: Address) -> Address:
     """A saved copy outside any address book, for a cart or an order to keep as it is."""
     return Address.objects.create(user=None, **{name: getattr(address, name) for name in ADDRESS_FIELDS})
+
+
+def purge_unheld_copies() -> int:
+    """Delete the copies nothing holds any more. Their holders (carts, orders, whatever comes to keep one) are
+    found by their foreign keys to Address, so accounts, below them all, names none of them."""
+    copies = Address.objects.filter(user__isnull=True)
+    for holder in Address._meta.get_fields(include_hidden=True):
+        if holder.one_to_many and holder.auto_created:  # the reverse side of another model's foreign key
+            copies = copies.exclude(Exists(holder.related_model._base_manager.filter(**{holder.field.name: OuterRef("pk")})))
+    deleted, _ = copies.delete()
+    return deleted
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from commerce.carts.guards import not_purchasable
 from commerce.carts.models import Cart, CartLine, ShippingMethod
 from commerce.carts.pricing import Totals, price
 from commerce.errors import NotFound
@@ -77,10 +78,8 @@ def cart_warnings(cart: Cart) -> list[CartWarning]:
     warnings = []
     for line in CartLine.objects.filter(cart=cart).select_related("variant__product"):
         variant = line.variant
-        if not variant.product.is_published:
-            warnings.append(CartWarning(line.pk, "NOT_PURCHASABLE", f"{variant} is no longer for sale."))
-        elif variant.stock < line.quantity:
-            warnings.append(CartWarning(line.pk, "INSUFFICIENT_STOCK", f"Only {variant.stock} of {variant} left in stock."))
+        if problem := not_purchasable(variant, line.quantity):
+            warnings.append(CartWarning(line.pk, problem.code, problem.message))
         if variant.price != line.price_when_added:
             warnings.append(CartWarning(line.pk, "PRICE_CHANGED",
                                         f"The price of {variant} changed from {line.price_when_added} to {variant.price}."))

@@ -10,17 +10,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from commerce.accounts import services as accounts
 from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
+from commerce.accounts.tokens import TokenPair
+from commerce.carts.guards import does_not_ship, not_for_sale, short_of_stock
 from commerce.carts.models import Cart, CartLine, ShippingMethod, Voucher
 from commerce.carts.selectors import cart_subtotal
 from commerce.carts.pricing import voucher_problem
 from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError, DomainErrors, NotFound
-from commerce.orders.models import Order
 from commerce.permissions import get_owned, is_signed_in
 
 
@@ -59,17 +60,12 @@ def _line_problem(variant: ProductVariant | None, quantity: int, path: list[str]
     """Why `quantity` of `variant` cannot be in a cart (an error on the line's fields), or None."""
     if variant is None:
         return NotFound("This product variant does not exist.", field=[*path, "variantId"])
-    if not variant.product.is_published:
-        return CartError("This product is not for sale.", code="NOT_PURCHASABLE", field=[*path, "variantId"])
+    if problem := not_for_sale(variant, field=[*path, "variantId"]):
+        return problem
     if not 1 <= quantity <= settings.CART_LINE_MAX_QUANTITY:
-        return CartError(
-            f"The quantity must be between 1 and {settings.CART_LINE_MAX_QUANTITY}.",
-            code="QUANTITY_LIMIT", field=[*path, "quantity"],
-        )
-    if quantity > variant.stock:
-        message = "This item is out of stock." if variant.stock == 0 else f"Only {variant.stock} left in stock."
-        return CartError(message, code="INSUFFICIENT_STOCK", field=[*path, "quantity"])
-    return None
+        return CartError(f"The quantity must be between 1 and {settings.CART_LINE_MAX_QUANTITY}.",
+                         code="QUANTITY_LIMIT", field=[*path, "quantity"])
+    return short_of_stock(variant, quantity, field=[*path, "quantity"])
 
 
 def _refuse_any(problems: Iterable[DomainError | None]) -> None:
@@ -190,10 +186,8 @@ def update_details(cart: Cart, user, details: CartDetails) -> Cart:
         if method is None:
             raise NotFound("No such shipping method.", field=["input", "shippingMethodId"])
         cart.shipping_method = method
-    country = cart.shipping_address.country_code if cart.shipping_address else None
-    if cart.shipping_method and country and not cart.shipping_method.ships_to(country):
-        raise CartError(f"{cart.shipping_method.name} does not ship to {country}.", code="SHIPPING_REQUIRED",
-                        field=["input", "shippingMethodId"])
+    if problem := does_not_ship(cart, field=["input", "shippingMethodId"]):
+        raise problem
     cart.save()
     return cart
 
@@ -232,6 +226,14 @@ def _touched(cart: Cart) -> Cart:
     return cart
 
 
+def sign_in(*, email: str, password: str, cart_token: str | None = None) -> tuple[User, TokenPair]:
+    """Sign in, and fold in the guest cart filled before (`cart_token`), so signing in never loses a cart."""
+    user, pair = accounts.sign_in(email=email, password=password)
+    if cart_token:
+        merge_guest_cart(user, cart_token)
+    return user, pair
+
+
 @transaction.atomic
 def merge_guest_cart(user, token: str) -> None:
     """On sign-in, fold a guest cart into the user's cart: quantities add up, capped by stock and the line limit.
@@ -264,12 +266,8 @@ def merge_guest_cart(user, token: str) -> None:
 
 def purge_abandoned_carts() -> int:
     """Guest carts untouched for ABANDONED_CART_LIFETIME (a signed-in user's cart is kept), and the address
-    copies no cart or order holds any more."""
+    copies they held that nothing else holds."""
     cutoff = timezone.now() - settings.ABANDONED_CART_LIFETIME
     deleted, _ = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).delete()
-    Address.objects.filter(user__isnull=True).exclude(
-        Exists(Cart.objects.filter(Q(shipping_address=OuterRef("pk")) | Q(billing_address=OuterRef("pk"))))
-    ).exclude(
-        Exists(Order.objects.filter(Q(shipping_address=OuterRef("pk")) | Q(billing_address=OuterRef("pk"))))
-    ).delete()
+    accounts.purge_unheld_copies()
     return deleted

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from commerce.carts.guards import does_not_ship, not_purchasable
 from commerce.carts.models import Cart, Voucher
 from commerce.carts.pricing import price, voucher_problem
 from commerce.catalog.models import ProductVariant
@@ -39,10 +40,8 @@ def _details_problems(cart: Cart) -> list[DomainError]:
         problems.append(CheckoutError("A shipping address is needed.", code="SHIPPING_REQUIRED", field=["shippingAddress"]))
     if cart.shipping_method is None:
         problems.append(CheckoutError("Choose a shipping method.", code="SHIPPING_REQUIRED", field=["shippingMethod"]))
-    elif cart.shipping_address and not cart.shipping_method.ships_to(cart.shipping_address.country_code):
-        problems.append(CheckoutError(f"{cart.shipping_method.name} does not ship to "
-                                      f"{cart.shipping_address.country_code}.", code="SHIPPING_REQUIRED",
-                                      field=["shippingMethod"]))
+    elif problem := does_not_ship(cart, field=["shippingMethod"]):
+        problems.append(problem)
     return problems
 
 
@@ -61,13 +60,8 @@ def complete(cart: Cart) -> Order:
     variants = (ProductVariant.objects.select_for_update(of=("self",), no_key=True).select_related("product")
                 .filter(pk__in=[line.variant_id for line in lines]).order_by("pk").in_bulk())
     for i, line in enumerate(lines):
-        variant = variants[line.variant_id]
-        if not variant.product.is_published:
-            problems.append(CheckoutError(f"{variant} is no longer for sale.", code="NOT_PURCHASABLE",
-                                          field=["lines", str(i)]))
-        elif variant.stock < line.quantity:
-            problems.append(CheckoutError(f"Only {variant.stock} of {variant} left; the cart has {line.quantity}.",
-                                          code="INSUFFICIENT_STOCK", field=["lines", str(i)]))
+        if problem := not_purchasable(variants[line.variant_id], line.quantity, field=["lines", str(i)]):
+            problems.append(problem)
     now = timezone.now()
     subtotal = sum((variants[line.variant_id].price * line.quantity for line in lines), Decimal(0))
     voucher = None

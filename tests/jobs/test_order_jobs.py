@@ -78,3 +78,21 @@ def test_the_nightly_purge_drops_abandoned_guest_carts_and_old_idempotency_keys(
     jobs.run()
     assert set(Cart.objects.values_list("pk", flat=True)) == {recent.pk, customers.pk}
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_nightly_purge_keeps_the_address_copies_a_cart_or_an_order_holds(store, customer, ready_cart, jobs):
+    from commerce.accounts.models import Address
+    from commerce.accounts.services import copy_address
+    from commerce.orders import checkout
+    from tasks.orders import purge_stale_carts_and_keys
+
+    order = checkout.complete(ready_cart((store.mug, 1)))
+    cart = ready_cart((store.mug, 1))
+    saved = copy_address(cart.shipping_address)
+    Address.objects.filter(pk=saved.pk).update(user=customer)  # in the customer's address book
+    unheld = copy_address(saved)
+    purge_stale_carts_and_keys.send()
+    jobs.run()
+    assert not Address.objects.filter(pk=unheld.pk).exists()
+    assert set(Address.objects.values_list("pk", flat=True)) == {order.shipping_address_id, cart.shipping_address_id,
+                                                                 saved.pk}
