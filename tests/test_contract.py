@@ -65,7 +65,7 @@ def contract_sections(markdown: str) -> dict[str, list[str]]:
     """Each `##`/`###` heading's ```graphql blocks (a `###` section is its own, apart from the `##` above it)."""
     sections: dict[str, list[str]] = {}
     heading = ""
-    for match in re.finditer(r"^#{2,3} ([^\n]+)$|^```graphql\n(.*?)^```", markdown, re.M | re.S):
+    for match in re.finditer(r"^#{2,3} ([^\n]+)$|^```graphql\n(.*?)^```", markdown, re.MULTILINE | re.DOTALL):
         if match[1] is not None:
             heading = match[1].strip()
             sections.setdefault(heading, [])

@@ -13,7 +13,6 @@ import strawberry
 from commerce.errors import Code, DomainError
 from graph.core.errors import BadUserInput
 
-
 ErrorCode = strawberry.enum(
     Enum("ErrorCode", {code.name: code.value for code in Code}),
     description="Stable codes of `UserError`s; a client switches on these, never on messages.",
