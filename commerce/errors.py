@@ -1,21 +1,69 @@
-"""The one hierarchy of domain errors.
+"""The one hierarchy of domain errors, and the one list of their codes.
 
 A service raises a DomainError for what its caller did wrong; the GraphQL layer turns it into a `UserError`
 (mutations) or a top-level error (queries) with the same `code`, so the rule and its error live together.
 `field` is the path of the offending argument as the API names it (["input", "password"]), so a form can put
 the message beside the right box.
+
+`Code` is every code a client may switch on (the API's `ErrorCode` is built from it). A code is given as a
+member or as its name; either is checked when the error is made, and a class's own `code` when the class is
+defined, so a misspelt code fails there (tests/test_error_codes.py reads every literal one), never as a
+masked 500 where the API converts it.
 """
 from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """In the order the API has always listed them: a new code goes at the end, so generated clients do not churn."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    THROTTLED = "THROTTLED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    NOT_PURCHASABLE = "NOT_PURCHASABLE"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    QUANTITY_LIMIT = "QUANTITY_LIMIT"
+    CART_EMPTY = "CART_EMPTY"
+    VOUCHER_INVALID = "VOUCHER_INVALID"
+    SHIPPING_REQUIRED = "SHIPPING_REQUIRED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
+    PRICE_CHANGED = "PRICE_CHANGED"
+    IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
+    CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY"
+    OTP_REQUIRED = "OTP_REQUIRED"
+    RETURN_NOT_ALLOWED = "RETURN_NOT_ALLOWED"
+
+
+def code_of(code: "Code | str") -> Code:
+    """`code` as a member of Code; ValueError for a code that is not one."""
+    try:
+        return Code(code)
+    except ValueError:
+        raise ValueError(f"{code!r} is not an error code: add it to commerce.errors.Code or fix its spelling") from None
 
 
 class DomainError(Exception):
-    code = "INVALID"
+    code: Code = Code.INVALID
 
-    def __init__(self, message: str, *, code: str | None = None, field: list[str] | None = None):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.code = code_of(cls.code)
+
+    def __init__(self, message: str, *, code: Code | str | None = None, field: list[str] | None = None):
         super().__init__(message)
         self.message = message
         if code is not None:
-            self.code = code
+            self.code = code_of(code)
         self.field = field
 
     @property
@@ -40,4 +88,4 @@ class DomainErrors(DomainError):
 class NotFound(DomainError):
     """What does not exist, or what the caller may not see: the two are indistinguishable on purpose."""
 
-    code = "NOT_FOUND"
+    code = Code.NOT_FOUND

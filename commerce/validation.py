@@ -2,9 +2,9 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from commerce.errors import DomainError, DomainErrors
+from commerce.errors import Code, DomainError, DomainErrors
 
-_CODES = {"required": "REQUIRED", "blank": "REQUIRED", "null": "REQUIRED", "unique": "ALREADY_EXISTS"}
+_CODES = {"required": Code.REQUIRED, "blank": Code.REQUIRED, "null": Code.REQUIRED, "unique": Code.ALREADY_EXISTS}
 
 
 def camel(name: str) -> str:
@@ -22,7 +22,7 @@ def check_fields(instance: Model, fields: list[str], *, path: list[str]) -> None
         instance.full_clean(exclude=exclude, validate_constraints=False)
     except ValidationError as invalid:
         raise DomainErrors(
-            DomainError(error.messages[0], code=_CODES.get(error.code, "INVALID"), field=[*path, camel(name)])
+            DomainError(error.messages[0], code=_CODES.get(error.code, Code.INVALID), field=[*path, camel(name)])
             for name, errors in invalid.error_dict.items()
             for error in errors
         ) from None

@@ -13,7 +13,7 @@ from commerce.catalog import wishlist
 from graph.core.context import require_user, viewer
 from graph.core.ids import decode_id
 from graph.core.payloads import UserError, user_errors
-from graph.core.types import GuardedNode, ModelField, ModelNode
+from graph.core.types import GuardedNode, ModelField, ModelNode, connection
 
 if TYPE_CHECKING:
     from graph.carts import Cart
@@ -45,7 +45,7 @@ class User(ModelNode):
     last_name: str
     is_staff: bool
     addresses: list[Address]
-    orders: Connection[Annotated["Order", strawberry.lazy("graph.orders")]] = strawberry_django.connection(
+    orders: Connection[Annotated["Order", strawberry.lazy("graph.orders")]] = connection(
         description="Newest first.")
 
     @strawberry_django.field(description="Most recently added first; unpublished products drop out.")

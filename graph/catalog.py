@@ -22,7 +22,7 @@ from commerce.catalog import models, selectors
 from graph.core.context import viewer_is_staff
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
-from graph.core.types import GuardedNode, ModelField, ModelNode, Money
+from graph.core.types import GuardedNode, ModelField, ModelNode, Money, connection
 
 
 @strawberry.type
@@ -147,7 +147,7 @@ class Category(ModelNode):
     description: str
     parent: "Category | None"
     children: list["Category"]
-    products: Connection["Product"] = strawberry_django.connection(
+    products: Connection["Product"] = connection(
         field_cls=ProductListField,
         field_name="listed_products",
         description="Products in this category and its descendants.",
@@ -170,7 +170,7 @@ class Product(ModelNode):
         annotate=lambda info: models.product_is_available(), description="Published, with at least one variant in stock.",
         field_cls=ModelField,
     )
-    reviews: Connection[Review] = strawberry_django.connection(description="Newest first.")
+    reviews: Connection[Review] = connection(description="Newest first.")
     created_at: datetime
     is_published: bool = strawberry_django.field(
         description="Listed in the storefront; only staff ever see an unpublished product.", field_cls=ModelField)
@@ -225,9 +225,9 @@ def _one_by_id_or_slug(model, node_type, id: strawberry.ID | None, slug: str | N
 
 @strawberry.type
 class CatalogQuery:
-    products: Connection[Product] = strawberry_django.connection(field_cls=ProductListField)
+    products: Connection[Product] = connection(field_cls=ProductListField)
 
-    @strawberry_django.connection(Connection[Category])
+    @connection(Connection[Category])
     def categories(self, parent: strawberry.ID | None = None, level: int | None = None) -> Iterable[Category]:
         parent_id = None if parent is None else decode_id(parent, Category, argument="parent")
         return selectors.categories(parent_id=parent_id, level=level)

@@ -19,7 +19,7 @@ from graph.core.context import require_staff, viewer, viewer_is_staff
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
 from graph.core.payloads import UserError, user_errors
-from graph.core.types import GuardedNode, ModelField, Money, local_id_field, money
+from graph.core.types import GuardedNode, ModelField, Money, connection, local_id_field, money
 
 OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderStatus.values}))
 PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
@@ -160,7 +160,7 @@ class OrderQuery:
             return selectors.orders_by_token(token)
         return selectors.visible_orders(viewer(info)).filter(pk=decode_id(id, Order, argument="id"))
 
-    @strawberry_django.connection(Connection[Order], description="Staff only; newest first.")
+    @connection(Connection[Order], description="Staff only; newest first.")
     def orders(self, info: Info, filter: OrderFilter | None = None) -> list[Order]:
         require_staff(info)
         queryset = models.Order.objects.all()

@@ -7,7 +7,13 @@ original is at hand (../shared/CONTRACT.md beside the repository, or CONTRACT_PA
 copy has drifted from it.
 
 The contract's blocks are fragments: they repeat `type Query` and `type Mutation` and leave out what earlier
-blocks declared, so they are parsed as definitions and merged by name, never built into a schema of their own.
+blocks declared, so they are parsed as definitions and merged by name, never built into a schema of their own; a
+field named again replaces the earlier one (its arguments included), as the contract's conventions say.
+
+The contract runs ahead of the code: it has sections for work not built yet. Since blocks merge by type name, a
+section is known by the `##`/`###` heading above its blocks; those under a heading in PENDING_SECTIONS are left
+out, and the issue that builds a section removes its heading from there (a test fails once the schema has
+everything such a section asks, so none stays pending by mistake).
 """
 import os
 import re
@@ -37,6 +43,13 @@ from graphql.language import (
     TypeExtensionNode,
 )
 
+PENDING_SECTIONS = {  # headings exactly as the contract writes them
+    "Catalog depth: attributes, facets, sales, media, SEO",
+    "Accounts for real apps",
+    "Payments: every gateway behind one shape",
+    "After the sale: shipments, returns, invoices, support",
+    "Integrations: outbound webhooks",
+}
 VENDORED_CONTRACT = Path(__file__).parent / "contract" / "CONTRACT.md"
 SHARED_CONTRACT = Path(os.environ.get("CONTRACT_PATH") or Path(settings.BASE_DIR).parent / "shared" / "CONTRACT.md")
 KINDS = {
@@ -48,9 +61,24 @@ KINDS = {
 }
 
 
-def contract_definitions(markdown: str) -> dict[str, list[TypeDefinitionNode]]:
-    """Every ```graphql block's type definitions (and extensions), grouped by type name in contract order."""
-    blocks = re.findall(r"```graphql\n(.*?)```", markdown, re.S)
+def contract_sections(markdown: str) -> dict[str, list[str]]:
+    """Each `##`/`###` heading's ```graphql blocks (a `###` section is its own, apart from the `##` above it)."""
+    sections: dict[str, list[str]] = {}
+    heading = ""
+    for match in re.finditer(r"^#{2,3} ([^\n]+)$|^```graphql\n(.*?)^```", markdown, re.MULTILINE | re.DOTALL):
+        if match[1] is not None:
+            heading = match[1].strip()
+            sections.setdefault(heading, [])
+        else:
+            sections.setdefault(heading, []).append(match[2])
+    return sections
+
+
+def contract_definitions(markdown: str, *, pending=frozenset()) -> dict[str, list[TypeDefinitionNode]]:
+    """The type definitions (and extensions) of every ```graphql block outside the `pending` sections, grouped by
+    type name in contract order."""
+    blocks = [block for heading, blocks in contract_sections(markdown).items() if heading not in pending
+              for block in blocks]
     assert blocks, "no ```graphql blocks found in the contract"
     merged: dict[str, list] = {}
     for block in blocks:
@@ -68,24 +96,24 @@ def differences(contract: dict[str, list], schema) -> list[str]:
         if implemented is None:
             found.append(f"type {name} is missing")
             continue
-        for definition in definitions:
-            kind = next((k for node, k in KINDS.items() if isinstance(definition, node)), None)
-            if kind is not None and not isinstance(implemented, kind):
-                found.append(f"{name} is a {type(implemented).__name__}, the contract says {kind.__name__}")
-                continue
-            for interface in getattr(definition, "interfaces", None) or []:
-                if interface.name.value not in {i.name for i in implemented.interfaces}:
-                    found.append(f"{name} does not implement {interface.name.value}")
-            for field in getattr(definition, "fields", None) or []:
-                found += _field_differences(name, field, implemented.fields.get(field.name.value))
-            if isinstance(implemented, GraphQLInputObjectType):
-                named = {field.name.value for definitions_ in definitions for field in definitions_.fields or []}
-                found += [f"input {name} requires a field {field} that the contract does not have"
-                          for field, value in implemented.fields.items()
-                          if field not in named and is_required_input_field(value)]
-            for value in getattr(definition, "values", None) or []:
-                if value.name.value not in implemented.values:
-                    found.append(f"enum value {name}.{value.name.value} is missing")
+        kinds = dict.fromkeys(k for d in definitions for node, k in KINDS.items() if isinstance(d, node))
+        wrong = [f"{name} is a {type(implemented).__name__}, the contract says {kind.__name__}"
+                 for kind in kinds if not isinstance(implemented, kind)]
+        if wrong:
+            found += wrong
+            continue
+        interfaces = dict.fromkeys(i.name.value for d in definitions for i in getattr(d, "interfaces", None) or [])
+        found += [f"{name} does not implement {interface}" for interface in interfaces
+                  if interface not in {i.name for i in implemented.interfaces}]
+        fields = {f.name.value: f for d in definitions for f in getattr(d, "fields", None) or []}  # the last wins
+        for field in fields.values():
+            found += _field_differences(name, field, implemented.fields.get(field.name.value))
+        if isinstance(implemented, GraphQLInputObjectType):
+            found += [f"input {name} requires a field {field} that the contract does not have"
+                      for field, value in implemented.fields.items()
+                      if field not in fields and is_required_input_field(value)]
+        values = dict.fromkeys(v.name.value for d in definitions for v in getattr(d, "values", None) or [])
+        found += [f"enum value {name}.{value} is missing" for value in values if value not in implemented.values]
     return found
 
 
@@ -126,7 +154,7 @@ def _default_differences(path: str, node, implemented) -> list[str]:
 
 @pytest.fixture(scope="module")
 def contract() -> dict[str, list]:
-    return contract_definitions(VENDORED_CONTRACT.read_text())
+    return contract_definitions(VENDORED_CONTRACT.read_text(), pending=PENDING_SECTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +164,59 @@ def exported_schema():
 
 def test_every_type_field_argument_and_enum_value_of_the_contract_is_in_the_schema(contract, exported_schema):
     assert differences(contract, exported_schema) == []
+
+
+def test_the_values_this_round_added_to_built_enums_are_checked_now(contract):
+    """They sit in built sections (unused until their issue), so the check above covers them already."""
+    def values(name: str) -> set[str]:
+        return {value.name.value for definition in contract[name] for value in definition.values}
+
+    assert {"OTP_REQUIRED", "RETURN_NOT_ALLOWED"} <= values("ErrorCode")
+    assert "PARTIALLY_FULFILLED" in values("OrderStatus")
+    assert {"SHIPPED", "RETURN_REQUESTED", "RETURN_APPROVED", "RETURN_DECLINED", "RETURN_RECEIVED",
+            "INVOICE_CREATED"} <= values("OrderEventType")
+
+
+def test_every_pending_section_is_a_heading_of_the_contract_and_not_built_yet(exported_schema):
+    """A heading renamed upstream would leave its entry here stale; a section the schema already satisfies is
+    switched on by removing its heading from PENDING_SECTIONS, so that it stays checked from then on."""
+    sections = contract_sections(VENDORED_CONTRACT.read_text())
+    assert PENDING_SECTIONS - sections.keys() == set()
+    built = [heading for heading in PENDING_SECTIONS if not differences(
+        contract_definitions(VENDORED_CONTRACT.read_text(), pending=sections.keys() - {heading}), exported_schema)]
+    assert built == [], "these sections are built: remove them from PENDING_SECTIONS"
+
+
+def test_sections_by_heading_and_types_named_again(exported_schema):
+    """Blocks belong to the `##` or `###` heading above them (a `#` comment inside a block is no heading); a
+    pending section's blocks are left out; a type named again adds fields, and a field named again replaces
+    its arguments."""
+    markdown = """## Built
+```graphql
+type Query { shop: Shop! }
+# a comment, not a heading
+type Product { name: String! }
+```
+### Built deeper
+```graphql
+type Product { slug: String!  title: String! }
+type Mutation { reviewCreate(productId: ID!, extra: Int): ReviewPayload! }
+```
+## Built later
+```graphql
+type Mutation { reviewCreate(productId: ID!, input: ReviewInput!): ReviewPayload! }
+```
+### Pending
+```graphql
+type Product { seo: Seo! }
+type Seo { title: String! }
+```
+"""
+    assert list(contract_sections(markdown)) == ["Built", "Built deeper", "Built later", "Pending"]
+    contract = contract_definitions(markdown, pending={"Pending"})
+    assert differences(contract, exported_schema) == ["field Product.title is missing"]
+    assert differences(contract_definitions(markdown), exported_schema) == [
+        "field Product.title is missing", "field Product.seo is missing", "type Seo is missing"]
 
 
 def test_the_vendored_contract_is_the_shared_one():

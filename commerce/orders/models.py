@@ -9,6 +9,7 @@ from commerce.carts.models import new_token
 class OrderStatus(models.TextChoices):
     UNPAID = "UNPAID"
     PAID = "PAID"
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"  # some units shipped; no move leads here until shipments exist
     FULFILLED = "FULFILLED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
@@ -31,6 +32,12 @@ class OrderEventType(models.TextChoices):
     EXPIRED = "EXPIRED"
     REFUNDED = "REFUNDED"
     NOTE = "NOTE"
+    SHIPPED = "SHIPPED"  # this and the rest: written once shipments, returns and invoices exist
+    RETURN_REQUESTED = "RETURN_REQUESTED"
+    RETURN_APPROVED = "RETURN_APPROVED"
+    RETURN_DECLINED = "RETURN_DECLINED"
+    RETURN_RECEIVED = "RETURN_RECEIVED"
+    INVOICE_CREATED = "INVOICE_CREATED"
 
 
 def _money(**kwargs):
@@ -48,7 +55,7 @@ class Order(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     email = models.EmailField()
-    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.UNPAID, db_index=True)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.UNPAID, db_index=True)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.NOT_PAID, db_index=True)
     currency = models.CharField(max_length=3)
     subtotal = _money()
@@ -98,8 +105,8 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=20, choices=OrderEventType.choices)
-    status = models.CharField(max_length=12, choices=OrderStatus.choices)
-    previous_status = models.CharField(max_length=12, choices=OrderStatus.choices, blank=True)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    previous_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
     message = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -10,35 +10,13 @@ from enum import Enum
 
 import strawberry
 
-from commerce.errors import DomainError
+from commerce.errors import Code, DomainError
 from graph.core.errors import BadUserInput
 
-
-@strawberry.enum(description="Stable codes of `UserError`s; a client switches on these, never on messages.")
-class ErrorCode(Enum):
-    INVALID = "INVALID"
-    REQUIRED = "REQUIRED"
-    NOT_FOUND = "NOT_FOUND"
-    ALREADY_EXISTS = "ALREADY_EXISTS"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    TOKEN_INVALID = "TOKEN_INVALID"
-    TOKEN_EXPIRED = "TOKEN_EXPIRED"
-    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
-    THROTTLED = "THROTTLED"
-    PERMISSION_DENIED = "PERMISSION_DENIED"
-    NOT_PURCHASABLE = "NOT_PURCHASABLE"
-    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
-    QUANTITY_LIMIT = "QUANTITY_LIMIT"
-    CART_EMPTY = "CART_EMPTY"
-    VOUCHER_INVALID = "VOUCHER_INVALID"
-    SHIPPING_REQUIRED = "SHIPPING_REQUIRED"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
-    PAYMENT_FAILED = "PAYMENT_FAILED"
-    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
-    PRICE_CHANGED = "PRICE_CHANGED"
-    IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
-    CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY"
+ErrorCode = strawberry.enum(
+    Enum("ErrorCode", {code.name: code.value for code in Code}),
+    description="Stable codes of `UserError`s; a client switches on these, never on messages.",
+)
 
 
 @strawberry.type(description="Something the caller can fix: `field` is the argument path, e.g. [\"input\", \"email\"].")

@@ -6,6 +6,7 @@ import strawberry_django
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from strawberry import relay
+from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry_django import optimizer
 from strawberry_django.fields.field import StrawberryDjangoField
@@ -48,6 +49,23 @@ class ModelField(StrawberryDjangoField):
     @property
     def is_basic_field(self) -> bool:
         return self.base_resolver is None and not self.extensions and not self.is_relation
+
+
+class PageArgumentDescriptions(FieldExtension):
+    """Says what `last` does: Strawberry describes it as `after` ("come after the specified cursor")."""
+
+    def apply(self, field) -> None:
+        for argument in field.arguments:
+            if argument.python_name == "last":
+                argument.description = "Returns the last n items from the list."
+
+
+def connection(graphql_type=None, **options):
+    """strawberry_django.connection, its page arguments described rightly. The description is set after the
+    connection's own extension adds the arguments, which is why it is not passed as one of `extensions`."""
+    field = strawberry_django.connection(graphql_type, **options)
+    field.extensions.append(PageArgumentDescriptions())
+    return field
 
 
 class ModelNode(relay.Node):
