@@ -2,24 +2,16 @@
 
 Prices are tax-exclusive. The voucher's discount comes off the subtotal (never below zero), shipping is the
 chosen method's price, and tax is the destination country's rate (settings.TAX_RATES) on the discounted
-subtotal plus shipping. Every amount is a Decimal rounded half-up to the currency's minor unit.
+subtotal plus shipping. Every amount is rounded as commerce.money rounds the currency.
 """
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 
 from commerce.carts.models import ShippingMethod, Voucher
-
-# Currencies without minor units, as Stripe lists them (HUF, ISK and TWD keep two decimals in its API).
-ZERO_DECIMAL_CURRENCIES = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
-                           "XAF", "XOF", "XPF"}
-
-
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    exponent = Decimal(1) if currency.upper() in ZERO_DECIMAL_CURRENCIES else Decimal("0.01")
-    return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+from commerce.money import round_money
 
 
 @dataclass(frozen=True)

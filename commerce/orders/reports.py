@@ -18,7 +18,7 @@ lines, however many orders there are. What counts:
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,11 +27,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commerce.errors import DomainError
+from commerce.money import round_money
 from commerce.notifications.emails import send_once
 from commerce.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
 
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 _PAID = ~Q(payment_status=PaymentStatus.NOT_PAID)
 _KEPT = ~Q(status=OrderStatus.CANCELLED)
 _SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
@@ -55,11 +55,6 @@ class ProductSales:
 
 def _money_sum(expression, **extra) -> Coalesce:
     return Coalesce(Sum(expression, **extra), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2))
-
-
-def _cents(amount: Decimal) -> Decimal:
-    """Sums as money: SQLite hands back decimal sums with float noise."""
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class ReportWindowError(DomainError):
@@ -91,10 +86,10 @@ def totals(start: datetime, end: datetime) -> SalesTotals:
         kept_gross=_money_sum("total", filter=_KEPT),
         orders=Count("pk", filter=_KEPT),
     )
-    orders = figures["orders"]
-    average = _cents(figures["kept_gross"] / orders) if orders else ZERO
-    return SalesTotals(revenue=_cents(figures["gross"] - figures["refunded"]), orders=orders,
-                       average_order_value=average, refunded=_cents(figures["refunded"]))
+    orders, currency = figures["orders"], settings.SHOP_CURRENCY  # rounded: SQLite's decimal sums carry float noise
+    average = round_money(figures["kept_gross"] / orders, currency) if orders else ZERO
+    return SalesTotals(revenue=round_money(figures["gross"] - figures["refunded"], currency), orders=orders,
+                       average_order_value=average, refunded=round_money(figures["refunded"], currency))
 
 
 def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[ProductSales]:
@@ -117,7 +112,7 @@ def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[Pro
         .order_by("-units", "-line_revenue", "name")[:limit]
     )
     return [ProductSales(product_id=row["product_key"], product_name=row["name"], quantity=row["units"],
-                         revenue=_cents(row["line_revenue"])) for row in rows]
+                         revenue=round_money(row["line_revenue"], settings.SHOP_CURRENCY)) for row in rows]
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

@@ -6,13 +6,10 @@ Errors the provider or the network cause are ProviderError, which services turn 
 after committing what they did, so nothing is lost when a provider is down.
 """
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-
-from commerce.carts.pricing import ZERO_DECIMAL_CURRENCIES
 
 
 class ProviderError(Exception):
@@ -58,14 +55,6 @@ class PaymentGateway(Protocol):
     def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str: ...  # the refund's id
 
     def parse_webhook(self, body: bytes, signature: str | None) -> ProviderEvent: ...
-
-
-def to_minor(amount: Decimal, currency: str) -> int:
-    return int(amount if currency.upper() in ZERO_DECIMAL_CURRENCIES else (amount * 100).to_integral_value())
-
-
-def from_minor(amount: int, currency: str) -> Decimal:
-    return Decimal(amount) if currency.upper() in ZERO_DECIMAL_CURRENCIES else Decimal(amount) / 100
 
 
 def get_gateway() -> PaymentGateway:

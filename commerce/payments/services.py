@@ -18,7 +18,8 @@ from commerce.errors import DomainError
 from commerce.events import announce
 from commerce.orders import services as orders
 from commerce.orders.models import Order, OrderEventType, OrderStatus, PaymentStatus
-from commerce.payments.gateway import ProviderError, ProviderEvent, from_minor, get_gateway, to_minor
+from commerce.money import from_minor, to_minor
+from commerce.payments.gateway import ProviderError, ProviderEvent, get_gateway
 from commerce.payments.models import IntentStatus, Payment, Refund, WebhookEvent
 from commerce.payments.signals import stray_payment, webhook_received
 

@@ -12,7 +12,7 @@ from strawberry_django import optimizer
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import run_type_get_queryset
 
-from commerce.carts.pricing import round_money
+from commerce.money import round_money
 from graph.core.ids import local_id
 
 
