@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from commerce.payments.gateway import InvalidWebhook
+from commerce.payments.gateways.base import InvalidWebhook
 from commerce.payments.services import receive_webhook
 
 
@@ -15,7 +15,7 @@ from commerce.payments.services import receive_webhook
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
-        recorded = receive_webhook(request.body, request.headers.get("Stripe-Signature"))
+        recorded = receive_webhook("stripe", request.body, request.headers)
     except InvalidWebhook:
         return JsonResponse({"error": "invalid signature"}, status=400)
     return JsonResponse({"received": True, "duplicate": not recorded})

@@ -24,7 +24,6 @@ def send_order_status_email(event_id: int) -> None:
 
 @job
 def expire_unpaid_order(order_id: int) -> None:
-    """Its payment is cancelled at the provider first (commerce.payments), then the order expires."""
     payments.expire_unpaid(order_id)
 
 

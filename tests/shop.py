@@ -72,7 +72,8 @@ def pay(stripe):
 
     def pay_order(order, **succeed):
         payment = order.payments.first() or payments.open_payment(order)
-        payments.receive_webhook(*signed(stripe.succeed(payment.intent_id, **succeed)))
+        body, signature = signed(stripe.succeed(payment.intent_id, **succeed))
+        payments.receive_webhook("stripe", body, {"Stripe-Signature": signature})
         payments.process_event(WebhookEvent.objects.latest("pk").pk)
         order.refresh_from_db()
         return order

@@ -1,9 +1,9 @@
-"""The order status machine and every change of an order after it is placed.
+"""The order status machine, so the API, the admin and the jobs all change orders the same way.
 
 `status` moves UNPAID -> PAID -> FULFILLED -> DELIVERED, and UNPAID or PAID -> CANCELLED; nothing else. Each
 change locks the order row, checks the move here (INVALID_TRANSITION otherwise), writes an OrderEvent, and
-announces `order_changed` on commit, so the API, the admin and the jobs all change orders the same way.
-Cancelling puts the stock back; CANCELLED is final, so that happens exactly once.
+announces `order_changed` on commit. Cancelling puts the stock back; CANCELLED is final, so that happens once.
+Cancelling and expiring start in commerce.payments, which closes an order's payments first.
 """
 from django.conf import settings
 from django.db import transaction
@@ -97,9 +97,10 @@ def mark_delivered(order: Order, *, actor) -> Order:
     return transition(order, OrderStatus.DELIVERED, OrderEventType.DELIVERED, actor=actor)
 
 
-def cancel(order: Order, *, actor, as_staff: bool, only_from=None) -> Order:
-    """A customer may cancel their order while it is unpaid; staff until it is fulfilled. `only_from` narrows
-    the statuses the caller decided on (an UNPAID order whose payment was just closed)."""
+def mark_cancelled(order: Order, *, actor, as_staff: bool, only_from=None) -> Order:
+    """The order's side of cancelling: a customer may cancel their order while it is unpaid; staff until it is
+    fulfilled. `only_from` narrows the statuses the caller decided on (an UNPAID order whose payment was just
+    closed). Callers use commerce.payments.services.cancel_order, which closes the payment's side first."""
     if not as_staff and order.status != OrderStatus.UNPAID and can_become(order.status, OrderStatus.CANCELLED):
         raise OrderError("A paid order can only be cancelled by the shop.", code="PERMISSION_DENIED", field=["id"])
     if not as_staff:
@@ -107,18 +108,19 @@ def cancel(order: Order, *, actor, as_staff: bool, only_from=None) -> Order:
     return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor, only_from=only_from)
 
 
+def unpaid_past_lifetime():
+    """Orders left UNPAID past ORDER_UNPAID_LIFETIME: due to expire."""
+    cutoff = timezone.now() - settings.ORDER_UNPAID_LIFETIME
+    return Order.objects.filter(status=OrderStatus.UNPAID, created_at__lte=cutoff)
+
+
 def unpaid_orders_due_for_expiry() -> list[int]:
-    cutoff = timezone.now() - settings.ORDER_UNPAID_LIFETIME
-    return list(Order.objects.filter(status=OrderStatus.UNPAID, created_at__lte=cutoff).values_list("pk", flat=True))
+    return list(unpaid_past_lifetime().values_list("pk", flat=True))
 
 
-def expire_if_unpaid(order_id: int) -> bool:
-    """Cancel an order left unpaid past ORDER_UNPAID_LIFETIME, releasing its stock; a no-op for any other
-    order (paid since, already expired), so the job may run twice. True when it expired the order now."""
-    cutoff = timezone.now() - settings.ORDER_UNPAID_LIFETIME
-    order = Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID, created_at__lte=cutoff).first()
-    if order is None:
-        return False
+def mark_expired(order: Order) -> bool:
+    """The order's side of expiry: cancelled as EXPIRED, releasing its stock; False if it was paid or cancelled
+    meanwhile. Callers use commerce.payments.services.expire_unpaid, which closes the payment's side first."""
     try:
         transition(order, OrderStatus.CANCELLED, OrderEventType.EXPIRED, message="Not paid in time.",
                    only_from={OrderStatus.UNPAID})

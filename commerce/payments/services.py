@@ -1,11 +1,12 @@
-"""Payments: opening them at the provider, what provider events mean for an order, refunds.
+"""Payments, where the provider's word decides, and so where every change of an order that involves money starts.
 
-The provider's word decides: an order becomes PAID only when an event says its payment succeeded for the
-order's exact amount and currency. Events are recorded once (by their id) and applied by a job; each
-payment's figures only grow (`amount_received`, `amount_refunded`), and the order's state is derived from them,
-so late, repeated and out-of-order events converge on the same state. Provider calls are made outside database
-transactions that hold locks, and what was committed before a provider failure stays committed.
+An order becomes PAID only when an event says its payment succeeded for the order's exact amount and currency.
+Events are recorded once and applied by a job; each payment's figures only grow and the order's state is derived
+from them, so late, repeated and out-of-order events converge. Cancelling and expiring start here, as an order's
+open payments must be closed at the provider first. Provider calls are made outside transactions that hold
+locks, and what was committed before a provider failure stays committed.
 """
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,10 +17,10 @@ from django.utils import timezone
 
 from commerce.errors import DomainError
 from commerce.events import announce
+from commerce.money import from_minor, to_minor
 from commerce.orders import services as orders
 from commerce.orders.models import Order, OrderEventType, OrderStatus, PaymentStatus
-from commerce.money import from_minor, to_minor
-from commerce.payments.gateway import ProviderError, ProviderEvent, get_gateway
+from commerce.payments.gateways.base import EventKind, ProviderError, ProviderEvent, get_gateway
 from commerce.payments.models import IntentStatus, Payment, Refund, WebhookEvent
 from commerce.payments.signals import stray_payment, webhook_received
 
@@ -52,7 +53,7 @@ def open_payment(order: Order, *, earlier: list[Payment] | None = None) -> Payme
     gateway = get_gateway()
     earlier = list(order.payments.all()) if earlier is None else earlier
     try:
-        if not _close_open_intents(order, [payment for payment in earlier if payment.status in OPEN]):
+        if not _close_open_intents([payment for payment in earlier if payment.status in OPEN]):
             raise PaymentError("This order has just been paid; its confirmation is on the way.",
                                code="INVALID_TRANSITION", field=["id"])
         intent = gateway.open_payment(
@@ -76,22 +77,16 @@ def open_payment(order: Order, *, earlier: list[Payment] | None = None) -> Payme
     return payment
 
 
-def _cancel_at_provider(gateway, payment: Payment) -> str:
-    status = gateway.cancel_payment(payment.intent_id)
-    Payment.objects.filter(pk=payment.pk).update(status=status)
-    return status
-
-
 # --- Provider events
 
 
-def receive_webhook(body: bytes, signature: str | None) -> bool:
-    """Verify and record a provider event, and have a job apply it. False for a duplicate (nothing to do).
+def receive_webhook(provider: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Verify and record a provider's event, and have a job apply it. False for a duplicate (nothing to do).
 
-    Raises gateway.InvalidWebhook for a bad signature, and then nothing is recorded.
+    Raises InvalidWebhook for a bad signature, and then nothing is recorded.
     """
-    gateway = get_gateway()
-    event = gateway.parse_webhook(body, signature)
+    gateway = get_gateway(provider)
+    event = gateway.parse_webhook(body, headers)
     try:
         with transaction.atomic():
             recorded = WebhookEvent.objects.create(provider=gateway.name, event_id=event.id, type=event.type,
@@ -99,7 +94,7 @@ def receive_webhook(body: bytes, signature: str | None) -> bool:
             announce(webhook_received, event_pk=recorded.pk)
     except IntegrityError:
         waiting = WebhookEvent.objects.filter(provider=gateway.name, event_id=event.id, processed_at__isnull=True)
-        for pending in waiting:  # Stripe resends what it thinks was lost: make sure a job is on it
+        for pending in waiting:  # the provider resends what it thinks was lost: make sure a job is on it
             announce(webhook_received, event_pk=pending.pk)
         return False
     return True
@@ -117,28 +112,23 @@ def process_event(event_pk: int) -> None:
         event = WebhookEvent.objects.select_for_update().filter(pk=event_pk, processed_at__isnull=True).first()
         if event is None:
             return
-        outcome = _apply(ProviderEvent(event.event_id, event.type, event.payload.get("data", {}).get("object", {}),
-                                       event.payload))
+        outcome = _apply(get_gateway(event.provider).read_event(event.payload))
         event.processed_at, event.outcome = timezone.now(), outcome[:255]
         event.save(update_fields=["processed_at", "outcome"])
 
 
 def _apply(event: ProviderEvent) -> str:
-    obj = event.object
-    intent_id = obj.get("payment_intent") if event.type.startswith("charge.") else obj.get("id")
-    if event.type not in {"payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded"}:
+    if event.kind == EventKind.OTHER:
         return "ignored: not a type we act on"
-    payment = Payment.objects.filter(intent_id=intent_id or "").first()
+    payment = Payment.objects.filter(intent_id=event.intent_id).first()
     if payment is None:
         return "ignored: no payment of ours"
-    currency = str(obj.get("currency", "")).upper()
-    if event.type == "payment_intent.succeeded":
-        settle(payment, status=IntentStatus.SUCCEEDED, received=int(obj.get("amount_received", 0)), currency=currency)
-    elif event.type == "payment_intent.payment_failed":
-        reason = (obj.get("last_payment_error") or {}).get("message", "")
-        settle(payment, status=IntentStatus.FAILED, failure=reason or "The payment failed.")
+    if event.kind == EventKind.PAYMENT_SUCCEEDED:
+        settle(payment, status=IntentStatus.SUCCEEDED, received=event.received, currency=event.currency)
+    elif event.kind == EventKind.PAYMENT_FAILED:
+        settle(payment, status=IntentStatus.FAILED, failure=event.failure or "The payment failed.")
     else:
-        settle(payment, refunded=int(obj.get("amount_refunded", 0)), currency=currency)
+        settle(payment, refunded=event.refunded, currency=event.currency)
     return "applied"
 
 
@@ -243,8 +233,8 @@ def refund(order: Order, *, amount: Decimal | None, actor, restock: bool | None 
 def _refund_at_provider(pending: Refund, key: str) -> None:
     payment = pending.payment
     try:
-        refund_id = get_gateway().refund(intent_id=payment.intent_id, amount=to_minor(pending.amount, payment.currency),
-                                         idempotency_key=key)
+        refund_id = get_gateway(payment.provider).refund(
+            intent_id=payment.intent_id, amount=to_minor(pending.amount, payment.currency), idempotency_key=key)
     except ProviderError as error:
         if error.definite:
             pending.delete()
@@ -269,42 +259,53 @@ def refund_stray(payment_id: int) -> None:
 
 
 def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
-    """Cancel. An UNPAID order's open intents are cancelled at the provider first, so it cannot be paid after
-    (one found paid keeps the order); a PAID order (staff only) is refunded in full, then cancelled, and its
-    stock always comes back, whatever REFUND_RESTOCKS says of refunds alone."""
-    order = Order.objects.get(pk=order.pk)
+    """Cancel, from the API, the admin or anywhere: the one way an order is cancelled.
+
+    Who may cancel what is the order's rule (orders.mark_cancelled). An UNPAID order's open
+    intents are cancelled at the provider first, so it cannot be paid after (one found paid keeps the order); a
+    PAID order (staff only) is refunded in full, then cancelled, and its stock always comes back, whatever
+    REFUND_RESTOCKS says of refunds alone. The decision is taken on `order` as the caller read it; the move is
+    checked again under the order's lock, so a payment that landed meanwhile wins.
+    """
     if order.status == OrderStatus.UNPAID:
         try:
-            if not _close_open_intents(order):
+            if not _close_open_intents(list(order.payments.filter(status__in=OPEN))):
                 raise PaymentError("This order has just been paid; it can no longer be cancelled as unpaid.",
                                    code="INVALID_TRANSITION", field=["id"])
         except ProviderError:
             raise PaymentError("The payment provider could not be reached; the order was not cancelled.") from None
-        return orders.cancel(order, actor=actor, as_staff=as_staff, only_from={OrderStatus.UNPAID})
+        return orders.mark_cancelled(order, actor=actor, as_staff=as_staff, only_from={OrderStatus.UNPAID})
     if as_staff and order.status == OrderStatus.PAID and order.total > order.refunded_total:
         order = refund(order, amount=None, actor=actor, restock=True)
         if order.status == OrderStatus.CANCELLED:  # the full refund cancelled it
             return order
-    return orders.cancel(order, actor=actor, as_staff=as_staff)
+    return orders.mark_cancelled(order, actor=actor, as_staff=as_staff)
 
 
 def expire_unpaid(order_id: int) -> bool:
-    """Cancel the order's open intents at the provider, then expire it. An intent that is not plainly cancelled
-    afterwards (paid, or still processing), or a provider that cannot be reached, leaves the order for the next
-    run: the money may be on its way."""
-    order = Order.objects.filter(pk=order_id, status=OrderStatus.UNPAID).first()
+    """Expire an order left unpaid past ORDER_UNPAID_LIFETIME, releasing its stock: the one way an order expires.
+
+    Its open intents are cancelled at the provider first; an intent that is not plainly cancelled afterwards
+    (paid, or still processing), or a provider that cannot be reached, leaves the order for the next run: the
+    money may be on its way. A no-op for any other order (paid since, already expired), so the job may run
+    twice. True when it expired the order now.
+    """
+    order = orders.unpaid_past_lifetime().filter(pk=order_id).first()
     if order is None:
         return False
     try:
-        if not _close_open_intents(order):
+        if not _close_open_intents(list(order.payments.filter(status__in=OPEN))):
             return False
     except ProviderError:
         return False
-    return orders.expire_if_unpaid(order_id)
+    return orders.mark_expired(order)
 
 
-def _close_open_intents(order: Order, payments: list[Payment] | None = None) -> bool:
-    """Cancel every intent of the order a customer could still pay; True only if each is now CANCELED."""
-    open_intents = list(order.payments.filter(status__in=OPEN)) if payments is None else payments
-    gateway = get_gateway() if open_intents else None
-    return all([_cancel_at_provider(gateway, payment) == IntentStatus.CANCELED for payment in open_intents])
+def _close_open_intents(payments: list[Payment]) -> bool:
+    """Cancel each intent at its provider; True only if each is now CANCELED."""
+    closed = True
+    for payment in payments:
+        status = get_gateway(payment.provider).cancel_payment(payment.intent_id)
+        Payment.objects.filter(pk=payment.pk).update(status=status)
+        closed = closed and status == IntentStatus.CANCELED
+    return closed

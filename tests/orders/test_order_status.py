@@ -9,6 +9,7 @@ from commerce.accounts.models import User
 from commerce.catalog.models import ProductVariant
 from commerce.orders import services
 from commerce.orders.models import Order
+from commerce.payments import services as payments
 from tests.carts.conftest import errors
 from tests.orders.conftest import CANCEL, DELIVERED, FULFILL, ORDER_BY_ID, place
 
@@ -111,9 +112,9 @@ def test_an_unpaid_order_expires_and_releases_its_stock_and_a_paid_one_does_not(
     pay(paid)
     assert shirts_in_stock(store) == 2
     assert set(services.unpaid_orders_due_for_expiry()) == {unpaid.pk}
-    assert services.expire_if_unpaid(unpaid.pk) is True
-    assert services.expire_if_unpaid(unpaid.pk) is False  # a second run changes nothing
-    assert services.expire_if_unpaid(paid.pk) is False
+    assert payments.expire_unpaid(unpaid.pk) is True
+    assert payments.expire_unpaid(unpaid.pk) is False  # a second run changes nothing
+    assert payments.expire_unpaid(paid.pk) is False
     unpaid.refresh_from_db()
     assert unpaid.status == "CANCELLED" and [e.type for e in unpaid.events.all()] == ["PLACED", "EXPIRED"]
     assert shirts_in_stock(store) == 4
@@ -121,14 +122,14 @@ def test_an_unpaid_order_expires_and_releases_its_stock_and_a_paid_one_does_not(
 
 def test_an_order_not_yet_due_does_not_expire(store, ready_cart, gql):
     order = Order.objects.get(token=place(gql, ready_cart((store.shirt, 1)))["order"]["token"])
-    assert services.expire_if_unpaid(order.pk) is False and services.unpaid_orders_due_for_expiry() == []
+    assert payments.expire_unpaid(order.pk) is False and services.unpaid_orders_due_for_expiry() == []
 
 
 def test_a_decision_taken_on_an_old_read_loses_to_a_payment_that_landed_meanwhile(store, customer, placed, pay):
     seen_unpaid = Order.objects.get(pk=placed.pk)  # e.g. an admin page loaded before the payment
     pay(placed)
     with pytest.raises(services.OrderError) as refused:
-        services.cancel(seen_unpaid, actor=customer, as_staff=False)
+        payments.cancel_order(seen_unpaid, actor=customer, as_staff=False)
     assert refused.value.code == "INVALID_TRANSITION"
     assert Order.objects.get(pk=placed.pk).status == "PAID" and shirts_in_stock(store) == 3
 
@@ -151,5 +152,5 @@ def test_an_expired_order_gives_its_voucher_use_back(gql, store, ready_cart):
 
     order = Order.objects.get(token=place(gql, ready_cart((store.shirt, 1), voucher="FIVER"))["order"]["token"])
     assert Voucher.objects.get(code="FIVER").used_count == 1
-    services.expire_if_unpaid(order.pk)
+    payments.expire_unpaid(order.pk)
     assert Voucher.objects.get(code="FIVER").used_count == 0

@@ -41,7 +41,7 @@ def sales(store, ready_cart, staff_user, pay):
               "F": placed((store.mug, 1))}
     payments.refund(orders["B"], amount=Decimal("5.00"), actor=staff_user)
     payments.cancel_order(orders["C"], actor=staff_user, as_staff=True)
-    services.cancel(orders["D"], actor=staff_user, as_staff=True)
+    payments.cancel_order(orders["D"], actor=staff_user, as_staff=True)
     services.fulfill(orders["G"], actor=staff_user)
     services.mark_delivered(services.fulfill(orders["E"], actor=staff_user), actor=staff_user)
     payments.refund(orders["E"], amount=None, actor=staff_user)

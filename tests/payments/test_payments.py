@@ -220,10 +220,8 @@ def test_an_order_whose_intent_already_succeeded_does_not_expire(unpaid, stripe)
 
 
 def test_money_arriving_for_a_cancelled_order_is_refunded_automatically(unpaid, customer, stripe, jobs):
-    from commerce.orders import services
-
     intent_id = unpaid.payments.get().intent_id
-    services.cancel(unpaid, actor=None, as_staff=True)
+    payments.cancel_order(unpaid, actor=None, as_staff=True)
     deliver(*signed(stripe.succeed(intent_id)))
     jobs.run()
     assert [(c[2]["payment_intent"], c[2]["amount"]) for c in stripe.calls if c[1] == "/v1/refunds"] == [(intent_id, "7735")]

@@ -1,8 +1,10 @@
 """Stripe through the official library's StripeClient: short timeouts, idempotency keys, signed webhooks."""
+from collections.abc import Mapping
+
 import stripe
 from django.conf import settings
 
-from commerce.payments.gateway import Intent, InvalidWebhook, ProviderError, ProviderEvent
+from commerce.payments.gateways.base import EventKind, Intent, InvalidWebhook, ProviderError, ProviderEvent
 
 STATUSES = {
     "requires_payment_method": "REQUIRES_PAYMENT_METHOD",
@@ -12,6 +14,11 @@ STATUSES = {
     "processing": "PROCESSING",
     "succeeded": "SUCCEEDED",
     "canceled": "CANCELED",
+}
+EVENTS = {
+    "payment_intent.succeeded": EventKind.PAYMENT_SUCCEEDED,
+    "payment_intent.payment_failed": EventKind.PAYMENT_FAILED,
+    "charge.refunded": EventKind.REFUNDED,
 }
 
 
@@ -26,6 +33,10 @@ class StripeGateway:
             max_network_retries=1,
             http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT.total_seconds()),
         )
+
+    @classmethod
+    def is_configured(cls) -> bool:
+        return bool(settings.STRIPE_SECRET_KEY)
 
     def open_payment(self, *, amount: int, currency: str, metadata: dict, idempotency_key: str) -> Intent:
         try:
@@ -60,10 +71,23 @@ class StripeGateway:
             raise ProviderError(str(error)) from error
         return refund.id
 
-    def parse_webhook(self, body: bytes, signature: str | None) -> ProviderEvent:
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         try:
-            event = stripe.Webhook.construct_event(body, signature or "", settings.STRIPE_WEBHOOK_SECRET, tolerance=300)
+            event = stripe.Webhook.construct_event(body, headers.get("Stripe-Signature") or "",
+                                                   settings.STRIPE_WEBHOOK_SECRET, tolerance=300)
         except (ValueError, stripe.SignatureVerificationError) as error:
             raise InvalidWebhook(str(error)) from error
-        payload = event.to_dict()
-        return ProviderEvent(event.id, event.type, payload.get("data", {}).get("object", {}), payload)
+        return self.read_event(event.to_dict())
+
+    def read_event(self, payload: dict) -> ProviderEvent:
+        type_, obj = payload.get("type", ""), payload.get("data", {}).get("object", {})
+        kind = EVENTS.get(type_, EventKind.OTHER)
+        error = obj.get("last_payment_error") or {}
+        return ProviderEvent(
+            id=payload.get("id", ""), type=type_, kind=kind, payload=payload,
+            intent_id=(obj.get("payment_intent") if type_.startswith("charge.") else obj.get("id")) or "",
+            currency=str(obj.get("currency", "")).upper(),
+            received=int(obj.get("amount_received", 0)) if kind == EventKind.PAYMENT_SUCCEEDED else None,
+            refunded=int(obj.get("amount_refunded", 0)) if kind == EventKind.REFUNDED else None,
+            failure=error.get("message", "") if kind == EventKind.PAYMENT_FAILED else "",
+        )
