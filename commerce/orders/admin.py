@@ -1,13 +1,11 @@
-"""Orders in the admin: status is read-only, and the actions go through the same services as the API
-(commerce.orders.services, and commerce.payments for what involves money), so they write events, refund,
-restock and notify exactly as the API does."""
+"""Orders in the admin: status is read-only, and the actions go through the same services as the API, so they
+write events, restock and notify exactly as the API does."""
 from django.contrib import admin, messages
 from django.db.models import Sum
 
 from commerce.admin import ReadOnlyAdmin
 from commerce.errors import DomainError
 from commerce.exports import csv_download
-from commerce.payments import services as payments
 
 from . import services
 from .models import IdempotencyKey, Order, OrderEvent, OrderLine
@@ -33,15 +31,17 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
-@admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    """Registered by commerce.payments.admin, which adds the actions that involve money (payments sits above
+    orders: this app does not import it)."""
+
     list_display = ["number", "email", "status", "payment_status", "total", "currency", "created_at"]
     list_filter = ["status", "payment_status", "created_at"]
     search_fields = ["=id", "email", "token"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Order._meta.fields if f.name not in {"carrier", "tracking_number", "tracking_url"}]
     inlines = [OrderLineInline, OrderEventInline]
-    actions = ["fulfil", "mark_delivered", "cancel", "refund", "export_csv"]
+    actions = ["fulfil", "mark_delivered", "export_csv"]
 
     def has_add_permission(self, request):
         return False
@@ -64,15 +64,6 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Mark delivered")
     def mark_delivered(self, request, queryset):
         self._each(request, queryset, lambda o: services.mark_delivered(o, actor=request.user), "delivered")
-
-    @admin.action(description="Cancel (refunds a paid order in full; restocks)")
-    def cancel(self, request, queryset):
-        self._each(request, queryset, lambda o: payments.cancel_order(o, actor=request.user, as_staff=True),
-                   "cancelled")
-
-    @admin.action(description="Refund what remains (through the payment provider)")
-    def refund(self, request, queryset):
-        self._each(request, queryset, lambda o: payments.refund(o, amount=None, actor=request.user), "refunded")
 
     @admin.action(description="Export the selected orders as CSV")
     def export_csv(self, request, queryset):

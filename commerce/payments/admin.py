@@ -1,9 +1,26 @@
-"""What the payment provider said and what we did: records, not forms."""
+"""What the payment provider said and what we did: records, not forms; and the order actions that move money."""
 from django.contrib import admin
 
 from commerce.admin import ReadOnlyAdmin as ReadOnly
+from commerce.orders import admin as orders_admin
+from commerce.orders.models import Order
 
+from . import services
 from .models import Payment, Refund, WebhookEvent
+
+
+@admin.register(Order)
+class OrderAdmin(orders_admin.OrderAdmin):
+    actions = ["fulfil", "mark_delivered", "cancel", "refund", "export_csv"]
+
+    @admin.action(description="Cancel (refunds a paid order in full; restocks)")
+    def cancel(self, request, queryset):
+        self._each(request, queryset, lambda o: services.cancel_order(o, actor=request.user, as_staff=True),
+                   "cancelled")
+
+    @admin.action(description="Refund what remains (through the payment provider)")
+    def refund(self, request, queryset):
+        self._each(request, queryset, lambda o: services.refund(o, amount=None, actor=request.user), "refunded")
 
 
 @admin.register(Payment)
