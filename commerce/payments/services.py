@@ -53,7 +53,7 @@ def open_payment(order: Order, *, earlier: list[Payment] | None = None) -> Payme
     gateway = get_gateway()
     earlier = list(order.payments.all()) if earlier is None else earlier
     try:
-        if not _close_open_intents([payment for payment in earlier if payment.status in OPEN]):
+        if not _close_open_intents(order, [payment for payment in earlier if payment.status in OPEN]):
             raise PaymentError("This order has just been paid; its confirmation is on the way.",
                                code="INVALID_TRANSITION", field=["id"])
         intent = gateway.open_payment(
@@ -261,15 +261,15 @@ def refund_stray(payment_id: int) -> None:
 def cancel_order(order: Order, *, actor, as_staff: bool) -> Order:
     """Cancel, from the API, the admin or anywhere: the one way an order is cancelled.
 
-    Who may cancel what is the order's rule (orders.mark_cancelled). An UNPAID order's open
-    intents are cancelled at the provider first, so it cannot be paid after (one found paid keeps the order); a
-    PAID order (staff only) is refunded in full, then cancelled, and its stock always comes back, whatever
-    REFUND_RESTOCKS says of refunds alone. The decision is taken on `order` as the caller read it; the move is
-    checked again under the order's lock, so a payment that landed meanwhile wins.
+    Who may cancel what is the order's rule (orders.mark_cancelled). An UNPAID order's open intents are cancelled
+    at the provider first, so it cannot be paid after (one found paid keeps the order); a PAID order (staff only)
+    is refunded in full, then cancelled, and its stock always comes back, whatever REFUND_RESTOCKS says of
+    refunds alone. The decision is taken on `order` as the caller read it; the move is checked again under the
+    order's lock, so a payment that landed meanwhile wins.
     """
     if order.status == OrderStatus.UNPAID:
         try:
-            if not _close_open_intents(list(order.payments.filter(status__in=OPEN))):
+            if not _close_open_intents(order):
                 raise PaymentError("This order has just been paid; it can no longer be cancelled as unpaid.",
                                    code="INVALID_TRANSITION", field=["id"])
         except ProviderError:
@@ -294,17 +294,17 @@ def expire_unpaid(order_id: int) -> bool:
     if order is None:
         return False
     try:
-        if not _close_open_intents(list(order.payments.filter(status__in=OPEN))):
-            return False
+        closed = _close_open_intents(order)
     except ProviderError:
         return False
-    return orders.mark_expired(order)
+    return closed and orders.mark_expired(order)
 
 
-def _close_open_intents(payments: list[Payment]) -> bool:
-    """Cancel each intent at its provider; True only if each is now CANCELED."""
+def _close_open_intents(order: Order, payments: list[Payment] | None = None) -> bool:
+    """Cancel every intent of the order a customer could still pay, each at its provider; True only if each is
+    now CANCELED."""
     closed = True
-    for payment in payments:
+    for payment in order.payments.filter(status__in=OPEN) if payments is None else payments:
         status = get_gateway(payment.provider).cancel_payment(payment.intent_id)
         Payment.objects.filter(pk=payment.pk).update(status=status)
         closed = closed and status == IntentStatus.CANCELED
