@@ -139,3 +139,24 @@ def test_uploaded_media_are_served_sandboxed(server):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert httpx.get(f"{server}{settings.MEDIA_URL}{name}", timeout=10).status_code == 404  # deleted: gone at once
 
+
+def test_graphiql_loads_every_file_from_this_server(rf, settings):
+    """Its page names only our static files (offline; tests/browser renders it), from the npm packages' own
+    bytes: the integrity hashes the page carries are those of the vendored files."""
+    import base64
+    import hashlib
+    from pathlib import Path
+    from urllib.parse import unquote
+
+    from django.contrib.staticfiles import finders
+
+    from graph.transport.views import graphql_view
+
+    settings.GRAPHIQL_ENABLED = True
+    page = graphql_view()(rf.get("/graphql/", HTTP_ACCEPT="text/html")).content.decode()
+    files = re.findall(r'(?:src|href)="([^"]+)"\s+integrity="sha384-([^"]+)"', page)
+    assert len(files) == 7 and "unpkg" not in page
+    for url, digest in files:
+        assert url.startswith(settings.STATIC_URL), url
+        path = finders.find(unquote(url.removeprefix(settings.STATIC_URL)))  # "@" comes quoted
+        assert base64.b64encode(hashlib.sha384(Path(path).read_bytes()).digest()).decode() == digest, url
