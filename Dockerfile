@@ -24,16 +24,18 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 
-# Static files (the admin's CSS/JS) are collected into /app/var/static (STATIC_ROOT) at build time; the
-# throwaway key only lets settings load with DEBUG=0, and collectstatic touches no database.
-# daphne does not serve static files when DEBUG=0: the reverse proxy in front must serve /static/ from
-# this folder (copy it out of the image or share it as a volume). The GraphQL API itself needs none.
-RUN SECRET_KEY=collectstatic-build-only python manage.py collectstatic --noinput
+# Static files (the admin's, GraphiQL's) are collected into /app/var/static (STATIC_ROOT) at build time, with
+# hashed names and gzip copies; the server serves them itself (project/files.py). The throwaway key only lets
+# settings load with DEBUG=0, and collectstatic touches no database.
+RUN SECRET_KEY=collectstatic-build-only python manage.py collectstatic --noinput --verbosity 0
 
 # The code and the static files stay owned by root (read-only for the process); it runs unprivileged.
 # Note: the embedded SQLite default cannot be written here; the image expects DATABASE_URL (PostgreSQL).
+# Uploaded media go to /app/var/media (MEDIA_ROOT), the one folder the process writes: mount a volume there, or
+# keep media in a bucket (README, "Files").
 RUN groupadd --system app \
-    && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+    && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
+    && mkdir -p /app/var/media && chown app:app /app/var/media
 USER app
 
 EXPOSE 8000

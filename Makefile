@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker scheduler test schema lock bench bench-checkout clean
+.PHONY: install run worker scheduler test schema lock graphiql-assets bench bench-checkout clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -22,6 +22,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_catalog --products 200
 	$(BIN)/python manage.py seed_checkout
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
 ## With REDIS_URL set: a job worker, and the scheduler of periodic jobs (embedded mode needs neither).
@@ -46,6 +47,23 @@ lock:
 	/tmp/commerce-lock/bin/pip freeze --exclude pip > requirements.txt
 	/tmp/commerce-lock/bin/pip install --quiet -r requirements-dev.in
 	{ echo "-r requirements.txt"; /tmp/commerce-lock/bin/pip freeze --exclude pip | grep -vxFf requirements.txt; } > requirements-dev.txt
+
+## Re-vendor GraphiQL's files from the npm registry, unchanged, at the versions Strawberry's GraphiQL page loads
+## (graph/templates/graph/graphiql.html points at them, with their integrity hashes): GraphiQL works offline.
+GRAPHIQL_FILES := react@18.2.0:umd/react.production.min.js react-dom@18.2.0:umd/react-dom.production.min.js \
+	js-cookie@3.0.5:dist/js.cookie.min.js graphiql@3.8.3:graphiql.min.js graphiql@3.8.3:graphiql.min.css \
+	@graphiql/plugin-explorer@1.0.2:dist/index.umd.js @graphiql/plugin-explorer@1.0.2:dist/style.css
+graphiql-assets:
+	rm -rf graph/static/graphiql /tmp/commerce-graphiql && mkdir -p /tmp/commerce-graphiql
+	set -e; for item in $(GRAPHIQL_FILES); do \
+	  package=$${item%%:*}; file=$${item#*:}; dest=graph/static/graphiql/$$package; \
+	  rm -rf /tmp/commerce-graphiql/package; \
+	  tar -xzf "/tmp/commerce-graphiql/$$(cd /tmp/commerce-graphiql && npm pack --silent $$package)" -C /tmp/commerce-graphiql; \
+	  mkdir -p "$$dest/$$(dirname $$file)"; \
+	  cp /tmp/commerce-graphiql/package/$$file "$$dest/$$file"; cp /tmp/commerce-graphiql/package/package.json "$$dest/"; \
+	  if [ -f /tmp/commerce-graphiql/package/LICENSE ]; then cp /tmp/commerce-graphiql/package/LICENSE "$$dest/"; fi; \
+	done
+	rm -rf /tmp/commerce-graphiql
 
 bench: install
 	$(BIN)/python bench/catalog.py

@@ -13,12 +13,13 @@ from django.urls import re_path  # noqa: E402
 
 from graph.transport.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
+from project.files import serve_files  # noqa: E402
 
 limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": serve_files(django_asgi_app),  # static files and media first
         "websocket": URLRouter([re_path(r"^graphql/?$", GraphQLWebsocketConsumer.as_asgi())]),
     }
 )

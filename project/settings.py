@@ -241,8 +241,17 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Files. The server serves both itself (project/files.py): static files collected by `collectstatic` (hashed
+# names, gzip copies), and uploaded media from MEDIA_ROOT unless SERVE_MEDIA is off (a bucket or the proxy does).
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+MEDIA_URL = os.environ.get("MEDIA_URL", "media/")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "project.files.StaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,

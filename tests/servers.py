@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def deployed_env(**overrides: str) -> dict:
     """The environment of a process deployed against the test database: project.settings, DEBUG off, the test
-    run's SECRET_KEY (so tokens and sessions the tests make are good there), and Stripe's keys (give
-    STRIPE_API_BASE, the fake's address, where it is called)."""
+    run's SECRET_KEY (so tokens and sessions the tests make are good there), the run's MEDIA_ROOT, and Stripe's
+    keys (give STRIPE_API_BASE, the fake's address, where it is called)."""
     from django.conf import settings
 
     from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET
@@ -38,6 +38,7 @@ def deployed_env(**overrides: str) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "STRIPE_SECRET_KEY": SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **overrides,
     }
 
@@ -48,8 +49,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_static_collected = False
+
+
+def collect_static(env: dict) -> None:
+    """`collectstatic` into var/static, once per test run (about 3 s): the servers serve the static files from
+    there (project/files.py), with the hashed names that pages ask for when DEBUG is off."""
+    global _static_collected
+    if not _static_collected:
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+                       cwd=ROOT, env=env, check=True, timeout=120)
+        _static_collected = True
+
+
 def start_daphne(env: dict, *, port: int | None = None, log=subprocess.DEVNULL, timeout: float = 30.0):
     """Serve project.asgi with daphne (no access log) and wait until /healthz answers; returns (process, url)."""
+    collect_static(env)
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],

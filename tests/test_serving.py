@@ -1,10 +1,12 @@
 """The server as it is deployed: daphne serving project.asgi on a real port, against the test database.
 
-Probes, CORS, GraphQL over HTTP and the graphql-transport-ws handshake on /graphql/ are checked from the
-outside, as a load balancer, a browser storefront and Apollo's GraphQLWsLink meet them.
+Probes, CORS, GraphQL over HTTP, the graphql-transport-ws handshake on /graphql/, and the files the server serves
+itself (static files and media) are checked from the outside, as a load balancer, a browser storefront and
+Apollo's GraphQLWsLink meet them. The pages in a real browser: tests/browser.
 """
 import asyncio
 import json
+import re
 
 import httpx
 import pytest
@@ -106,3 +108,55 @@ def test_the_legacy_websocket_protocol_is_off(server):
 
     with pytest.raises(websockets.exceptions.WebSocketException):
         asyncio.run(attempt())
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_good(server):
+    page = httpx.get(f"{server}/admin/login/", timeout=10)
+    stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page.text).group(1)
+    plain = httpx.get(f"{server}{stylesheet}", headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert plain.status_code == 200 and plain.headers["content-type"].startswith("text/css")
+    assert plain.headers["cache-control"] == "max-age=315360000, public, immutable"
+    zipped = httpx.get(f"{server}{stylesheet}", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == plain.content  # httpx unzips
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 2
+    assert httpx.get(f"{server}/static/admin/css/nowhere.css", timeout=10).status_code == 404
+
+
+def test_uploaded_media_are_served_sandboxed(server):
+    """Embedded mode serves MEDIA_ROOT itself; an upload never runs as a page of the API's origin."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
+    name = default_storage.save("uploads/picture.svg", ContentFile(svg))
+    try:
+        response = httpx.get(f"{server}{settings.MEDIA_URL}{name}", timeout=10)
+    finally:
+        default_storage.delete(name)
+    assert response.status_code == 200 and response.content == svg
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert "sandbox" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert httpx.get(f"{server}{settings.MEDIA_URL}{name}", timeout=10).status_code == 404  # deleted: gone at once
+
+
+def test_graphiql_loads_every_file_from_this_server(rf, settings):
+    """Its page names only our static files (offline; tests/browser renders it), from the npm packages' own
+    bytes: the integrity hashes the page carries are those of the vendored files."""
+    import base64
+    import hashlib
+    from pathlib import Path
+    from urllib.parse import unquote
+
+    from django.contrib.staticfiles import finders
+
+    from graph.transport.views import graphql_view
+
+    settings.GRAPHIQL_ENABLED = True
+    page = graphql_view()(rf.get("/graphql/", HTTP_ACCEPT="text/html")).content.decode()
+    files = re.findall(r'(?:src|href)="([^"]+)"\s+integrity="sha384-([^"]+)"', page)
+    assert len(files) == 7 and "unpkg" not in page
+    for url, digest in files:
+        assert url.startswith(settings.STATIC_URL), url
+        path = finders.find(unquote(url.removeprefix(settings.STATIC_URL)))  # "@" comes quoted
+        assert base64.b64encode(hashlib.sha384(Path(path).read_bytes()).digest()).decode() == digest, url

@@ -17,6 +17,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLError
 from strawberry.django.views import GraphQLView
@@ -66,6 +67,10 @@ class ApiView(GraphQLView):
 
     def should_render_graphql_ide(self, request) -> bool:
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    def render_graphql_ide(self, request):
+        """GraphiQL with its files from this server (graph/static/graphiql), not from unpkg.com: it works offline."""
+        return HttpResponse(render_to_string("graph/graphiql.html", request=request))
 
     def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         sent_text = request_data.query is not None  # else a hash, found in the store: nothing to register
