@@ -22,7 +22,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_catalog --products 200
 	$(BIN)/python manage.py seed_checkout
-	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+	$(BIN)/python -m project.serve -b $(HOST) -p $(PORT) project.asgi:application
 
 ## With REDIS_URL set: a job worker, and the scheduler of periodic jobs (embedded mode needs neither).
 worker: install
