@@ -205,3 +205,28 @@ def test_daphne_refuses_big_and_chunked_bodies_quietly_and_logs_no_query_strings
     assert sum('"POST /graphql/" 413' in line for line in lines) == 2, lines
     assert not any("?" in line or TOKEN in line for line in lines), lines
     assert any('"GET /orders/[token]/" 404' in line for line in lines), lines
+
+
+def test_a_socket_operation_has_one_request_id_of_its_own(caplog):
+    """An operation is a socket's request: the errors it masks, in the task its handler starts, share an id that
+    no other operation has."""
+    from graphql import GraphQLError
+
+    from graph.transport.masking import masked
+    from graph.transport.streaming import operation_extensions
+
+    def unexpected() -> str:
+        return masked(GraphQLError("boom", original_error=RuntimeError("boom"))).extensions["requestId"]
+
+    async def operation():
+        return unexpected(), await asyncio.to_thread(unexpected)  # on the loop, and in a thread as the ORM runs
+
+    async def two_operations():
+        tasks = []
+        for operation_id in ("1", "2"):
+            with operation_extensions({"id": operation_id, "type": "subscribe", "payload": {"query": "{ boom }"}}):
+                tasks.append(asyncio.create_task(operation()))
+        return await asyncio.gather(*tasks)
+
+    (first, also_first), (second, _) = asyncio.run(two_operations())
+    assert first == also_first != second and len(first) == 32
