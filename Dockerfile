@@ -47,5 +47,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; h = next((x.strip().lstrip('.') for x in os.environ.get('ALLOWED_HOSTS', '').split(',') if x.strip() not in ('', '*')), 'localhost'); r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
 
-# Exec form: daphne is PID 1 and gets SIGTERM directly on `docker stop`.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "project.asgi:application"]
+# Exec form: daphne (project.serve: its command line, paths masked in its access log) is PID 1 and gets
+# SIGTERM directly on `docker stop`.
+CMD ["python", "-m", "project.serve", "-b", "0.0.0.0", "-p", "8000", "project.asgi:application"]

@@ -23,7 +23,7 @@ run: install
 	$(BIN)/python manage.py seed_catalog --products 200
 	$(BIN)/python manage.py seed_checkout
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+	$(BIN)/python -m project.serve -b $(HOST) -p $(PORT) project.asgi:application
 
 ## With REDIS_URL set: a job worker, and the scheduler of periodic jobs (embedded mode needs neither).
 worker: install

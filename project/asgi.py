@@ -1,4 +1,5 @@
-"""The ASGI entry point daphne serves: HTTP through Django (middleware, CORS, admin), websockets to GraphQL."""
+"""The ASGI entry point daphne serves: HTTP through project.gate to Django (middleware, CORS, admin), websockets to
+GraphQL."""
 import gc
 import os
 
@@ -14,12 +15,13 @@ from django.urls import re_path  # noqa: E402
 from graph.transport.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
 from project.files import serve_files  # noqa: E402
+from project.gate import Gate  # noqa: E402
 
 limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it
 
 application = ProtocolTypeRouter(
     {
-        "http": serve_files(django_asgi_app),  # static files and media first
+        "http": Gate(serve_files(django_asgi_app)),  # request ids and the body cap, then static files and media
         "websocket": URLRouter([re_path(r"^graphql/?$", GraphQLWebsocketConsumer.as_asgi())]),
     }
 )

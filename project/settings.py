@@ -151,6 +151,11 @@ else:
 # Requests one process serves at once; more wait their turn (0: no limit). Keep processes x this under the
 # database's connection limit.
 MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 32)
+# The largest request body, refused with 413 from its Content-Length before it is read (project/gate.py); a
+# GraphQL request is a document of at most 32 KB and its variables. Multipart uploads and webhooks have their own.
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
+REQUEST_MAX_UPLOAD_BYTES = env_int("REQUEST_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_MAX_BODY_BYTES, REQUEST_MAX_UPLOAD_BYTES)  # Django's, never the tighter
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 # Proxies in front of the server that append the caller's address to X-Forwarded-For (0: use the socket's).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
@@ -260,8 +265,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Refused documents are logged one short line each (graph.transport.masking.log_rejected), at INFO.
     # A masked error that was PostgreSQL's statement_timeout says so in its log line (graph.transport.timeouts).
-    "filters": {"statement_timeout": {"()": "graph.transport.timeouts.StatementTimeoutFilter"}},
-    "loggers": {"graph.transport.masking": {"filters": ["statement_timeout"]}},
+    "filters": {"statement_timeout": {"()": "graph.transport.timeouts.StatementTimeoutFilter"},
+                "paths": {"()": "project.logs.PathFilter"}},
+    "loggers": {"graph.transport.masking": {"filters": ["statement_timeout"]},
+                # Paths without query strings and with tokens masked (project/logs.py; daphne's log: project/serve.py).
+                "django.request": {"filters": ["paths"]}, "django.channels.server": {"filters": ["paths"]}},
 }
 
 # --- The shop

@@ -62,12 +62,15 @@ def collect_static(env: dict) -> None:
         _static_collected = True
 
 
-def start_daphne(env: dict, *, port: int | None = None, log=subprocess.DEVNULL, timeout: float = 30.0):
-    """Serve project.asgi with daphne (no access log) and wait until /healthz answers; returns (process, url)."""
+def start_daphne(env: dict, *, port: int | None = None, log=subprocess.DEVNULL, timeout: float = 30.0,
+                 args: tuple[str, ...] = ()):
+    """Serve project.asgi with daphne as deployed (project.serve; no access log unless `args` ask for one) and
+    wait until /healthz answers; returns (process, url)."""
     collect_static(env)
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        [sys.executable, "-m", "project.serve", "-v", "0", *args, "-b", "127.0.0.1", "-p", str(port),
+         "project.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -7,7 +7,6 @@ message, so that a client cannot map a schema whose introspection is off by gues
 log line for each refused document is cut short (`log_rejected`), so hostile documents cannot flood the logs.
 """
 import logging
-import uuid
 
 from django.conf import settings
 from graphql import GraphQLError
@@ -16,6 +15,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
 from graph.core.errors import ApiError, has_code, with_code
+from graph.transport import request_ids
 
 logger = logging.getLogger("graph.transport.masking")
 strawberry_logger = logging.getLogger("strawberry.execution")
@@ -61,9 +61,10 @@ def finished(error: GraphQLError) -> GraphQLError:
 
 
 def masked(error: GraphQLError) -> GraphQLError:
-    """An unexpected error as a client may see it: logged with its stack under a new request id, and with DEBUG
-    off reduced to "Unexpected error." and that id."""
-    request_id = uuid.uuid4().hex
+    """An unexpected error as a client may see it: logged with its stack under the request's id (the one in the
+    X-Request-Id header; graph.transport.request_ids), and with DEBUG off reduced to "Unexpected error." and
+    that id."""
+    request_id = request_ids.current()
     logger.error(
         "Unexpected error in GraphQL operation (requestId=%s, path=%s)",
         request_id,

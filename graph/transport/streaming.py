@@ -27,6 +27,7 @@ from strawberry.types.graphql import OperationType
 
 from commerce.accounts import tokens
 from graph.core.errors import ApiError
+from graph.transport import request_ids
 from graph.transport.masking import finished
 
 SUBSCRIPTIONS_ONLY = (OperationType.SUBSCRIPTION,)
@@ -35,7 +36,8 @@ _extensions: ContextVar[dict | None] = ContextVar("operation_extensions", defaul
 
 @contextmanager
 def operation_extensions(message: dict):
-    """While a socket's handler starts the operation in `message`: its `extensions`, for `stream_operation`.
+    """While a socket's handler starts the operation in `message`: its `extensions`, for `stream_operation`, and
+    its own request id (graph.transport.request_ids).
 
     Strawberry passes an operation only its query, variables and name; the task it starts for it copies the
     context variables of the moment, so the operation, and no other, sees its own extensions.
@@ -43,7 +45,8 @@ def operation_extensions(message: dict):
     payload = message.get("payload")
     token = _extensions.set(payload.get("extensions") if isinstance(payload, dict) else None)
     try:
-        yield
+        with request_ids.assigned():  # an operation is a socket's request: its masked errors share one id
+            yield
     finally:
         _extensions.reset(token)
 

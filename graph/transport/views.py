@@ -1,10 +1,14 @@
-"""`POST /graphql/`, and `GET` for queries only (Strawberry refuses mutations over GET); GraphiQL when on.
+"""`POST /graphql/`, and `GET` for queries only (a mutation over GET is a 405); GraphiQL when on.
 
 What the transport decides, before the schema sees an operation:
+- Every answer is JSON in the GraphQL response shape, refusals too: what Strawberry refuses as a plain-text
+  HTTPException (a body that is not JSON, no query, an unknown operation) is answered by `refused` with a
+  coded error (BAD_REQUEST, GRAPHQL_PARSE_FAILED, METHOD_NOT_ALLOWED) and its status. A body over the cap
+  never gets here: project.gate refuses it before it is read.
 - CSRF: exempt from Django's token check, since clients authenticate with a bearer token, not a cookie. A
   POST must say `Content-Type: application/json`, which a browser cannot send cross-site without a CORS
   preflight, or carry a header a cross-site form cannot set (`apollo-require-preflight` or
-  `x-apollo-operation-name`, as Apollo's csrfPrevention asks); anything else is refused with 400.
+  `x-apollo-operation-name`, as Apollo's csrfPrevention asks); anything else is refused with BAD_REQUEST.
 - Batches (a JSON array of operations) are refused with BATCH_NOT_ALLOWED unless GRAPHQL_MAX_BATCH allows
   that many.
 - Persisted queries (graph.transport.persisted): a hash becomes its document before execution, and a document sent
@@ -15,12 +19,16 @@ What the transport decides, before the schema sees an operation:
 """
 import json
 
+from cross_web import HTTPException
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLError
 from strawberry.django.views import GraphQLView
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from graph.core.context import Context
@@ -32,41 +40,63 @@ from graph.transport.masking import masked
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
 
-class _BatchRefused(Exception):
-    def __init__(self, size: int):
-        self.size = size
+class Refused(Exception):
+    """A request refused before any operation ran, answered as `refused` says."""
+
+    def __init__(self, status: int, message: str, code: str, **extensions):
+        super().__init__(message)
+        self.status, self.message, self.code, self.extensions = status, message, code, extensions
 
 
 class ApiView(GraphQLView):
     def dispatch(self, request, *args, **kwargs):
-        if request.method == "POST" and not _preflighted(request):
-            return HttpResponse(
-                "This request was refused to prevent cross-site request forgery: send Content-Type: "
-                "application/json, or an apollo-require-preflight header.",
-                status=400, content_type="text/plain",
-            )
+        """Strawberry's dispatch, with its plain-text refusals answered in the GraphQL shape."""
         try:
-            return super().dispatch(request, *args, **kwargs)
-        except _BatchRefused as refused:
-            maximum = max(1, settings.GRAPHQL_MAX_BATCH)
-            error = GraphQLError(
-                f"Batches of operations are not allowed (at most {maximum} per request).",
-                extensions={"code": "BATCH_NOT_ALLOWED", "maximum": maximum, "value": refused.size},
-            )
-            body = {"errors": [error.formatted], "extensions": {"cost": refusal_cost(request)}}
-            return HttpResponse(json.dumps(body), status=400, content_type="application/json")
+            if request.method == "POST" and not _preflighted(request):
+                raise Refused(400, CSRF_REFUSAL, "BAD_REQUEST")
+            return self.run(request=request)
+        except HTTPException as refusal:
+            return refused(request, _as_refusal(refusal))
+        except Refused as refusal:
+            return refused(request, refusal)
+        except RequestDataTooBig:  # only where project.gate is not in front (Django's test client)
+            maximum = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return refused(request, Refused(413, too_large_message(maximum), "REQUEST_TOO_LARGE", maximum=maximum))
+
+    def parse_http_body(self, request):
+        """Strawberry's reading of the request; its adapter decodes the body as UTF-8 and lets a failure out."""
+        try:
+            return super().parse_http_body(request)
+        except UnicodeDecodeError:
+            raise Refused(400, "The body is not UTF-8.", "BAD_REQUEST") from None
+
+    def decode_json(self, data):
+        """Strawberry's JSON decoding, refusing what it would let through to fail as a 500: nesting deeper than
+        Python's recursion limit, and a top level that is not an object (or, for a batch, an array of objects)."""
+        try:
+            decoded = super().decode_json(data)
+        except RecursionError:
+            raise Refused(400, "The JSON is nested too deep.", "BAD_REQUEST") from None
+        items = decoded if isinstance(decoded, list) else [decoded]
+        if not all(isinstance(item, dict) for item in items):
+            raise Refused(400, "Expected a JSON object (or an array of objects for a batch).", "BAD_REQUEST")
+        return decoded
 
     def _validate_batch_request(self, request_data, protocol):
         """Strawberry's check of a batch, answered with the contract's code."""
         if len(request_data) > settings.GRAPHQL_MAX_BATCH or settings.GRAPHQL_MAX_BATCH <= 1:
-            raise _BatchRefused(len(request_data))
+            maximum = max(1, settings.GRAPHQL_MAX_BATCH)
+            raise Refused(400, f"Batches of operations are not allowed (at most {maximum} per request).",
+                          "BATCH_NOT_ALLOWED", maximum=maximum, value=len(request_data))
         super()._validate_batch_request(request_data, protocol)
 
     def get_context(self, request, response) -> Context:
         return Context.for_request(request, response)
 
     def should_render_graphql_ide(self, request) -> bool:
-        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+        """Without GraphiQL, a browser's GET is a request without a query (400), not Strawberry's 404."""
+        return (self.graphql_ide is not None and super().should_render_graphql_ide(request)
+                and "extensions" not in request.query_params)
 
     def render_graphql_ide(self, request):
         """GraphiQL with its files from this server (graph/static/graphiql), not from unpkg.com: it works offline."""
@@ -94,6 +124,38 @@ class ApiView(GraphQLView):
         response = super().create_response(response_data, sub_response)
         response.setdefault("Cache-Control", "no-store")
         return response
+
+
+CSRF_REFUSAL = ("This request was refused to prevent cross-site request forgery: send Content-Type: "
+                "application/json, or an apollo-require-preflight header.")
+
+
+def too_large_message(maximum: int) -> str:
+    return f"The request body is over the limit of {maximum} bytes."
+
+
+def _as_refusal(refusal: HTTPException) -> Refused:
+    """Strawberry's HTTPException with the contract's code: the cause tells a mutation over GET (405) and a
+    document that names no runnable operation from a request that is malformed as such."""
+    cause = refusal.__cause__
+    if refusal.status_code == 405 or isinstance(cause, InvalidOperationTypeError):
+        return Refused(405, refusal.reason, "METHOD_NOT_ALLOWED")
+    if isinstance(cause, CannotGetOperationTypeError):
+        return Refused(400, refusal.reason, "GRAPHQL_PARSE_FAILED")
+    if isinstance(cause, MissingQueryError):
+        return Refused(400, "No GraphQL query found in the request.", "BAD_REQUEST")
+    return Refused(refusal.status_code, refusal.reason, "BAD_REQUEST")
+
+
+def refused(request, refusal: Refused) -> HttpResponse:
+    """A refusal as every /graphql/ answer is shaped: one coded error, and what the refusal cost."""
+    error = GraphQLError(refusal.message, extensions={"code": refusal.code, **refusal.extensions})
+    body = {"errors": [error.formatted], "extensions": {"cost": refusal_cost(request)}}
+    response = HttpResponse(json.dumps(body), status=refusal.status, content_type="application/json")
+    response["Cache-Control"] = "no-store"
+    if refusal.status == 405:
+        response["Allow"] = "GET, POST"  # what /graphql/ takes; a mutation needs POST
+    return response
 
 
 def refusal_cost(request) -> dict:
