@@ -1,4 +1,5 @@
-"""The orders part of the contract: orders by ID or token, staff's list, checkout, and the status mutations."""
+"""The orders part of the contract: orders by ID or token, staff's list, and the status mutations (checkout and
+payments are graph.payments')."""
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -10,9 +11,7 @@ from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection as Connection
 
 from commerce.orders import models, selectors, services
-from commerce.payments import models as payment_models
 from commerce.payments import services as payments
-from commerce.payments.checkout import complete_checkout
 from graph.accounts import Address
 from graph.catalog import ProductVariant
 from graph.core.context import require_staff, viewer, viewer_is_staff
@@ -24,20 +23,7 @@ from graph.core.types import GuardedNode, ModelField, Money, connection, local_i
 OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderStatus.values}))
 PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
 OrderEventType = strawberry.enum(Enum("OrderEventType", {s: s for s in models.OrderEventType.values}))
-PaymentIntentStatus = strawberry.enum(Enum("PaymentIntentStatus", {s: s for s in payment_models.IntentStatus.values}))
-
-
-@strawberry_django.type(payment_models.Payment, name="Payment", field_cls=ModelField)
-class Payment:
-    status: PaymentIntentStatus
-
-    @strawberry_django.field(only=["client_secret"], description="For Stripe.js or the mobile SDKs to confirm it.")
-    def client_secret(self) -> str | None:
-        return self.client_secret or None
-
-    @strawberry_django.field(only=["amount", "currency"])
-    def amount(self) -> Money:
-        return money(self.amount, self.currency)
+Payment = Annotated["Payment", strawberry.lazy("graph.payments")]
 
 
 @strawberry_django.type(models.OrderLine, name="OrderLine", field_cls=ModelField)
@@ -117,6 +103,8 @@ class Order(GuardedNode):
     def payment(self) -> Payment | None:
         return next(iter(self.payments.all()), None)
 
+    payments: list[Payment] = strawberry_django.field(description="Every payment attempt, newest first.")
+
     @classmethod
     def visible(cls, info: Info):
         return selectors.visible_orders(viewer(info))
@@ -144,13 +132,6 @@ class OrderPayload:
 
 
 @strawberry.type
-class CheckoutCompletePayload:
-    order: Order | None = None
-    payment: Payment | None = None
-    errors: list[UserError]
-
-
-@strawberry.type
 class OrderQuery:
     @strawberry_django.field(description="By ID for the owner and staff; by token for whoever holds it.")
     def order(self, info: Info, id: strawberry.ID | None = None, token: str | None = None) -> Order | None:
@@ -167,34 +148,17 @@ class OrderQuery:
         return selectors.filter_orders(queryset, filter.to_query()) if filter else queryset
 
 
-def _order_for_update(info: Info, id: strawberry.ID):
-    return selectors.order_for_update(viewer(info), decode_id(id, Order, argument="id"))
+def order_for_update(info: Info, id: strawberry.ID, *, token: str | None = None):
+    """The order `id` names, if the caller may act on it: its owner, staff, or the holder of its `token`."""
+    return selectors.order_for_update(viewer(info), decode_id(id, Order, argument="id"), token=token)
 
 
 @strawberry.type
 class OrderMutation:
-    @strawberry.mutation(description="Places an UNPAID order from the cart and opens its payment. Honours an "
-                                     "`Idempotency-Key` header.")
-    def checkout_complete(self, info: Info, cart_token: str) -> CheckoutCompletePayload:
-        with user_errors(CheckoutCompletePayload) as result:
-            placed = complete_checkout(viewer(info), cart_token, idempotency_key=info.context.idempotency_key)
-            result.order, result.payment = placed.order, placed.payment
-            if placed.payment_error:
-                raise placed.payment_error  # reported beside the order, which stands
-        return result.payload
-
-    @strawberry.mutation(description="A new payment attempt for an UNPAID order: its owner, or whoever holds its token.")
-    def order_payment_create(self, info: Info, id: strawberry.ID, token: str | None = None) -> CheckoutCompletePayload:
-        with user_errors(CheckoutCompletePayload) as result:
-            order_id = decode_id(id, Order, argument="id")
-            result.order = order = selectors.order_for_update(viewer(info), order_id, token=token)
-            result.payment = payments.open_payment(order)
-        return result.payload
-
     @strawberry.mutation(description="The owner while UNPAID; staff until FULFILLED (a PAID order is refunded first).")
     def order_cancel(self, info: Info, id: strawberry.ID) -> OrderPayload:
         with user_errors(OrderPayload) as result:
-            result.order = payments.cancel_order(_order_for_update(info, id), actor=viewer(info),
+            result.order = payments.cancel_order(order_for_update(info, id), actor=viewer(info),
                                                  as_staff=viewer_is_staff(info))
         return result.payload
 
@@ -202,7 +166,7 @@ class OrderMutation:
     def order_refund(self, info: Info, id: strawberry.ID, amount: Decimal | None = None) -> OrderPayload:
         staff = require_staff(info)
         with user_errors(OrderPayload) as result:
-            result.order = payments.refund(_order_for_update(info, id), amount=amount, actor=staff)
+            result.order = payments.refund(order_for_update(info, id), amount=amount, actor=staff)
         return result.payload
 
     @strawberry.mutation(description="Staff.")
@@ -212,7 +176,7 @@ class OrderMutation:
     ) -> OrderPayload:
         staff = require_staff(info)
         with user_errors(OrderPayload) as result:
-            result.order = services.fulfill(_order_for_update(info, id), actor=staff, carrier=carrier or "",
+            result.order = services.fulfill(order_for_update(info, id), actor=staff, carrier=carrier or "",
                                             tracking_number=tracking_number or "", tracking_url=tracking_url or "")
         return result.payload
 
@@ -220,5 +184,5 @@ class OrderMutation:
     def order_mark_delivered(self, info: Info, id: strawberry.ID) -> OrderPayload:
         staff = require_staff(info)
         with user_errors(OrderPayload) as result:
-            result.order = services.mark_delivered(_order_for_update(info, id), actor=staff)
+            result.order = services.mark_delivered(order_for_update(info, id), actor=staff)
         return result.payload

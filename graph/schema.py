@@ -20,6 +20,7 @@ from graph.catalog import CatalogQuery
 from graph.catalog_staff import CatalogStaffMutation
 from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
+from graph.payments import PaymentMutation
 from graph.realtime.subscriptions import OrderSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
@@ -50,7 +51,8 @@ class Optimizer(DjangoOptimizerExtension):
 
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
 Mutation = merge_types(
-    "Mutation", (AccountMutation, CartMutation, OrderMutation, ReviewMutation, WishlistMutation, CatalogStaffMutation)
+    "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
+                 CatalogStaffMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 

@@ -277,7 +277,15 @@ SHOP_NAME = os.environ.get("SHOP_NAME", "Demo Shop")
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 SHOP_COUNTRIES = env_list("SHOP_COUNTRIES", "US,CA,GB,DE,FR,NL,PL")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
-# Payments: Stripe when STRIPE_SECRET_KEY is set; without it, a labelled dummy gateway while DEBUG is on.
+# --- Payments (commerce.payments.gateways): a gateway is on when all its settings are set. PAYMENT_GATEWAYS
+# orders them (comma-separated ids; the first is the default), else every configured one in the registry's order.
+PAYMENT_GATEWAYS = os.environ.get("PAYMENT_GATEWAYS", "")
+PAYMENTS_DEMO = env_bool("PAYMENTS_DEMO", False)  # the demo gateway (paid at once) even with DEBUG off: demos only
+PAYMENT_POLL_ATTEMPTS = env_int("PAYMENT_POLL_ATTEMPTS", 12)  # a polled payment (MTN MoMo) is read this many times
+PAYMENT_POLL_FIRST_DELAY_SECONDS = env_int("PAYMENT_POLL_FIRST_DELAY_SECONDS", 5)  # then doubling, to 10 minutes
+MANUAL_PAYMENTS_ENABLED = env_bool("MANUAL_PAYMENTS_ENABLED", False)  # cash on delivery, bank transfer
+MANUAL_PAYMENT_EXPIRY_HOURS = env_int("MANUAL_PAYMENT_EXPIRY_HOURS", 0)  # an unpaid manual order expires; 0: never
+# Stripe
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # another address for Stripe's API (tests, stripe-mock)

@@ -9,5 +9,5 @@ urlpatterns = [
     path("graphql/", graphql_view()),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
-    path("webhooks/stripe/", webhooks.stripe_webhook),
+    path("webhooks/<str:gateway>/", webhooks.gateway_webhook),
 ]

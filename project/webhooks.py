@@ -1,21 +1,25 @@
-"""`POST /webhooks/stripe/`: Stripe's events, verified on the raw body, recorded once, applied by a job.
+"""`POST /webhooks/<gateway>/`: a payment provider's events, verified on the raw body, recorded once, applied by a job.
 
-Answers at once: 200 for a recorded event and for a duplicate (Stripe stops resending), 400 for a bad, missing
-or stale signature (nothing is recorded). The work is a job, so a slow or failing step never makes Stripe wait.
+Answers at once: 200 for a recorded event and for a duplicate (the provider stops resending), 400 for a bad,
+missing or stale signature (nothing is recorded), 404 for a gateway this shop does not run. The work is a job,
+so a slow or failing step never makes the provider wait.
 """
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from commerce.payments.gateways import is_enabled
 from commerce.payments.gateways.base import InvalidWebhook
 from commerce.payments.services import receive_webhook
 
 
 @csrf_exempt
 @require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
+def gateway_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
+    if not is_enabled(gateway):
+        return JsonResponse({"error": "no such payment gateway"}, status=404)
     try:
-        recorded = receive_webhook("stripe", request.body, request.headers)
+        recorded = receive_webhook(gateway, request.body, request.headers)
     except InvalidWebhook:
         return JsonResponse({"error": "invalid signature"}, status=400)
     return JsonResponse({"received": True, "duplicate": not recorded})

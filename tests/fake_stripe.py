@@ -1,20 +1,19 @@
 """Stripe's HTTP API, faked at its boundary: a small local server that answers the calls we make with Stripe's
 JSON, so the real `stripe` library (pointed here by STRIPE_API_BASE) does everything else as in production.
 Webhooks are not faked: `signed()` signs a payload exactly as Stripe does, and tests POST it to our endpoint.
+The server, outage and slow modes and idempotency keys are tests/fakes/server.py's.
 
     fake.intents[id]       the PaymentIntents created, as Stripe would hold them
     fake.calls             (method, path, form, idempotency key) of every request
-    fake.failing = True    answer 500 to everything, as an outage would
-    fake.slow = 2.0        do the work, then answer that many seconds late (a client timeout: was it done?)
 """
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from tests.fakes.server import FakeServer, Request
 
 SECRET_KEY = "sk_test_fake_" + "x" * 24
 WEBHOOK_SECRET = "whsec_test_" + "y" * 32
@@ -32,45 +31,29 @@ def _unflatten(pairs) -> dict:
     return result
 
 
-class FakeStripe:
+class FakeStripe(FakeServer):
+    outage_reply = (500, {"error": {"type": "api_error", "message": "Stripe is having a bad day."}})
+
     def __init__(self):
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
-        self.calls: list[tuple] = []
-        self.failing = False
-        self.slow = 0.0
-        self._replies: dict[str, tuple[int, dict]] = {}
-        self._keyed: dict[str, dict] = {}
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__()
 
-    def close(self):
-        self.server.shutdown()
+    def clear(self):
+        self.intents.clear(), self.refunds.clear()
 
-    def reset(self):
-        with self._lock:
-            self.intents.clear(), self.refunds.clear(), self.calls.clear(), self._replies.clear()
-            self._keyed.clear()
-            self.failing, self.slow = False, 0.0
+    def record(self, request: Request) -> tuple:
+        """(method, path, form, idempotency key), the form's nesting restored."""
+        return request.method, request.path, _unflatten(parse_qsl(request.body.decode())), self.key_of(request)
+
+    def conflict(self, request: Request) -> tuple[int, dict]:
+        return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests can only be "
+                               "used with the same parameters they were first used with."}}
 
     # --- what Stripe would answer
 
-    def _answer(self, method: str, path: str, form: dict, key: str | None) -> tuple[int, dict]:
-        with self._lock:
-            self.calls.append((method, path, form, key))
-            if self.failing:
-                return 500, {"error": {"type": "api_error", "message": "Stripe is having a bad day."}}
-            if key and key in self._replies:
-                if self._keyed[key] != form:
-                    return 400, {"error": {"type": "idempotency_error", "message": "Keys for idempotent requests "
-                                           "can only be used with the same parameters they were first used with."}}
-                return self._replies[key]
-            reply = self._route(method, path, form)
-            if key and method == "POST":
-                self._replies[key], self._keyed[key] = reply, form
-            return reply
+    def route(self, request: Request) -> tuple[int, dict]:
+        return self._route(request.method, request.path, _unflatten(parse_qsl(request.body.decode())))
 
     def _route(self, method: str, path: str, form: dict) -> tuple[int, dict]:
         parts = path.strip("/").split("/")[1:]  # after "v1"
@@ -102,33 +85,6 @@ class FakeStripe:
             self.refunds[refund["id"]] = refund
             return 200, refund
         return 404, {"error": {"type": "invalid_request_error", "message": f"No such route {method} {path}"}}
-
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _reply(self, method):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = _unflatten(parse_qsl(self.rfile.read(length).decode())) if length else {}
-                status, body = fake._answer(method, self.path.split("?")[0], form, self.headers.get("Idempotency-Key"))
-                time.sleep(fake.slow)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self):
-                self._reply("POST")
-
-            def do_GET(self):
-                self._reply("GET")
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
 
     # --- what a customer's bank would make happen, and the event Stripe would send about it
 

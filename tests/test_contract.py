@@ -46,7 +46,6 @@ from graphql.language import (
 PENDING_SECTIONS = {  # headings exactly as the contract writes them
     "Catalog depth: attributes, facets, sales, media, SEO",
     "Accounts for real apps",
-    "Payments: every gateway behind one shape",
     "After the sale: shipments, returns, invoices, support",
     "Integrations: outbound webhooks",
 }

@@ -12,8 +12,18 @@ class IntentStatus(models.TextChoices):
     CANCELED = "CANCELED"
 
 
+class ActionType(models.TextChoices):
+    CONFIRM_WITH_SDK = "CONFIRM_WITH_SDK"
+    REDIRECT = "REDIRECT"
+    APPROVE_ON_PHONE = "APPROVE_ON_PHONE"
+    NONE = "NONE"
+
+
 class Payment(models.Model):
-    """One attempt to pay an order at a provider (a Stripe PaymentIntent), and what the provider told us of it.
+    """One attempt to pay an order through a gateway (a Stripe PaymentIntent, a PayPal order, a MoMo request to
+    pay), and what the provider told us of it. `provider` is the gateway's id; `intent_id` is the provider's id
+    for the attempt, unique per gateway. `action_*` is what the buyer's client does next (shown to them);
+    `provider_data` is what the gateway keeps for its later calls (never shown).
 
     `amount_received` and `amount_refunded` only ever grow: events arrive late, twice and out of order, and
     taking the largest figure seen makes every order of arrival converge on the same state.
@@ -21,8 +31,13 @@ class Payment(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=20)
-    intent_id = models.CharField(max_length=255, unique=True)
+    intent_id = models.CharField(max_length=255)
     client_secret = models.CharField(max_length=255, blank=True)
+    action_type = models.CharField(max_length=20, choices=ActionType.choices, default=ActionType.NONE)
+    action_url = models.CharField(max_length=2000, blank=True)
+    action_reference = models.CharField(max_length=255, blank=True)
+    action_data = models.JSONField(default=dict, blank=True)
+    provider_data = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=30, choices=IntentStatus.choices, default=IntentStatus.REQUIRES_PAYMENT_METHOD)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -35,6 +50,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "intent_id"], name="one_payment_per_provider_id")]
 
 
 class WebhookEvent(models.Model):

@@ -1,6 +1,5 @@
 """Stripe's webhooks against the deployed processes on PostgreSQL: ten copies of one event at once, and a
 guest going from an empty cart to PAID over HTTP with the event handled by a real worker process."""
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -9,43 +8,10 @@ import pytest
 from commerce.orders.models import Order
 from commerce.payments.models import WebhookEvent
 from tests.fake_stripe import signed
-from tests.servers import deployed_env, start_daphne, start_worker, stop
+from tests.payments.e2e import buy_as_a_guest, guest_purchase_to_paid, order_status, wait_for
+from tests.servers import deployed_env, start_daphne, stop
 
 pytestmark = [pytest.mark.e2e]
-ADDRESS = {"firstName": "Ada", "lastName": "Lovelace", "line1": "1 Way", "city": "Berlin", "postalCode": "10115",
-           "countryCode": "DE"}
-
-
-def graphql(base: str, query: str, **variables) -> dict:
-    body = httpx.post(f"{base}/graphql/", json={"query": query, "variables": variables}, timeout=30).json()
-    assert "errors" not in body, body
-    (payload,) = body["data"].values()
-    return payload
-
-
-def buy_as_a_guest(base: str, store) -> dict:
-    """Empty cart to UNPAID order, as a storefront does it; returns checkoutComplete's payload."""
-    variant = f"{store.mug_id}"
-    cart = graphql(base, """mutation ($v: ID!) { cartCreate(input: {email: "guest@example.com",
-      lines: [{variantId: $v, quantity: 2}]}) { cart { token } errors { code } } }""", v=variant)["cart"]
-    graphql(base, """mutation ($t: String!, $a: AddressInput!, $m: ID!) { cartUpdate(cartToken: $t,
-      input: {shippingAddress: $a, shippingMethodId: $m}) { errors { code } } }""", t=cart["token"], a=ADDRESS,
-            m=store.standard_id)
-    return graphql(base, """mutation ($t: String!) { checkoutComplete(cartToken: $t) {
-      order { token status } payment { status clientSecret } errors { code } } }""", t=cart["token"])
-
-
-def order_status(base: str, token: str) -> dict:
-    return graphql(base, "query ($t: String!) { order(token: $t) { status paymentStatus } }", t=token)
-
-
-def wait_for(condition, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_ten_copies_of_one_event_at_once_have_one_effect(postgres, transactional_db, store, stripe):
@@ -70,20 +36,13 @@ def test_ten_copies_of_one_event_at_once_have_one_effect(postgres, transactional
 def test_a_guest_pays_and_a_worker_process_applies_stripes_event(
     postgres, redis_url, redis_key_prefix, transactional_db, store, stripe, tmp_path
 ):
-    env = deployed_env(REDIS_URL=redis_url, REDIS_KEY_PREFIX=f"{redis_key_prefix}-pay", STRIPE_API_BASE=stripe.base)
-    worker = start_worker(env, tmp_path / "worker.log")
-    try:
-        web, base = start_daphne(env)
-        try:
-            placed = buy_as_a_guest(base, store)
-            assert placed["order"]["status"] == "UNPAID" and placed["payment"]["status"] == "REQUIRES_PAYMENT_METHOD"
-            intent_id = placed["payment"]["clientSecret"].split("_secret_")[0]
-            body, signature = signed(stripe.succeed(intent_id))  # the customer confirmed with Stripe.js
-            response = httpx.post(f"{base}/webhooks/stripe/", content=body, headers={"Stripe-Signature": signature})
-            assert response.status_code == 200
-            assert wait_for(lambda: order_status(base, placed["order"]["token"]) == {"status": "PAID",
-                                                                                      "paymentStatus": "PAID"})
-        finally:
-            stop(web)
-    finally:
-        stop(worker)
+    def pay_with_stripe_js(base: str, placed: dict) -> None:
+        assert placed["payment"]["status"] == "REQUIRES_PAYMENT_METHOD"
+        assert placed["payment"]["action"] == {"type": "CONFIRM_WITH_SDK", "url": None, "reference": None, "data": None}
+        intent_id = placed["payment"]["clientSecret"].split("_secret_")[0]
+        body, signature = signed(stripe.succeed(intent_id))  # the customer confirmed with Stripe.js
+        response = httpx.post(f"{base}/webhooks/stripe/", content=body, headers={"Stripe-Signature": signature})
+        assert response.status_code == 200
+
+    guest_purchase_to_paid(gateway="stripe", env={"STRIPE_API_BASE": stripe.base}, pay=pay_with_stripe_js,
+                           store=store, tmp_path=tmp_path, redis_url=redis_url, redis_key_prefix=redis_key_prefix)
