@@ -79,12 +79,28 @@ def masked(error: GraphQLError) -> GraphQLError:
     )
 
 
+BAD_VALUES = (StrawberryInputCoercionError, GlobalIDValueError)
+
+
 def _is_bad_value(error: GraphQLError) -> bool:
-    """A client's value that a scalar refused while it was coerced (a bad Decimal, DateTime or ID)."""
-    bad_value = (StrawberryInputCoercionError, GlobalIDValueError)
-    return isinstance(error, bad_value) or (
-        isinstance(error.original_error, bad_value + (ValueError, ArithmeticError)) and error.path is None
-    )
+    """A client's value refused while it was coerced, before any field ran (no path): a scalar's refusal (a bad
+    Decimal, DateTime or ID), or graphql-core's own (a variable of the wrong type or shape, an Int beyond 32 bits,
+    a required variable missing).
+
+    graphql-core wraps its refusal of a variable in a second GraphQLError whose `original_error` is the first, so
+    the chain is followed to what is behind it: a GraphQLError with nothing behind it is graphql-core refusing
+    the value, a ValueError or ArithmeticError a scalar refusing it; any other exception is a scalar's bug.
+    """
+    if isinstance(error, BAD_VALUES):
+        return True
+    if error.path is not None:
+        return False
+    cause = error.original_error
+    while isinstance(cause, GraphQLError) and not isinstance(cause, BAD_VALUES):
+        if cause.original_error is None:
+            return True
+        cause = cause.original_error
+    return isinstance(cause, BAD_VALUES + (ValueError, ArithmeticError))
 
 
 def without_suggestions(error: GraphQLError) -> GraphQLError:
