@@ -45,3 +45,27 @@ def test_a_variable_of_the_wrong_type_or_shape_is_bad_user_input_over_a_websocke
         (error,) = answer["payload"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["message"].startswith("Variable '$")
     _no_traceback_logged(caplog)
+
+
+NOT_DECIMALS = ["NaN", "Infinity", "-Infinity", "1e1000000", "-1e1000000", "sNaN", "10000000000", "1e-1000000",
+                "0.0000000000001", "abc"]
+PRICED = "query ($f: ProductFilter) { products(filter: $f) { totalCount } }"
+
+
+@pytest.mark.parametrize("value", NOT_DECIMALS)
+def test_a_non_finite_or_out_of_range_decimal_is_bad_user_input(gql, settings, caplog, value):
+    """A Decimal the database cannot hold: "NaN" or "1e1000000" once failed in the query as a server error."""
+    settings.DEBUG = False
+    assert gql(PRICED, {"f": {"priceMin": value}}).codes == ["BAD_USER_INPUT"]
+    assert gql(f'{{ products(filter: {{priceMax: "{value}"}}) {{ totalCount }} }}').codes == ["BAD_USER_INPUT"]
+    refund = f'mutation {{ orderRefund(id: "x", amount: "{value}") {{ errors {{ code }} }} }}'  # a money input
+    assert gql(refund).codes == ["BAD_USER_INPUT"]
+    _no_traceback_logged(caplog)
+
+
+def test_a_decimal_up_to_what_a_price_column_holds_is_taken(gql):
+    for value in ["9999999999.99", "-9999999999.99", "0.000000000001", "1.5000000000000000000", "12.5"]:
+        assert gql(PRICED, {"f": {"priceMin": value}}).ok() == {"products": {"totalCount": 0}}
+    assert gql(PRICED, {"f": {"priceMin": 12.5}}).ok() == {"products": {"totalCount": 0}}  # a JSON number too
+    refused = gql(PRICED, {"f": {"priceMin": "NaN"}}).errors[0]["message"]
+    assert refused.endswith('Not a decimal number below 10^10 with at most 12 decimal places: "NaN".')
