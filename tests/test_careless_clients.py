@@ -1,9 +1,11 @@
 """A careless client's mistakes are answered as its own: BAD_USER_INPUT with graphql-core's message, never a
-masked INTERNAL_SERVER_ERROR with a traceback in the log."""
+masked INTERNAL_SERVER_ERROR with a traceback in the log; validation messages say nothing of the schema's
+types with DEBUG off."""
 import logging
 
 import pytest
 
+from graph.schema import schema as api_schema
 from tests.realtime.client import over_the_consumer
 
 STOCK_SET = "mutation ($q: Int!) { variantStockSet(id: \"x\", quantity: $q) { errors { code } } }"
@@ -69,3 +71,66 @@ def test_a_decimal_up_to_what_a_price_column_holds_is_taken(gql):
     assert gql(PRICED, {"f": {"priceMin": 12.5}}).ok() == {"products": {"totalCount": 0}}  # a JSON number too
     refused = gql(PRICED, {"f": {"priceMin": "NaN"}}).errors[0]["message"]
     assert refused.endswith('Not a decimal number below 10^10 with at most 12 decimal places: "NaN".')
+
+
+INVALID_DOCUMENTS = [
+    "{ shop }",  # Field 'shop' of type 'Shop!' must have a selection of subfields
+    "{ shop { name { length } } }",  # ... since type 'String!' has no subfields
+    "{ shop { nope } }",  # Cannot query field 'nope' on type 'Shop'
+    "{ products { edges { node { nope } } } }",
+    "{ products(nope: 1) { totalCount } }",  # Unknown argument 'nope' on field 'Query.products'
+    "{ node { id } }",  # Argument 'Query.node(id:)' of type 'ID!' is required
+    "subscription { orderUpdated { order { number } } }",
+    "{ products { edges { node { a: name a: rating { count } } } } }",  # conflicting types 'String!' and 'Rating'
+    "{ shop { ... on Product { name } } }",  # objects of type 'Shop' can never be of type 'Product'
+    "query ($n: Boolean) { products(first: $n) { totalCount } }",  # ... expecting type 'Int'
+    'mutation { variantStockSet(id: "x", quantity: "two") { errors { code } } }',  # Int cannot represent ...
+    '{ products(filter: {priceMin: "NaN"}) { totalCount } }',  # ... a Decimal
+    "{ products(filter: {nope: 1}) { totalCount } }",  # Field 'nope' is not defined by type 'ProductFilter'
+    "{ products(sort: {direction: ASC}) { totalCount } }",  # Field 'ProductSort.field' of required type ...
+    "{ products(sort: {field: 3}) { totalCount } }",  # Enum 'ProductSortField' cannot represent ...
+    "{ products(first: \"x\") { totalCount } }",
+]
+NAME_CHARACTERS = "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _names(text: str) -> set[str]:
+    return set("".join(c if c in NAME_CHARACTERS else " " for c in text).split())
+
+
+def test_with_debug_off_validation_messages_name_no_type_the_document_does_not(gql, settings):
+    """clairvoyance recovered 32 types and 103 fields from messages such as "Field 'shop' of type 'Shop!' must
+    have a selection of subfields", with introspection off: each now says only what the client wrote."""
+    settings.DEBUG, settings.GRAPHQL_GENERIC_VALIDATION_MESSAGES = False, True
+    type_names = set(api_schema._schema.type_map)
+    for document in INVALID_DOCUMENTS:
+        answer = gql(document)
+        assert answer.status in (200, 400) and answer.errors, document
+        assert set(answer.codes) <= {"GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}, (document, answer.errors)
+        for error in answer.errors:
+            named = _names(error["message"]) & type_names - _names(document)
+            assert named == set(), (document, error["message"])
+            if error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED":
+                assert error["locations"], error  # the client still learns where
+    assert gql("{ shop }").errors[0]["message"] == "Field 'shop' must have a selection of subfields."
+    assert gql("{ shop { nope } }").errors[0]["message"] == "Cannot query field 'nope' here."
+    assert gql("{ node { id } }").errors[0]["message"] == "Field 'node' is missing a required argument."
+
+
+def test_names_the_client_wrote_stay_in_the_message(gql, settings):
+    settings.DEBUG, settings.GRAPHQL_GENERIC_VALIDATION_MESSAGES = False, True
+    assert gql(NODE, {}).errors[0]["message"] == (
+        "Variable '$id' has invalid value: Expected a value of non-null type 'ID!' to be provided.")
+    spread = gql("{ shop { ... on Product { name } } }").errors[0]["message"]
+    assert spread == "Fragment on type 'Product' cannot be spread here."
+
+
+def test_with_debug_on_validation_messages_are_graphql_cores(gql, settings):
+    settings.DEBUG, settings.GRAPHQL_GENERIC_VALIDATION_MESSAGES = True, False
+    assert gql("{ shop }").errors[0]["message"] == "Field 'shop' of type 'Shop!' must have a selection of subfields."
+
+
+def test_over_a_websocket_validation_messages_are_generic_too(settings):
+    settings.DEBUG, settings.GRAPHQL_GENERIC_VALIDATION_MESSAGES = False, True
+    (answer,) = over_the_consumer("{ shop }")
+    assert answer["payload"][0]["message"] == "Field 'shop' must have a selection of subfields."
