@@ -152,13 +152,13 @@ class CheckoutCompletePayload:
 
 @strawberry.type
 class OrderQuery:
-    @strawberry_django.field(description="By ID for the owner and staff; by token for whoever holds it.")
+    @strawberry_django.field(description="By ID for the owner and staff; by token (and ID) for whoever holds it.")
     def order(self, info: Info, id: strawberry.ID | None = None, token: str | None = None) -> Order | None:
-        if (id is None) == (token is None):
-            raise BadUserInput("Give exactly one of 'id' and 'token'.")
-        if token is not None:
+        if id is None and token is None:
+            raise BadUserInput("Give 'id', 'token', or both.")
+        if id is None:
             return selectors.orders_by_token(token)
-        return selectors.visible_orders(viewer(info)).filter(pk=decode_id(id, Order, argument="id"))
+        return selectors.orders_reached(viewer(info), decode_id(id, Order, argument="id"), token=token)
 
     @connection(Connection[Order], description="Staff only; newest first.")
     def orders(self, info: Info, filter: OrderFilter | None = None) -> list[Order]:
