@@ -1,9 +1,11 @@
 """A careless client's mistakes are answered as its own: BAD_USER_INPUT with graphql-core's message, never a
 masked INTERNAL_SERVER_ERROR with a traceback in the log; validation messages say nothing of the schema's
-types with DEBUG off."""
+types with DEBUG off; and tokens are never taken from a URL."""
+import json
 import logging
 
 import pytest
+from django.test import Client
 
 from graph.schema import schema as api_schema
 from tests.realtime.client import over_the_consumer
@@ -134,3 +136,26 @@ def test_over_a_websocket_validation_messages_are_generic_too(settings):
     settings.DEBUG, settings.GRAPHQL_GENERIC_VALIDATION_MESSAGES = False, True
     (answer,) = over_the_consumer("{ shop }")
     assert answer["payload"][0]["message"] == "Field 'shop' must have a selection of subfields."
+
+
+def _get(query: str, variables: dict):
+    http = Client().get("/graphql/", {"query": query, "variables": json.dumps(variables)})
+    return http, http.json()
+
+
+@pytest.mark.parametrize("query", [
+    "query ($t: String!) { order(token: $t) { number } }",
+    "query ($t: String!, $id: ID) { order(id: $id, token: $t) { number } }",
+    "query ($t: String!) { cart(token: $t) { id } }",
+])
+def test_a_token_is_refused_over_get_where_it_would_land_in_access_logs(gql, query):
+    http, body = _get(query, {"t": "a-guests-secret-token"})
+    assert http.status_code == 405 and http["Allow"] == "POST"
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["METHOD_NOT_ALLOWED"]
+    assert "no-store" in http["Cache-Control"]
+    assert gql(query, {"t": "a-guests-secret-token"}).ok()  # over POST: found or not, answered
+
+
+def test_queries_without_a_token_still_work_over_get(db):
+    http, body = _get("query ($id: ID!) { order(id: $id) { number } }", {"id": "T3JkZXI6MQ=="})
+    assert http.status_code == 200 and body == {"data": {"order": None}, "extensions": body["extensions"]}
