@@ -7,7 +7,7 @@ from strawberry.types import Info
 from commerce.carts import models, selectors, services
 from graph.accounts import Address, AddressInput
 from graph.catalog import ProductVariant
-from graph.core.context import viewer
+from graph.core.context import refuse_over_get, viewer
 from graph.core.ids import decode_id, local_id
 from graph.core.payloads import ErrorCode, UserError, user_errors
 from graph.core.types import GuardedNode, ModelField, ModelNode, Money, local_id_field, money
@@ -148,6 +148,7 @@ def decode_line_id(line_id: strawberry.ID, argument: str) -> int:
 class CartQuery:
     @strawberry_django.field(description="A guest's cart by its token, or the signed-in owner's.")
     def cart(self, info: Info, token: str) -> Cart | None:
+        refuse_over_get(info, "token")
         return selectors.carts_by_token(viewer(info), token)
 
     @strawberry_django.field

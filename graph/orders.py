@@ -14,7 +14,7 @@ from commerce.orders import models, selectors, services
 from commerce.payments import services as payments
 from graph.accounts import Address
 from graph.catalog import ProductVariant
-from graph.core.context import require_staff, viewer, viewer_is_staff
+from graph.core.context import refuse_over_get, require_staff, viewer, viewer_is_staff
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
 from graph.core.payloads import UserError, user_errors
@@ -133,13 +133,16 @@ class OrderPayload:
 
 @strawberry.type
 class OrderQuery:
-    @strawberry_django.field(description="By ID for the owner and staff; by token for whoever holds it.")
+    @strawberry_django.field(description="By ID for the owner and staff; by token (and ID) for whoever holds it, "
+                                         "the token sent with POST.")
     def order(self, info: Info, id: strawberry.ID | None = None, token: str | None = None) -> Order | None:
-        if (id is None) == (token is None):
-            raise BadUserInput("Give exactly one of 'id' and 'token'.")
+        if id is None and token is None:
+            raise BadUserInput("Give 'id', 'token', or both.")
         if token is not None:
+            refuse_over_get(info, "token")
+        if id is None:
             return selectors.orders_by_token(token)
-        return selectors.visible_orders(viewer(info)).filter(pk=decode_id(id, Order, argument="id"))
+        return selectors.orders_reached(viewer(info), decode_id(id, Order, argument="id"), token=token)
 
     @connection(Connection[Order], description="Staff only; newest first.")
     def orders(self, info: Info, filter: OrderFilter | None = None) -> list[Order]:

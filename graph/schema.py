@@ -7,6 +7,8 @@ size and shape are capped before validation (Limits), in allow-list mode only re
 (DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
 (PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
 """
+from decimal import Decimal
+
 import strawberry
 from django.conf import settings
 from strawberry.extensions import SchemaExtension
@@ -18,6 +20,7 @@ from graph.accounts import AccountMutation, AccountQuery
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
 from graph.catalog_staff import CatalogStaffMutation
+from graph.core.types import DECIMAL
 from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
 from graph.payments import PaymentMutation
@@ -70,6 +73,7 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
+    scalar_overrides={Decimal: DECIMAL},
     config=StrawberryConfig(
         relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE,
         disable_field_suggestions=True,

@@ -298,6 +298,9 @@ GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 100)
 GRAPHIQL_ENABLED = env_bool("GRAPHIQL_ENABLED", DEBUG)
 # Introspection: clients generate their code from schema.graphql, so production needs none.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
+# Validation messages that would name a schema type the document does not (graph/transport/masking.py), said
+# without it, so that a schema whose introspection is off cannot be recovered from them.
+GRAPHQL_GENERIC_VALIDATION_MESSAGES = env_bool("GRAPHQL_GENERIC_VALIDATION_MESSAGES", not DEBUG)
 # Caps on a document, checked before it is validated (graph/transport/limits.py). The bytes first: 2,000 tokens printed
 # as Apollo prints them come to about 22 KB (11 bytes a token), so 32 KB admits any document the token cap does.
 GRAPHQL_MAX_DOCUMENT_BYTES = env_int("GRAPHQL_MAX_DOCUMENT_BYTES", 32 * 1024)

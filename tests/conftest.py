@@ -233,6 +233,13 @@ class Jobs:
                 self.broker.join(queue, timeout=timeout_ms)
         self.worker.join()
 
+    def drain(self) -> None:
+        """Drop every queued message (delayed retries too) and wait for those the worker already holds, so that
+        no job of one test runs, or sends its email, during the next."""
+        self.broker.flush_all()
+        self.worker.join()
+        self.broker.flush_all()  # a retry the worker enqueued while it finished
+
 
 @pytest.fixture(scope="session")
 def _job_worker(django_db_setup, django_db_blocker):
@@ -248,4 +255,9 @@ def _job_worker(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def jobs(_job_worker, transactional_db, mailoutbox) -> Jobs:
-    return _job_worker
+    """The session's worker, with nothing left from the tests before (their jobs, their emails) and nothing of
+    this test's left for the next."""
+    _job_worker.drain()
+    mailoutbox.clear()
+    yield _job_worker
+    _job_worker.drain()

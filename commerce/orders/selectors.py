@@ -20,6 +20,13 @@ def orders_by_token(token: str) -> QuerySet[Order]:
     return Order.objects.filter(token=token)
 
 
+def orders_reached(viewer, order_id: int, *, token: str | None = None) -> QuerySet[Order]:
+    """The order with this ID if the caller may see it: its owner or staff, or whoever holds its token (a client
+    that has both an order's ID and its token may send both)."""
+    reached = visible_orders(viewer) | orders_by_token(token) if token else visible_orders(viewer)
+    return reached.filter(pk=order_id)
+
+
 def order_for(viewer, order_id: int, *, token: str | None = None) -> Order | None:
     """The order if the caller may act on it: its owner or staff, or whoever holds its token."""
     order = Order.objects.filter(pk=order_id).first()

@@ -43,6 +43,11 @@ class Context:
         """A socket's context for one of its operations (operations run side by side on one socket)."""
         return replace(self, extensions=extensions or {})
 
+    @property
+    def method(self) -> str | None:
+        """The HTTP request's method ("GET", "POST"); None over a websocket."""
+        return getattr(self.request, "method", None)
+
     def header(self, name: str) -> str | None:
         return self.headers.get(name) or self.headers.get(name.lower())
 
@@ -94,3 +99,16 @@ def require_staff(info: Info):
     if not is_staff(user):
         raise ApiError("This needs a staff account.", code="FORBIDDEN")
     return user
+
+
+def refuse_over_get(info: Info, argument: str) -> None:
+    """A secret argument (an order's or a cart's token) is refused over GET: a query string lands in access logs,
+    proxies and browser history. Such answers are never public-cacheable, so POST costs the client nothing; the
+    answer is a 405, as a mutation over GET is."""
+    context = info.context
+    if context.method != "GET":
+        return
+    if context.response is not None:
+        context.response.status_code = 405
+        context.response["Allow"] = "POST"
+    raise ApiError(f"Send '{argument}' in a POST body, not in a URL.", code="METHOD_NOT_ALLOWED")

@@ -1,11 +1,13 @@
-"""Base types every domain's schema module uses: Money, model fields and nodes, and payload fields."""
-from decimal import Decimal
+"""Base types every domain's schema module uses: Money and the Decimal scalar, model fields and nodes, and payload
+fields."""
+from decimal import Decimal, DecimalException
 
 import strawberry
 import strawberry_django
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from strawberry import relay
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry_django import optimizer
@@ -14,6 +16,38 @@ from strawberry_django.queryset import run_type_get_queryset
 
 from commerce.money import round_money
 from graph.core.ids import local_id
+
+DECIMAL_BOUND = Decimal("1e10")  # what the models' DecimalField(max_digits=12, decimal_places=2) can hold
+DECIMAL_PLACES = Decimal("1e-12")  # finer than any amount or rate; PostgreSQL overflows on "1e-1000000"
+
+
+def parse_decimal(value: object) -> Decimal:
+    """A client's Decimal: a string (or a JSON number), finite, below DECIMAL_BOUND in magnitude and with at most
+    12 decimal places.
+
+    Strawberry's own scalar takes "NaN", "Infinity" and "1e1000000", which then fail deep in a query as a server
+    error; every Decimal the API takes is an amount or a rate that a column must hold. The message does not name
+    the type, so that it holds with GRAPHQL_GENERIC_VALIDATION_MESSAGES (graph.transport.masking).
+    """
+    try:
+        number = Decimal(str(value)) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+    except DecimalException:
+        number = None
+    if number is None or not number.is_finite() or number.copy_abs() >= DECIMAL_BOUND or (
+            number != number.quantize(DECIMAL_PLACES)):
+        shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:40]}..."
+        raise StrawberryInputCoercionError(
+            f'Not a decimal number below 10^10 with at most 12 decimal places: "{shown}".')
+    return number
+
+
+DECIMAL = strawberry.scalar(
+    name="Decimal",
+    description="Decimal (fixed-point), as a string such as \"12.50\": finite, below 10^10 in magnitude, with at "
+                "most 12 decimal places.",
+    serialize=str,
+    parse_value=parse_decimal,
+)
 
 
 @strawberry.type(description="An amount in a currency; `amount` is a decimal string such as \"12.50\".")

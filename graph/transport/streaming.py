@@ -59,7 +59,7 @@ async def stream_operation(schema, stream, query, variable_values=None, context_
     context_value = context_value.for_operation(extensions if isinstance(extensions, dict) else None)
     refusal = await _signed_out(context_value)
     if refusal is not None:
-        return _answered(_once(PreExecutionError(data=None, errors=[refusal])))
+        return _answered(_once(PreExecutionError(data=None, errors=[refusal])), schema)
 
     async def results():
         streamed = await stream(query, variable_values, context_value, root_value, operation_name,
@@ -73,7 +73,7 @@ async def stream_operation(schema, stream, query, variable_values=None, context_
                     return
                 yield result
 
-    return _answered(results())
+    return _answered(results(), schema)
 
 
 async def _signed_out(context) -> ApiError | None:
@@ -104,13 +104,13 @@ async def _once(result):
     yield result
 
 
-async def _answered(results):
+async def _answered(results, schema=None):
     async with aclosing(results):
         try:
             async for result in results:
                 if isinstance(result, ExecutionResult) and result.errors:
-                    result.errors = [finished(error) for error in result.errors]
+                    result.errors = [finished(error, schema) for error in result.errors]
                     result = _as_sent(result)
                 yield result
         except GraphQLError as refused:
-            yield PreExecutionError(data=None, errors=[finished(refused)])
+            yield PreExecutionError(data=None, errors=[finished(refused, schema)])

@@ -90,6 +90,16 @@ def test_the_order_token_is_enough_to_follow_an_order(gql, placed):
     assert gql(query, {"t": "guessed"}).ok() == {"order": None}
 
 
+def test_a_client_with_both_the_id_and_the_token_gets_the_order_when_they_match(gql, store, ready_cart, placed):
+    """Once refused ("exactly one of"): a client that kept both should not have to drop one."""
+    query = "query ($id: ID, $t: String) { order(id: $id, token: $t) { number } }"
+    assert gql(query, {"id": gid(placed), "t": placed.token}).ok()["order"] == {"number": placed.number}
+    other = Order.objects.get(token=place(gql, ready_cart((store.shirt, 1)))["order"]["token"])
+    assert gql(query, {"id": gid(placed), "t": other.token}).ok() == {"order": None}
+    assert gql(query, {"id": gid(placed), "t": "guessed"}).ok() == {"order": None}
+    assert gql(query, {}).codes == ["BAD_USER_INPUT"]
+
+
 def test_staff_list_and_filter_orders(gql, store, staff_user, customer, ready_cart, pay):
     first = place(gql, ready_cart((store.mug, 1), email="first@example.com"))["order"]
     second = place(gql, ready_cart((store.mug, 2), email="second@example.com"))["order"]

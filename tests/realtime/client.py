@@ -60,9 +60,9 @@ def status_of(update: dict) -> tuple[str, str]:
     return update["order"]["status"], update["event"]["type"]
 
 
-def over_the_consumer(*queries: str) -> list[dict]:
-    """Each query sent as a graphql-transport-ws subscribe message to the API's consumer, in this process (so
-    a test's settings hold); the first answer to each (next or error)."""
+def over_the_consumer(*queries: str | dict) -> list[dict]:
+    """Each query (or payload, with its variables) sent as a graphql-transport-ws subscribe message to the API's
+    consumer, in this process (so a test's settings hold); the first answer to each (next or error)."""
     async def talk():
         from graph.transport.consumers import GraphQLWebsocketConsumer
 
@@ -73,7 +73,8 @@ def over_the_consumer(*queries: str) -> list[dict]:
         assert (await socket.receive_json_from(10))["type"] == "connection_ack"
         answers = []
         for n, query in enumerate(queries):
-            await socket.send_json_to({"id": str(n), "type": "subscribe", "payload": {"query": query}})
+            payload = query if isinstance(query, dict) else {"query": query}
+            await socket.send_json_to({"id": str(n), "type": "subscribe", "payload": payload})
             answer = await socket.receive_json_from(10)
             while answer["type"] == "complete":  # the end of the one before
                 answer = await socket.receive_json_from(10)
