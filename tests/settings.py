@@ -15,6 +15,7 @@ import uuid
 os.environ["REDIS_KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:8]}"
 
 from project.settings import *  # noqa: E402,F401,F403
+from project.settings import STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
