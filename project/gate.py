@@ -6,6 +6,8 @@ the cap is kept here, on the ASGI messages: a `Content-Length` over it is answer
 is read, and a body without one (chunked) is counted as its chunks arrive and refused once it passes the cap.
 Multipart uploads and the webhook endpoints have a larger cap of their own (REQUEST_MAX_UPLOAD_BYTES). The 413
 of `/graphql/` is in the GraphQL shape, with REQUEST_TOO_LARGE and `maximum`; other paths get plain text.
+daphne's server (Twisted) reads a whole body before it calls any application, so project.serve keeps the same
+cap, with the same answer, there (`body_cap`, `too_large`); this wrapper keeps it under any other server.
 
 Each request is given its id here (graph.transport.request_ids), sent back as `X-Request-Id` on every answer.
 """
@@ -30,7 +32,7 @@ class Gate:
             await self._serve(scope, receive, _with_header(send, b"x-request-id", request_id.encode()))
 
     async def _serve(self, scope, receive, send):
-        maximum = body_cap(scope)
+        maximum = body_cap(scope["path"], _header(scope, b"content-type"))
         declared = _content_length(scope)
         if declared is not None and declared > maximum:
             return await _too_large(scope, send, maximum)
@@ -60,12 +62,24 @@ class Gate:
             await _too_large(scope, send, maximum)
 
 
-def body_cap(scope) -> int:
-    """The most bytes this request's body may have: the upload cap for multipart bodies and webhooks."""
-    content_type = _header(scope, b"content-type") or b""
-    if content_type.lower().startswith(b"multipart/form-data") or scope["path"].startswith(UPLOAD_PATHS):
+def body_cap(path: str, content_type: bytes | None) -> int:
+    """The most bytes a request's body may have: the upload cap for multipart bodies and webhooks."""
+    if (content_type or b"").lower().startswith(b"multipart/form-data") or path.startswith(UPLOAD_PATHS):
         return settings.REQUEST_MAX_UPLOAD_BYTES
     return settings.REQUEST_MAX_BODY_BYTES
+
+
+def too_large(path: str, maximum: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The 413 (status, headers, body) of a body over `maximum`; it closes the connection, whose unread body
+    could not be told from a next request."""
+    message = too_large_message(maximum)
+    if path.rstrip("/") == "/graphql":
+        error = {"message": message, "extensions": {"code": "REQUEST_TOO_LARGE", "maximum": maximum}}
+        body, content_type = json.dumps({"errors": [error]}).encode(), b"application/json"
+    else:
+        body, content_type = message.encode(), b"text/plain; charset=utf-8"
+    return 413, [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                 (b"cache-control", b"no-store"), (b"connection", b"close")], body
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -80,16 +94,8 @@ def _content_length(scope) -> int | None:
 
 
 async def _too_large(scope, send, maximum: int) -> None:
-    message = too_large_message(maximum)
-    if scope["path"].rstrip("/") == "/graphql":
-        error = {"message": message, "extensions": {"code": "REQUEST_TOO_LARGE", "maximum": maximum}}
-        body, content_type = json.dumps({"errors": [error]}).encode(), b"application/json"
-    else:
-        body, content_type = message.encode(), b"text/plain; charset=utf-8"
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"), (b"connection", b"close"),
-    ]})
+    status, headers, body = too_large(scope["path"], maximum)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -1,12 +1,109 @@
-"""`python -m project.serve`: daphne's command line, arguments and all, with its access log keeping paths as
-project.logs does (daphne's own writes the request line whole, query string and tokens included)."""
-from daphne.cli import CommandLineInterface
-from daphne.server import Server
+"""`python -m project.serve`: daphne's command line, arguments and all, with two changes to its HTTP.
 
+- A body over the cap (project.gate's) is refused before it is read. Twisted's request reads a whole body,
+  spooling one over 100 KB to a temp file, before daphne calls the application, so the gate alone answers a
+  100 MB body only once it is on disk. Here a `Content-Length` over the cap is answered 413 as soon as the
+  headers are in, and a chunked body is counted as it arrives (it is spooled up to the cap, as before, then
+  dropped). The answer is the gate's, with an `X-Request-Id`; the connection then closes, and body bytes still
+  in flight are discarded. Under the cap a request is daphne's, byte for byte.
+- Its access log keeps paths as project.logs does (daphne's own writes the request line whole, query string and
+  tokens included).
+"""
+from urllib.parse import unquote
+
+from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
+from daphne.server import Server
+from twisted.internet import reactor  # daphne.server, imported above, installed the asyncio reactor
+
+from graph.transport import request_ids
 from project.logs import loggable_path
 
 
-class PathMaskingServer(Server):
+class CappedRequest(WebRequest):
+    """daphne's request, with the body cap kept where Twisted reads the body: `gotLength` is called once the
+    headers are in, `handleContentChunk` with each piece of the body."""
+
+    _cap = None
+    _received = 0
+    _refused = False
+
+    def gotLength(self, length):
+        from project.gate import body_cap  # Django's, set up once daphne has loaded the application
+        # The request line is the channel's until the body is in (Twisted sets self.uri only then).
+        self._line = self.channel._command, self.channel._path, self.channel._version
+        self._cap = body_cap(_path(self._line[1]), self.requestHeaders.getRawHeaders(b"content-type", [None])[0])
+        if length is not None and length > self._cap:
+            self._refuse()
+        else:
+            super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self._refused:
+            return
+        self._received += len(data)
+        if self._received > self._cap:  # only a chunked body: a declared length was checked in gotLength
+            self._refuse()
+        else:
+            super().handleContentChunk(data)
+
+    def requestReceived(self, command, path, version):
+        if not self._refused:  # a refused body that ends before the answer is out is not processed
+            super().requestReceived(command, path, version)
+
+    def _refuse(self):
+        self._refused = True
+        if self.content is not None:
+            self.content.close()
+            self.content = None
+        self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" asking for the body refused
+        self.channel.persistent = False  # the rest of the body is no next request
+        self.method, self.uri, self.clientproto = self._line
+        self.path = self.uri.split(b"?", 1)[0]
+        if hasattr(self.client, "host"):
+            self.client_addr = [str(self.client.host), self.client.port]
+        # Answered from the reactor's next turn, not inside Twisted's parsing of the bytes in hand: finishing
+        # the request there would leave the channel without a request should those bytes end the body.
+        reactor.callLater(0, self._answer_too_large)
+
+    def _answer_too_large(self):
+        """Through daphne's own replying, which finishes the request (closing the connection) and logs it."""
+        from project.gate import too_large
+        status, headers, body = too_large(_path(self.uri), self._cap)
+        headers = [*headers, (b"x-request-id", request_ids.new().encode())]
+        self.handle_reply({"type": "http.response.start", "status": status, "headers": headers})
+        self.handle_reply({"type": "http.response.body", "body": body})
+
+
+def _path(target: bytes) -> str:
+    """The path of the scope daphne would make of this request target."""
+    return unquote(target.split(b"?", 1)[0].decode("ascii", "replace"))
+
+
+class CappedHTTPFactory(HTTPFactory):
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        protocol.requestFactory = CappedRequest
+        return protocol
+
+
+class ProjectServer(Server):
+    @property
+    def http_factory(self):
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, factory):
+        """`Server.run` makes daphne's HTTPFactory itself, with no way to pass another: ours takes its place."""
+        self._http_factory = CappedHTTPFactory(self)
+
+    def kill_all_applications(self):
+        """daphne's, past the connections that never had an application (a refused body, until its once a second
+        reaping): at shutdown it would fail on them with a KeyError."""
+        self.connections = {key: details for key, details in self.connections.items()
+                            if "application_instance" in details}
+        return super().kill_all_applications()
+
     def log_action(self, protocol, action, details):
         if isinstance(details.get("path"), str):
             details = {**details, "path": loggable_path(details["path"])}
@@ -14,7 +111,7 @@ class PathMaskingServer(Server):
 
 
 class Serve(CommandLineInterface):
-    server_class = PathMaskingServer
+    server_class = ProjectServer
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ refused before it is read, and the logs keep no query string or token.
 import asyncio
 import json
 import logging
+import socket
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -205,6 +207,50 @@ def test_daphne_refuses_big_and_chunked_bodies_quietly_and_logs_no_query_strings
     assert sum('"POST /graphql/" 413' in line for line in lines) == 2, lines
     assert not any("?" in line or TOKEN in line for line in lines), lines
     assert any('"GET /orders/[token]/" 404' in line for line in lines), lines
+
+
+def over_socket(base: str, head: bytes, body: bytes) -> tuple[bytes, dict, bytes]:
+    """Send a request's head and the start of its body, and read the answer until the server closes, within a few
+    seconds (a server waiting for the rest of the body fails this); its status line, headers and body."""
+    address = urlsplit(base)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(head + b"\r\n\r\n" + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    return status, dict(line.lower().split(b": ", 1) for line in lines), body
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db
+def test_daphne_answers_a_body_over_the_cap_without_waiting_for_it_or_spooling_it(
+        django_db_setup, redis_key_prefix, tmp_path):
+    """Twisted reads a whole body before daphne calls the application; project.serve refuses it unread."""
+    temp, server_log = tmp_path / "tmp", tmp_path / "server.log"
+    temp.mkdir()
+    env = {"REDIS_KEY_PREFIX": redis_key_prefix} if settings.REDIS_URL else {"REDIS_URL": ""}
+    with open(server_log, "wb") as log:  # -v 2: Twisted's own errors reach the log too
+        process, base = start_daphne(deployed_env(**env, TMPDIR=str(temp)), log=log, args=("-v", "2"))
+    post = b"POST /graphql/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    try:
+        declared = over_socket(base, post + b"Content-Length: 200000000\r\nExpect: 100-continue", b'{"query"')
+        chunked = over_socket(base, post + b"Transfer-Encoding: chunked",  # 1.5 MB announced, 1.1 MB sent
+                              b"%x\r\n" % 1_500_000 + b"x" * 1_100_000)
+        under = httpx.post(f"{base}/graphql/", timeout=10, headers={"Content-Type": "application/json"},
+                           content=iter([b'{"query": "{ shop { name } }", "padding": "', b"x" * 900_000, b'"}']))
+    finally:
+        stop(process)
+    for status, headers, body in (declared, chunked):
+        assert status == b"HTTP/1.1 413 Request Entity Too Large" and len(headers[b"x-request-id"]) == 32
+        assert headers[b"content-type"] == b"application/json" and headers[b"connection"] == b"close"
+        (error,) = json.loads(body)["errors"]
+        assert error["extensions"] == {"code": "REQUEST_TOO_LARGE", "maximum": 1024 * 1024}
+    assert under.status_code == 200 and under.json()["data"]["shop"]["name"]  # chunked, under the cap: as before
+    assert list(temp.iterdir()) == []
+    logged = server_log.read_text()
+    assert "Traceback" not in logged and "Unhandled" not in logged, logged[-3000:]
 
 
 def test_a_socket_operation_has_one_request_id_of_its_own(caplog):
