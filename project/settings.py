@@ -290,6 +290,11 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # another address for Stripe's API (tests, stripe-mock)
 STRIPE_TIMEOUT = timedelta(seconds=env_int("STRIPE_TIMEOUT_SECONDS", 5))
+# Paystack (test and live keys share one address: sk_test_... is the sandbox)
+PAYSTACK_SECRET_KEY = os.environ.get("PAYSTACK_SECRET_KEY", "")  # also signs its webhooks (HMAC-SHA512)
+PAYSTACK_PUBLIC_KEY = os.environ.get("PAYSTACK_PUBLIC_KEY", "")  # pk_..., shown to storefronts for Paystack Popup
+PAYSTACK_API_BASE = os.environ.get("PAYSTACK_API_BASE", "https://api.paystack.co")
+PAYSTACK_TIMEOUT = timedelta(seconds=env_int("PAYSTACK_TIMEOUT_SECONDS", 5))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
