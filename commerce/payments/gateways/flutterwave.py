@@ -18,7 +18,6 @@ import requests
 from django.conf import settings
 
 from commerce.money import round_money
-
 from commerce.payments.gateways.base import (
     Action,
     ActionType,
