@@ -295,6 +295,16 @@ PAYSTACK_SECRET_KEY = os.environ.get("PAYSTACK_SECRET_KEY", "")  # also signs it
 PAYSTACK_PUBLIC_KEY = os.environ.get("PAYSTACK_PUBLIC_KEY", "")  # pk_..., shown to storefronts for Paystack Popup
 PAYSTACK_API_BASE = os.environ.get("PAYSTACK_API_BASE", "https://api.paystack.co")
 PAYSTACK_TIMEOUT = timedelta(seconds=env_int("PAYSTACK_TIMEOUT_SECONDS", 5))
+# Flutterwave (v3 standard: one API host; test keys, FLWSECK_TEST-..., make test payments)
+FLUTTERWAVE_SECRET_KEY = os.environ.get("FLUTTERWAVE_SECRET_KEY", "")
+FLUTTERWAVE_PUBLIC_KEY = os.environ.get("FLUTTERWAVE_PUBLIC_KEY", "")
+FLUTTERWAVE_SECRET_HASH = os.environ.get("FLUTTERWAVE_SECRET_HASH", "")  # the webhook's verif-hash, as set at Flutterwave
+FLUTTERWAVE_API_BASE = os.environ.get("FLUTTERWAVE_API_BASE", "https://api.flutterwave.com")
+FLUTTERWAVE_TIMEOUT = timedelta(seconds=env_int("FLUTTERWAVE_TIMEOUT_SECONDS", 10))
+FLUTTERWAVE_REDIRECT_URL = os.environ.get("FLUTTERWAVE_REDIRECT_URL", "")  # the storefront's return page
+FLUTTERWAVE_PAYMENT_OPTIONS = os.environ.get(
+    "FLUTTERWAVE_PAYMENT_OPTIONS", "card,mobilemoneyghana,mobilemoneyuganda,mobilemoneyrwanda,mobilemoneyzambia,"
+    "mobilemoneyfranco,mpesa,ussd,banktransfer")
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
