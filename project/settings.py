@@ -290,6 +290,12 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # another address for Stripe's API (tests, stripe-mock)
 STRIPE_TIMEOUT = timedelta(seconds=env_int("STRIPE_TIMEOUT_SECONDS", 5))
+# Razorpay (one API address for test and live keys: rzp_test_... keys are the sandbox)
+RAZORPAY_KEY_ID = os.environ.get("RAZORPAY_KEY_ID", "")
+RAZORPAY_KEY_SECRET = os.environ.get("RAZORPAY_KEY_SECRET", "")
+RAZORPAY_WEBHOOK_SECRET = os.environ.get("RAZORPAY_WEBHOOK_SECRET", "")
+RAZORPAY_API_BASE = os.environ.get("RAZORPAY_API_BASE", "https://api.razorpay.com")
+RAZORPAY_TIMEOUT = timedelta(seconds=env_int("RAZORPAY_TIMEOUT_SECONDS", 5))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
