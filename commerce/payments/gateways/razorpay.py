@@ -100,7 +100,7 @@ class RazorpayGateway(PaymentGateway):
         return self._state(ranked[0])
 
     def _state(self, paid: dict) -> PaymentState:
-        status = STATUSES[paid["status"]]
+        status = STATUSES.get(paid.get("status"), "PROCESSING")  # a state unknown here: not final, not cancelled
         return PaymentState(status, received=int(paid["amount"]) if status == "SUCCEEDED" else None,
                             currency=str(paid.get("currency", "")).upper(),
                             refunded=int(paid.get("amount_refunded") or 0),
