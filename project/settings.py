@@ -305,6 +305,12 @@ FLUTTERWAVE_REDIRECT_URL = os.environ.get("FLUTTERWAVE_REDIRECT_URL", "")  # the
 FLUTTERWAVE_PAYMENT_OPTIONS = os.environ.get(
     "FLUTTERWAVE_PAYMENT_OPTIONS", "card,mobilemoneyghana,mobilemoneyuganda,mobilemoneyrwanda,mobilemoneyzambia,"
     "mobilemoneyfranco,mpesa,ussd,banktransfer")
+# Razorpay (one API address for test and live keys: rzp_test_... keys are the sandbox)
+RAZORPAY_KEY_ID = os.environ.get("RAZORPAY_KEY_ID", "")
+RAZORPAY_KEY_SECRET = os.environ.get("RAZORPAY_KEY_SECRET", "")
+RAZORPAY_WEBHOOK_SECRET = os.environ.get("RAZORPAY_WEBHOOK_SECRET", "")
+RAZORPAY_API_BASE = os.environ.get("RAZORPAY_API_BASE", "https://api.razorpay.com")
+RAZORPAY_TIMEOUT = timedelta(seconds=env_int("RAZORPAY_TIMEOUT_SECONDS", 5))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
