@@ -290,6 +290,20 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # another address for Stripe's API (tests, stripe-mock)
 STRIPE_TIMEOUT = timedelta(seconds=env_int("STRIPE_TIMEOUT_SECONDS", 5))
+# MTN MoMo: Collections (requesttopay, polled until final); refunds through Disbursements where its keys are set,
+# else recorded for staff to pay out by hand. The sandbox (the default target) takes only EUR.
+MTN_MOMO_SUBSCRIPTION_KEY = os.environ.get("MTN_MOMO_SUBSCRIPTION_KEY", "")  # the Collection product's key
+MTN_MOMO_API_USER = os.environ.get("MTN_MOMO_API_USER", "")
+MTN_MOMO_API_KEY = os.environ.get("MTN_MOMO_API_KEY", "")
+MTN_MOMO_TARGET_ENVIRONMENT = os.environ.get("MTN_MOMO_TARGET_ENVIRONMENT", "sandbox")  # production: mtnuganda...
+MTN_MOMO_CALLBACK_URL = os.environ.get("MTN_MOMO_CALLBACK_URL", "")  # https://<host>/webhooks/mtn-momo/ (optional)
+MTN_MOMO_API_BASE = os.environ.get("MTN_MOMO_API_BASE") or (
+    "https://sandbox.momodeveloper.mtn.com" if MTN_MOMO_TARGET_ENVIRONMENT == "sandbox"
+    else "https://proxy.momoapi.mtn.com")
+MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY = os.environ.get("MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY", "")
+MTN_MOMO_DISBURSEMENT_API_USER = os.environ.get("MTN_MOMO_DISBURSEMENT_API_USER", "")
+MTN_MOMO_DISBURSEMENT_API_KEY = os.environ.get("MTN_MOMO_DISBURSEMENT_API_KEY", "")
+MTN_MOMO_TIMEOUT = timedelta(seconds=env_int("MTN_MOMO_TIMEOUT_SECONDS", 10))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
