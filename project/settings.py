@@ -311,6 +311,20 @@ RAZORPAY_KEY_SECRET = os.environ.get("RAZORPAY_KEY_SECRET", "")
 RAZORPAY_WEBHOOK_SECRET = os.environ.get("RAZORPAY_WEBHOOK_SECRET", "")
 RAZORPAY_API_BASE = os.environ.get("RAZORPAY_API_BASE", "https://api.razorpay.com")
 RAZORPAY_TIMEOUT = timedelta(seconds=env_int("RAZORPAY_TIMEOUT_SECONDS", 5))
+# MTN MoMo: Collections (requesttopay, polled until final); refunds through Disbursements where its keys are set,
+# else recorded for staff to pay out by hand. The sandbox (the default target) takes only EUR.
+MTN_MOMO_SUBSCRIPTION_KEY = os.environ.get("MTN_MOMO_SUBSCRIPTION_KEY", "")  # the Collection product's key
+MTN_MOMO_API_USER = os.environ.get("MTN_MOMO_API_USER", "")
+MTN_MOMO_API_KEY = os.environ.get("MTN_MOMO_API_KEY", "")
+MTN_MOMO_TARGET_ENVIRONMENT = os.environ.get("MTN_MOMO_TARGET_ENVIRONMENT", "sandbox")  # production: mtnuganda...
+MTN_MOMO_CALLBACK_URL = os.environ.get("MTN_MOMO_CALLBACK_URL", "")  # https://<host>/webhooks/mtn-momo/ (optional)
+MTN_MOMO_API_BASE = os.environ.get("MTN_MOMO_API_BASE") or (
+    "https://sandbox.momodeveloper.mtn.com" if MTN_MOMO_TARGET_ENVIRONMENT == "sandbox"
+    else "https://proxy.momoapi.mtn.com")
+MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY = os.environ.get("MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY", "")
+MTN_MOMO_DISBURSEMENT_API_USER = os.environ.get("MTN_MOMO_DISBURSEMENT_API_USER", "")
+MTN_MOMO_DISBURSEMENT_API_KEY = os.environ.get("MTN_MOMO_DISBURSEMENT_API_KEY", "")
+MTN_MOMO_TIMEOUT = timedelta(seconds=env_int("MTN_MOMO_TIMEOUT_SECONDS", 10))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL

@@ -1,4 +1,4 @@
-"""`POST /webhooks/<gateway>/`: a payment provider's events, verified on the raw body, recorded once, applied by a job.
+"""`POST /webhooks/<gateway>/` (or PUT): a payment provider's events, verified on the raw body, recorded once, applied by a job.
 
 Answers at once: 200 for a recorded event and for a duplicate (the provider stops resending), 400 for a bad,
 missing or stale signature (nothing is recorded), 404 for a gateway this shop does not run. The work is a job,
@@ -6,7 +6,7 @@ so a slow or failing step never makes the provider wait.
 """
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from commerce.payments.gateways import is_enabled
 from commerce.payments.gateways.base import InvalidWebhook
@@ -14,7 +14,7 @@ from commerce.payments.services import receive_webhook
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["POST", "PUT"])  # MTN MoMo sends its callbacks with either
 def gateway_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     if not is_enabled(gateway):
         return JsonResponse({"error": "no such payment gateway"}, status=404)

@@ -27,6 +27,7 @@ from commerce.orders.models import Order, OrderEventType, OrderStatus, PaymentSt
 from commerce.payments import gateways
 from commerce.payments.gateways import get_gateway
 from commerce.payments.gateways.base import (
+    MANUAL_REFUND_PREFIX,
     EventKind,
     InvalidProof,
     PaymentRequest,
@@ -383,6 +384,9 @@ def _refund_at_provider(pending: Refund, key: str, *, retry: bool) -> None:
             raise PaymentError("The payment provider refused the refund; nothing was refunded.") from None
         raise PaymentError("The payment provider did not answer; the refund will be retried as it is.") from None
     Refund.objects.filter(pk=pending.pk).update(refund_id=refund_id, succeeded=True)
+    if refund_id.startswith(MANUAL_REFUND_PREFIX):
+        orders.record_event(payment.order, OrderEventType.NOTE, message=f"Refund of {pending.amount} "
+                            f"{payment.currency} recorded: {gateway.name} cannot pay it back, so pay it out by hand.")
 
 
 def refund_stray(payment_id: int) -> None:

@@ -169,6 +169,15 @@ def check_timestamp(timestamp: float, tolerance: int = WEBHOOK_TOLERANCE_SECONDS
         raise InvalidWebhook("The webhook's timestamp is outside the tolerance.")
 
 
+MANUAL_REFUND_PREFIX = "manual_refund_"
+
+
+def manual_refund_id(idempotency_key: str) -> str:
+    """The id of a refund a gateway cannot make (manual payments, MTN MoMo without disbursement keys): recorded
+    as made, for staff to pay out by hand; the shared flow notes it on the order."""
+    return reference_for(idempotency_key, MANUAL_REFUND_PREFIX)
+
+
 def reference_for(idempotency_key: str, prefix: str = "") -> str:
     """A stable reference from an idempotency key, for providers that take our reference (Paystack, MoMo's UUID)."""
     return prefix + str(uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key))

@@ -12,6 +12,7 @@ from commerce.payments.gateways.base import (
     PaymentRequest,
     PaymentState,
     ProviderError,
+    manual_refund_id,
     reference_for,
 )
 
@@ -41,4 +42,4 @@ class ManualGateway(PaymentGateway):
     def refund(self, payment, *, amount: int, idempotency_key: str) -> str:
         if not payment.amount_received:
             raise ProviderError("Nothing was received to refund.")
-        return reference_for(idempotency_key, "manual_refund_")  # given back by hand, as staff record it
+        return manual_refund_id(idempotency_key)  # given back by hand, as staff record it
