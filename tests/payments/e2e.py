@@ -11,6 +11,7 @@ the provider sends, on PostgreSQL and Redis, for any gateway. A provider's test 
 """
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -30,6 +31,15 @@ def graphql(base: str, query: str, **variables) -> dict:
     assert "errors" not in body, body
     (payload,) = body["data"].values()
     return payload
+
+
+def delivered_ten_times(url: str, **request) -> None:
+    """One webhook delivered ten times at once, as a provider's retries can arrive: each is answered 200, and
+    exactly one is not a duplicate."""
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: httpx.post(url, timeout=30, **request), range(10)))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert sum(not a.json()["duplicate"] for a in answers) == 1
 
 
 def buy_as_a_guest(base: str, store, *, gateway: str | None = None, data: dict | None = None,
