@@ -235,7 +235,7 @@ def process_event(event_pk: int) -> None:
     gateway = get_gateway(recorded.provider)
     event = gateway.read_event(recorded.payload)
     payment = _payment_for(recorded.provider, event.intent_id) if event.kind != EventKind.OTHER else None
-    state = gateway.fetch_status(payment) if event.reread and payment is not None else None
+    state = gateway.status_for_event(payment, event) if event.reread and payment is not None else None
     with transaction.atomic():
         recorded = WebhookEvent.objects.select_for_update().filter(pk=event_pk, processed_at__isnull=True).first()
         if recorded is None:

@@ -236,6 +236,11 @@ class PaymentGateway:
         """The payment as the provider holds it now. `payment` is a commerce.payments.models.Payment."""
         raise NotImplementedError
 
+    def status_for_event(self, payment, event: "ProviderEvent") -> PaymentState:
+        """What the provider says of `payment` when an event that proves too little (`reread`) arrives; a gateway
+        whose events name something it can verify more precisely (a transaction id) overrides this."""
+        return self.fetch_status(payment)
+
     def confirm_payment(self, payment, data: dict) -> PaymentState:
         """The client says it paid (`data` is its proof): check with the provider. InvalidProof for a forgery."""
         return self.fetch_status(payment)

@@ -4,7 +4,8 @@ M-Pesa all through it, and every claim verified with Flutterwave before it is tr
 What a callback proves: only that its sender knows a static shared secret (`verif-hash`, compared in constant
 time), with no timestamp and no digest of the body, so anyone who once saw it can replay or invent events. The
 gap is closed by never taking an event's figures: its events are `reread`, and the job applies what Flutterwave
-answers when asked about our tx_ref. The buyer's redirect back (`orderPaymentConfirm` with `transaction_id`) is
+answers when asked: about the transaction id the event names, when Flutterwave says it is ours, else about our
+tx_ref. The buyer's redirect back (`orderPaymentConfirm` with `transaction_id`) is
 verified by that id, and refused unless Flutterwave says the transaction is ours (tx_ref), for the order's amount
 and currency. Events carry no id of Flutterwave's: their identity is a digest of (gateway, type, tx_ref, status).
 Refunds take no idempotency key, so a refund whose answer was lost is looked for among the transaction's
@@ -104,6 +105,16 @@ class FlutterwaveGateway(PaymentGateway):
         if data.get("tx_ref") != payment.intent_id:
             raise ProviderError("Flutterwave answered for another tx_ref.")
         return self._state(data)
+
+    def status_for_event(self, payment, event: ProviderEvent) -> PaymentState:
+        """An event names its transaction: verified by that id, as Flutterwave asks, when it is this payment's
+        tx_ref (an event is never believed: a wrong id falls back to asking by our tx_ref)."""
+        transaction_id = str((event.payload.get("data") or {}).get("id") or "")
+        if transaction_id.isdigit():
+            verified = self._call("GET", f"/v3/transactions/{transaction_id}/verify", missing_ok=True)
+            if verified is not None and verified.get("tx_ref") == payment.intent_id:
+                return self._state(verified)
+        return self.fetch_status(payment)
 
     def confirm_payment(self, payment, data: dict) -> PaymentState:
         """The buyer came back from the hosted page with `transaction_id`: verify that id, and refuse a
