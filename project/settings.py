@@ -325,6 +325,12 @@ MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY = os.environ.get("MTN_MOMO_DISBURSEMENT_S
 MTN_MOMO_DISBURSEMENT_API_USER = os.environ.get("MTN_MOMO_DISBURSEMENT_API_USER", "")
 MTN_MOMO_DISBURSEMENT_API_KEY = os.environ.get("MTN_MOMO_DISBURSEMENT_API_KEY", "")
 MTN_MOMO_TIMEOUT = timedelta(seconds=env_int("MTN_MOMO_TIMEOUT_SECONDS", 10))
+# PayPal (the three keys turn it on); the sandbox unless PAYPAL_API_BASE says https://api-m.paypal.com
+PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID", "")  # the id PayPal gave the /webhooks/paypal/ endpoint
+PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "https://api-m.sandbox.paypal.com")
+PAYPAL_TIMEOUT = timedelta(seconds=env_int("PAYPAL_TIMEOUT_SECONDS", 10))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
 
 # --- GraphQL
