@@ -11,6 +11,8 @@ A subclass implements `route(request)`; the base gives it:
     idempotency            a POST repeating `idempotency_header`'s key gets the first answer again (a different
                            body with the same key is refused, as Stripe does)
     fake.reset()           between tests (subclasses clear their own state in `clear()`)
+    fake.busy              (requests answered, seconds spent answering them, the slow mode's sleep included):
+                           the fake's own share of a caller's time, which bench/checkout.py --gateway sets apart
 """
 import json
 import threading
@@ -45,6 +47,7 @@ class FakeServer:
         self.calls: list = []
         self.failing = False
         self.slow = 0.0
+        self.busy = (0, 0.0)
         self._replies: dict[str, tuple[bytes, tuple[int, object]]] = {}
         self.lock = threading.RLock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -60,6 +63,7 @@ class FakeServer:
             self.calls.clear()
             self._replies.clear()
             self.failing, self.slow = False, 0.0
+            self.busy = (0, 0.0)
             self.clear()
 
     def clear(self) -> None:
@@ -102,6 +106,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             def _reply(self):
+                began = time.perf_counter()
                 length = int(self.headers.get("Content-Length") or 0)
                 url = urlsplit(self.path)
                 request = Request(self.command, url.path, dict(parse_qsl(url.query)),
@@ -115,6 +120,9 @@ class FakeServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+                with fake.lock:
+                    count, seconds = fake.busy
+                    fake.busy = (count + 1, seconds + time.perf_counter() - began)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _reply
 
