@@ -42,6 +42,16 @@ def delivered_ten_times(url: str, **request) -> None:
     assert sum(not a.json()["duplicate"] for a in answers) == 1
 
 
+def assert_paid_once(placed: dict) -> None:
+    """The one event was recorded once and paid the order once, whatever the copies delivered."""
+    from commerce.orders.models import Order
+    from commerce.payments.models import WebhookEvent
+
+    order = Order.objects.get(token=placed["order"]["token"])
+    assert WebhookEvent.objects.count() == 1
+    assert [e.type for e in order.events.all()] == ["PLACED", "PAYMENT_SUCCEEDED"]
+
+
 def buy_as_a_guest(base: str, store, *, gateway: str | None = None, data: dict | None = None,
                    address: dict | None = None) -> dict:
     """Empty cart to UNPAID order, as a storefront does it; returns checkoutComplete's payload."""

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from strawberry import relay
 
 from commerce.catalog.models import ProductVariant
@@ -14,6 +14,7 @@ from commerce.payments.models import Payment, WebhookEvent
 from tests.carts.conftest import errors
 from tests.fake_stripe import event, signed
 from tests.orders.conftest import CHECKOUT, place
+from tests.payments.webhooks import deliver_in_process
 
 PAYMENT_CREATE = """mutation ($id: ID!, $token: String) { orderPaymentCreate(id: $id, token: $token) {
   order { status } payment { status clientSecret amount { amount currency } } errors { field code } } }"""
@@ -28,11 +29,7 @@ def gid(order) -> str:
 
 def deliver(body: bytes, signature: str | None):
     """POST an event to our webhook as Stripe does, then apply what was recorded, as its job would."""
-    headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
-    response = Client().post("/webhooks/stripe/", body, content_type="application/json", **headers)
-    for pending in WebhookEvent.objects.filter(processed_at__isnull=True):
-        payments.process_event(pending.pk)
-    return response
+    return deliver_in_process("stripe", body, {"Stripe-Signature": signature} if signature else {})
 
 
 def order_of(payload) -> Order:

@@ -6,10 +6,8 @@ import datetime as dt
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.test import Client
 
 from commerce.orders.models import Order
-from commerce.payments import services as payments
 from commerce.payments.models import WebhookEvent
 from tests.carts.conftest import errors
 from tests.fakes.gateway import gateway_fixture
@@ -24,6 +22,7 @@ from tests.payments.e2e import (
 )
 from tests.payments.test_gateways import CONFIRM, checkout
 from tests.payments.test_payments import REFUND, gid
+from tests.payments.webhooks import deliver_in_process
 from tests.servers import deployed_env, start_daphne, stop
 
 paypal = gateway_fixture(FakePayPal, gateway="paypal", api_base_setting="PAYPAL_API_BASE", settings=SETTINGS)
@@ -31,10 +30,7 @@ paypal = gateway_fixture(FakePayPal, gateway="paypal", api_base_setting="PAYPAL_
 
 def deliver(body: bytes, headers: dict):
     """POST an event to our webhook as PayPal does, then apply what was recorded, as its job would."""
-    response = Client().post("/webhooks/paypal/", body, content_type="application/json", **headers)
-    for pending in WebhookEvent.objects.filter(processed_at__isnull=True):
-        payments.process_event(pending.pk)
-    return response
+    return deliver_in_process("paypal", body, headers)
 
 
 def confirm_in_process(gql, placed: dict, data: dict) -> dict:
