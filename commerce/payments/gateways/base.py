@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import requests
 from django.conf import settings
 
 from commerce.money import from_minor, round_money, to_minor
@@ -235,6 +236,18 @@ class PaymentGateway:
     def fetch_status(self, payment) -> PaymentState:
         """The payment as the provider holds it now. `payment` is a commerce.payments.models.Payment."""
         raise NotImplementedError
+
+    def http(self, method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
+        """One call to the provider's HTTP API. No answer, or a 5xx, may have taken effect: ProviderError with
+        definite=False, so the flow retries with the same key or looks before acting again. Any other answer is
+        the caller's to read, since each provider words its refusals its own way."""
+        try:
+            response = requests.request(method, url, timeout=timeout, **kwargs)
+        except requests.RequestException as error:
+            raise ProviderError(f"{self.name} did not answer: {error}", definite=False) from error
+        if response.status_code >= 500:
+            raise ProviderError(f"{self.name} failed ({response.status_code}): {response.text[:200]}", definite=False)
+        return response
 
     def status_for_event(self, payment, event: "ProviderEvent") -> PaymentState:
         """What the provider says of `payment` when an event that proves too little (`reread`) arrives; a gateway

@@ -15,7 +15,6 @@ import hmac
 import json
 from collections.abc import Mapping
 
-import requests
 from django.conf import settings
 
 from commerce.money import round_money
@@ -59,20 +58,14 @@ class FlutterwaveGateway(PaymentGateway):
               missing_ok: bool = False) -> dict | None:
         """Flutterwave's `data` for a call. A timeout or 5xx may have taken effect (definite=False); a 4xx is a
         refusal, or None with `missing_ok` when it says there is no such transaction."""
-        try:
-            response = requests.request(
-                method, settings.FLUTTERWAVE_API_BASE.rstrip("/") + path, json=json_body, params=params,
-                headers={"Authorization": f"Bearer {settings.FLUTTERWAVE_SECRET_KEY}"},
-                timeout=settings.FLUTTERWAVE_TIMEOUT.total_seconds())
-        except requests.RequestException as error:
-            raise ProviderError(f"Flutterwave did not answer: {error}", definite=False) from error
+        response = self.http(method, settings.FLUTTERWAVE_API_BASE.rstrip("/") + path, json=json_body, params=params,
+                             headers={"Authorization": f"Bearer {settings.FLUTTERWAVE_SECRET_KEY}"},
+                             timeout=settings.FLUTTERWAVE_TIMEOUT.total_seconds())
         try:
             body = response.json()
         except ValueError:
             body = {}
         message = str(body.get("message", "")) if isinstance(body, dict) else ""
-        if response.status_code >= 500:
-            raise ProviderError(f"Flutterwave failed ({response.status_code}): {message}", definite=False)
         if missing_ok and response.status_code in {400, 404} and "no transaction" in message.lower():
             return None
         if response.status_code >= 400 or not isinstance(body, dict) or body.get("status") != "success":

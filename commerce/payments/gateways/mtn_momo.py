@@ -98,15 +98,11 @@ class MtnMomoGateway(PaymentGateway):
             token, expiry = _tokens.get(cache_key, ("", 0.0))
             if token and time.monotonic() < expiry:
                 return token
-        try:
-            response = requests.post(f"{settings.MTN_MOMO_API_BASE}/{name}/token/", auth=(user, key),
-                                     headers={"Ocp-Apim-Subscription-Key": subscription},
-                                     timeout=settings.MTN_MOMO_TIMEOUT.total_seconds())
-        except requests.RequestException as error:
-            raise ProviderError(f"MTN MoMo could not be reached: {error}", definite=False) from error
+        response = self.http("POST", f"{settings.MTN_MOMO_API_BASE}/{name}/token/", auth=(user, key),
+                             headers={"Ocp-Apim-Subscription-Key": subscription},
+                             timeout=settings.MTN_MOMO_TIMEOUT.total_seconds())
         if response.status_code != 200:
-            raise ProviderError(f"MTN MoMo refused a {name} token: {response.status_code} {response.text[:200]}",
-                                definite=response.status_code < 500)
+            raise ProviderError(f"MTN MoMo refused a {name} token: {response.status_code} {response.text[:200]}")
         body = response.json()
         lifetime = float(body.get("expires_in", 3600))
         with _tokens_lock:
@@ -129,16 +125,11 @@ class MtnMomoGateway(PaymentGateway):
             headers["X-Callback-Url"] = settings.MTN_MOMO_CALLBACK_URL
         for attempt in range(2):
             headers["Authorization"] = f"Bearer {self._token(product)}"
-            try:
-                response = requests.request(method, settings.MTN_MOMO_API_BASE + path, headers=headers, json=body,
-                                            timeout=settings.MTN_MOMO_TIMEOUT.total_seconds())
-            except requests.RequestException as error:
-                raise ProviderError(f"MTN MoMo could not be reached: {error}", definite=False) from error
+            response = self.http(method, settings.MTN_MOMO_API_BASE + path, headers=headers, json=body,
+                                 timeout=settings.MTN_MOMO_TIMEOUT.total_seconds())
             if response.status_code != 401 or attempt:
                 break
             self._forget_token(product)
-        if response.status_code >= 500:
-            raise ProviderError(f"MTN MoMo failed: {response.status_code} {response.text[:200]}", definite=False)
         return response
 
     def _read(self, path: str, product: tuple = COLLECTION) -> dict:

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Mapping
 from urllib.parse import quote
 
-import requests
 from django.conf import settings
 
 from commerce.payments.gateways.base import (
@@ -64,18 +63,13 @@ class PaystackGateway(PaymentGateway):
 
     def _call(self, method: str, path: str, **kwargs) -> dict | list:
         """Paystack's `data`. Timeouts and 5xx may have taken effect (definite=False); a 4xx is a refusal."""
-        try:
-            response = requests.request(
-                method, settings.PAYSTACK_API_BASE.rstrip("/") + path, timeout=settings.PAYSTACK_TIMEOUT.total_seconds(),
-                headers={"Authorization": f"Bearer {settings.PAYSTACK_SECRET_KEY}"}, **kwargs)
-        except requests.RequestException as error:
-            raise ProviderError(f"Paystack did not answer: {error}", definite=False) from error
+        response = self.http(method, settings.PAYSTACK_API_BASE.rstrip("/") + path,
+                             timeout=settings.PAYSTACK_TIMEOUT.total_seconds(),
+                             headers={"Authorization": f"Bearer {settings.PAYSTACK_SECRET_KEY}"}, **kwargs)
         try:
             body = response.json()
         except ValueError:
             body = {}
-        if response.status_code >= 500:
-            raise ProviderError(f"Paystack failed ({response.status_code}).", definite=False)
         if response.status_code >= 400 or not body.get("status"):
             raise ProviderError(f"Paystack refused: {body.get('message') or response.status_code}")
         return body.get("data")
