@@ -151,13 +151,10 @@ def confirm_payment(order: Order, data: dict) -> Payment:
 
 def apply_state(payment: Payment, state: PaymentState) -> None:
     """Take in the provider's own reading of a payment (a confirm, a poll, an event re-read)."""
-    if state.provider_data:
-        payment.provider_data = {**payment.provider_data, **state.provider_data}
-        Payment.objects.filter(pk=payment.pk).update(provider_data=payment.provider_data)
     failed_now = state.status == IntentStatus.FAILED and payment.status != IntentStatus.FAILED
     settle(payment, status=state.status, currency=state.currency, refunded=state.refunded,
            received=state.received if state.status == IntentStatus.SUCCEEDED else None,
-           failure=(state.failure or "The payment failed.") if failed_now else "")
+           failure=(state.failure or "The payment failed.") if failed_now else "", provider_data=state.provider_data)
 
 
 def poll_payment(payment_id: int) -> bool:
@@ -183,10 +180,8 @@ def mark_paid(order: Order, *, reference: str, actor) -> Order:
         raise PaymentError(f"An order that is {order.status} cannot be marked paid.", code="INVALID_TRANSITION",
                            field=["id"])
     payment = order.payments.filter(provider="manual", status__in=OPEN).first() or open_payment(order, gateway="manual")
-    payment.provider_data = {**payment.provider_data, "reference": reference}
-    Payment.objects.filter(pk=payment.pk).update(provider_data=payment.provider_data)
     settle(payment, status=IntentStatus.SUCCEEDED, received=to_minor(payment.amount, payment.currency),
-           currency=payment.currency.upper())
+           currency=payment.currency.upper(), provider_data={"reference": reference})
     order = Order.objects.get(pk=order.pk)
     orders.record_event(order, OrderEventType.NOTE, actor=actor,
                         message=f"Marked paid by staff{f', reference {reference}' if reference else ''}.")
@@ -273,14 +268,20 @@ def _apply(event: ProviderEvent, payment: Payment | None, state: PaymentState | 
 
 @transaction.atomic
 def settle(payment: Payment, *, status: str | None = None, received: int | None = None, refunded: int | None = None,
-           currency: str = "", failure: str = "", restock: bool | None = None) -> None:
+           currency: str = "", failure: str = "", restock: bool | None = None,
+           provider_data: dict | None = None) -> None:
     """Take in what the provider says of a payment, then bring the order in line with all its payments.
+
+    Every write to the payment happens here, under the order's lock then the payment's, always in that order: a
+    payment row written before the order is locked deadlocks with a webhook settling the same payment.
 
     `restock` says whether a full refund that cancels the order puts its stock back (REFUND_RESTOCKS if None).
     """
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     had_money = payment.amount_received > 0
+    if provider_data:
+        payment.provider_data = {**payment.provider_data, **provider_data}
     currency_matches = not currency or currency == payment.currency.upper()
     if not currency_matches:
         _flag(order, payment, f"Currency {currency} does not match the order's {payment.currency}; not applied.")

@@ -1,15 +1,20 @@
 """Paying through Stripe: intents at checkout, signed webhooks, refunds, cancellation and expiry, and what a
 customer and staff see at every step. Stripe's API is the fake in tests/fake_stripe.py; the library is real."""
 import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.test import override_settings
 from strawberry import relay
 
 from commerce.catalog.models import ProductVariant
 from commerce.orders.models import Order
 from commerce.payments import services as payments
+from commerce.payments.gateways.base import PaymentState
 from commerce.payments.models import Payment, WebhookEvent
 from tests.carts.conftest import errors
 from tests.fake_stripe import event, signed
@@ -195,6 +200,35 @@ def test_events_out_of_order_converge_on_the_same_state(unpaid, stripe):
     deliver(*signed(succeeded))
     order = Order.objects.get(pk=unpaid.pk)
     assert (order.status, order.payment_status, order.refunded_total) == ("CANCELLED", "REFUNDED", Decimal("77.35"))
+
+
+def test_a_provider_reading_waits_for_a_settlement_in_progress_and_never_deadlocks(postgres, transactional_db, unpaid):
+    """A buyer's confirm and a webhook's job settle one payment at once. The job holds its event's lock in a
+    transaction and settles (order, then payment); the reading must lock in that same order, so it waits its turn
+    and does not write the payment first (PostgreSQL would kill one of them as a deadlock: a 500 to the buyer)."""
+    payment = unpaid.payments.get()
+    order_locked = threading.Event()
+
+    def webhook_job():
+        try:
+            with transaction.atomic():
+                Order.objects.select_for_update().get(pk=unpaid.pk)
+                order_locked.set()
+                time.sleep(0.5)  # the confirm arrives meanwhile
+                Payment.objects.select_for_update().get(pk=payment.pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(webhook_job)
+        assert order_locked.wait(5)
+        with transaction.atomic():
+            payments.apply_state(payment, PaymentState("SUCCEEDED", received=7735, currency="USD",
+                                                       provider_data={"capture_id": "CAPTURE-1"}))
+        job.result(timeout=10)
+    payment.refresh_from_db()
+    assert (payment.status, payment.provider_data["capture_id"]) == ("SUCCEEDED", "CAPTURE-1")
+    assert Order.objects.get(pk=unpaid.pk).status == "PAID"
 
 
 def test_unknown_event_types_are_recorded_and_ignored(unpaid):
