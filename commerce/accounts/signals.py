@@ -3,3 +3,6 @@ from django.dispatch import Signal
 
 account_registered = Signal()  # user_id
 password_reset_requested = Signal()  # email, request_id (the email may have no account)
+account_erasing = Signal()  # user: sent inside the deletion's transaction, before personal data is erased;
+#                              receivers erase what their app holds of the user, or raise a DomainError to refuse
+email_verified = Signal()  # user_id, email: the user proved they own `email` (guest orders join the account)
