@@ -37,6 +37,13 @@ class PriceRange:
     max: Money
 
 
+@strawberry.type(description="What search engines and link previews show.")
+class Seo:
+    title: str = strawberry.field(description="Staff's SEO title, else the product's name.")
+    description: str = strawberry.field(description="Staff's SEO description, else the description's first 160 "
+                                                    "characters, cut at a word.")
+
+
 @strawberry.type
 class Rating:
     average: float | None
@@ -178,6 +185,11 @@ class Product(ModelNode):
     @strawberry_django.field(only=["min_price", "max_price"])
     def price_range(self) -> PriceRange:
         return PriceRange(min=_money(self.min_price), max=_money(self.max_price))
+
+    @strawberry_django.field(only=["seo_title", "seo_description", "name", "description"])
+    def seo(self) -> Seo:
+        title, description = self.seo()
+        return Seo(title=title, description=description)
 
     @strawberry_django.field(only=["rating_average", "rating_count"])
     def rating(self) -> Rating:

@@ -50,6 +50,9 @@ class ProductCreateInput:
     description: str | None = ""
     category_id: strawberry.ID | None = None
     is_published: bool | None = strawberry.field(default=True, description="Listed in the storefront.")
+    seo_title: str | None = strawberry.field(default="", description="At most 70 characters; empty: the name.")
+    seo_description: str | None = strawberry.field(default="", description="At most 300 characters; empty: the "
+                                                                           "description's start.")
 
 
 @strawberry.input(description="Absent fields stay as they are; `categoryId: null` takes the product out of its category.")
@@ -59,6 +62,8 @@ class ProductUpdateInput:
     description: str | None = UNSET
     category_id: strawberry.ID | None = UNSET
     is_published: bool | None = UNSET
+    seo_title: str | None = UNSET
+    seo_description: str | None = UNSET
 
 
 @strawberry.input
@@ -148,7 +153,7 @@ class CatalogStaffMutation:
     @strawberry.mutation(description="Staff.")
     def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
         return _as_staff(info, ProductPayload, "product", lambda: staff.create_product(
-            **_with_defaults(_product_changes(input), description="")))
+            **_with_defaults(_product_changes(input), description="", seo_title="", seo_description="")))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are.")
     def product_update(self, info: Info, id: strawberry.ID, input: ProductUpdateInput) -> ProductPayload:
@@ -171,6 +176,13 @@ class CatalogStaffMutation:
     def variant_update(self, info: Info, id: strawberry.ID, input: VariantUpdateInput) -> VariantPayload:
         return _as_staff(info, VariantPayload, "variant", lambda: staff.update_variant(
             decode_id(id, ProductVariant, argument="id"), _variant_changes(input)))
+
+    @strawberry.mutation(description="Staff. A variant that is in an order is archived instead of deleted (gone "
+                                     "from the product, carts and listings; the order keeps it); the payload "
+                                     "returns it either way.")
+    def variant_delete(self, info: Info, id: strawberry.ID) -> VariantPayload:
+        return _as_staff(info, VariantPayload, "variant", lambda: staff.delete_variant(
+            decode_id(id, ProductVariant, argument="id")))
 
     @strawberry.mutation(description="Staff. Sets the units on hand (never below zero); staff are alerted when it "
                                      "falls under the low-stock threshold.")

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from commerce.catalog.models import Category, Product
+from commerce.catalog.models import Category, Product, ProductVariant
 from commerce.orders import checkout
 from commerce.orders.models import Order
 
@@ -92,6 +92,13 @@ def test_deleting_an_ordered_product_in_the_admin_unpublishes_it(admin_client, o
     response = admin_client.post(reverse("admin:catalog_product_delete", args=[shirt.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert Product.objects.get(pk=shirt.pk).is_published is False
+    assert Order.objects.get(pk=orders[0].pk).lines.get().variant_id == store.shirt.pk
+
+
+def test_deleting_an_ordered_variant_in_the_admin_archives_it_as_the_api_does(admin_client, orders, store):
+    response = admin_client.post(reverse("admin:catalog_productvariant_delete", args=[store.shirt.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert ProductVariant.all_objects.get(pk=store.shirt.pk).is_archived is True
     assert Order.objects.get(pk=orders[0].pk).lines.get().variant_id == store.shirt.pk
 
 

@@ -10,7 +10,7 @@ from commerce.errors import DomainError
 
 
 def not_for_sale(variant: ProductVariant, *, field: list[str] | None = None) -> DomainError | None:
-    if variant.product.is_published:
+    if variant.product.is_published and not variant.is_archived:
         return None
     return DomainError(f"{variant} is not for sale.", code="NOT_PURCHASABLE", field=field)
 

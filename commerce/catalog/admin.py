@@ -2,6 +2,7 @@
 figures, low-stock alerts and "unpublish what orders hold, never delete it" hold here too."""
 from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -57,8 +58,16 @@ def _save_variants(variants: list[ProductVariant], stock_before: dict[int, int])
             warn_if_low(variant, stock_before[variant.pk], variant.stock)
 
 
+class VariantFormSet(BaseInlineFormSet):
+    def delete_existing(self, obj, commit=True):
+        """A variant ticked for deletion goes the way variantDelete does: archived if an order holds it."""
+        if commit:
+            staff.delete_variant(obj.pk)
+
+
 class VariantInline(admin.TabularInline):
     model = ProductVariant
+    formset = VariantFormSet
     extra = 0
     fields = ["sku", "name", "price", "stock", "low_stock_threshold", "attributes", "position"]
 
@@ -154,6 +163,13 @@ class ProductVariantAdmin(RefreshesItsProduct):
     search_fields = ["sku", "name", "product__name"]
     autocomplete_fields = ["product"]
     ordering = ["stock", "sku"]
+
+    def delete_model(self, request, obj):
+        staff.delete_variant(obj.pk)  # archived instead when an order holds it, as variantDelete does
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            staff.delete_variant(pk)
 
     def save_model(self, request, obj, form, change):
         stock_before = dict(ProductVariant.objects.filter(pk=obj.pk).values_list("pk", "stock"))

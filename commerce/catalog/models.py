@@ -60,6 +60,9 @@ class Category(models.Model):
         return self.name
 
 
+SEO_DESCRIPTION_LENGTH = 160  # about what a search result shows
+
+
 class ProductQuerySet(models.QuerySet):
     def published(self) -> "ProductQuerySet":
         return self.filter(is_published=True)
@@ -73,6 +76,9 @@ class Product(models.Model):
     is_published = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What search engines and link previews show; empty: the name and the start of the description (Product.seo).
+    seo_title = models.CharField(max_length=70, blank=True)
+    seo_description = models.CharField(max_length=300, blank=True)
 
     # Derived from the variants and reviews by services; read by priceRange, rating and the sorts.
     min_price = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
@@ -102,6 +108,22 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def seo(self) -> tuple[str, str]:
+        """The title and description search engines show: staff's own, else the name and the description's start
+        (cut at a word, as a search result snippet is), so a product never goes out with an empty one."""
+        description = self.seo_description or " ".join(self.description.split())
+        if len(description) > SEO_DESCRIPTION_LENGTH:
+            description = description[:SEO_DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+        return self.seo_title or self.name, description
+
+
+class LiveVariantManager(models.Manager):
+    """Variants still sold: a deleted variant that an order holds is archived instead (kept for its order lines,
+    reached through them by the base manager), and is gone from everything else."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(is_archived=False)
+
 
 class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
@@ -116,7 +138,12 @@ class ProductVariant(models.Model):
         null=True, blank=True, help_text="Staff are emailed when a sale takes stock under this; empty: the shop's default."
     )
     position = models.PositiveIntegerField(default=0)
+    is_archived = models.BooleanField(default=False, editable=False,
+                                      help_text="Deleted by staff while an order held it: kept for that order only.")
     is_available = SqlFlag(variant_is_available)
+
+    objects = LiveVariantManager()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -17,7 +17,7 @@ from commerce.validation import check_fields
 
 from .models import Category, Product, ProductVariant
 from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
-from .signals import ask, product_ordered
+from .signals import ask, product_ordered, variant_ordered, variant_withdrawn
 from .stock import warn_if_low
 
 ATTRIBUTE_TEXT_MAX_LENGTH = 100
@@ -83,11 +83,12 @@ def _resolve_category(changes: dict, relation: str, field: list[str]) -> dict:
 
 @transaction.atomic
 def create_product(*, name: str, slug: str | None = None, description: str = "", category_id: int | None = None,
-                   is_published: bool = True) -> Product:
+                   is_published: bool = True, seo_title: str = "", seo_description: str = "") -> Product:
     if category_id is not None:
         lock_tree()
     return _write_product(Product(), {"name": name, "slug": slug, "description": description,
-                                      "category_id": category_id, "is_published": is_published})
+                                      "category_id": category_id, "is_published": is_published,
+                                      "seo_title": seo_title, "seo_description": seo_description})
 
 
 @transaction.atomic
@@ -179,6 +180,30 @@ def update_variant(variant_id: int, changes: dict) -> ProductVariant:
     product_id = _get(ProductVariant, variant_id, field=["id"]).product_id
     _get(Product, product_id, field=["id"], lock=True)  # the product first, as every variant write locks it
     return _write_variant(_get(ProductVariant, variant_id, field=["id"], lock=True), changes)
+
+
+@transaction.atomic
+def delete_variant(variant_id: int) -> ProductVariant:
+    """Delete a variant, unless an order holds it: then it is archived (gone from the product, carts, listings and
+    ID lookups; its SKU free again), so the order lines keep their link to what was sold, as products do. The
+    returned copy keeps its id either way, for the client's cache.
+
+    The product is locked first, as every variant write does; the variant FOR UPDATE waits for a checkout that is
+    taking it, so that checkout either places its order first (and the variant is archived) or finds it gone."""
+    product_id = _get(ProductVariant, variant_id, field=["id"]).product_id
+    _get(Product, product_id, field=["id"], lock=True)
+    variant = _get(ProductVariant, variant_id, field=["id"])
+    ProductVariant.objects.select_for_update().filter(pk=variant_id).first()
+    variant_withdrawn.send(sender=ProductVariant, variant_id=variant_id)
+    if ask(variant_ordered, variant_id=variant_id):
+        sku_length = ProductVariant._meta.get_field("sku").max_length
+        ProductVariant.objects.filter(pk=variant_id).update(
+            is_archived=True, stock=0, sku=f"deleted-{variant_id}-{variant.sku}"[:sku_length])
+    else:
+        variant.delete()
+        variant.pk = variant_id
+    refresh_price_ranges([product_id])
+    return variant
 
 
 @transaction.atomic

@@ -57,7 +57,7 @@ def complete(cart: Cart) -> Order:
     if not lines:
         raise CheckoutError("The cart is empty.", code="CART_EMPTY", field=["cartToken"])
     problems = _details_problems(cart)
-    variants = (ProductVariant.objects.select_for_update(of=("self",), no_key=True).select_related("product")
+    variants = (ProductVariant.all_objects.select_for_update(of=("self",), no_key=True).select_related("product")
                 .filter(pk__in=[line.variant_id for line in lines]).order_by("pk").in_bulk())
     for i, line in enumerate(lines):
         if problem := not_purchasable(variants[line.variant_id], line.quantity, field=["lines", str(i)]):

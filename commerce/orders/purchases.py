@@ -2,7 +2,7 @@
 answers live here, connected when the app is ready."""
 from django.dispatch import receiver
 
-from commerce.catalog.signals import product_bought, product_ordered
+from commerce.catalog.signals import product_bought, product_ordered, variant_ordered
 from commerce.orders.models import OrderLine, OrderStatus
 
 # An order in one of these was paid for and stands: what makes a review a verified purchase. A cancelled one (paid
@@ -20,3 +20,8 @@ def has_bought(sender, *, user, product_id: int, **kwargs) -> bool:
 @receiver(product_ordered)
 def is_ordered(sender, *, product_id: int, **kwargs) -> bool:
     return OrderLine.objects.filter(variant__product_id=product_id).exists()
+
+
+@receiver(variant_ordered)
+def is_variant_ordered(sender, *, variant_id: int, **kwargs) -> bool:
+    return OrderLine.objects.filter(variant_id=variant_id).exists()
