@@ -207,15 +207,15 @@ type Mutation { reviewCreate(productId: ID!, input: ReviewInput!): ReviewPayload
 ```
 ### Pending
 ```graphql
-type Product { seo: Seo! }
-type Seo { title: String! }
+type Product { giftWrap: GiftWrap! }
+type GiftWrap { title: String! }
 ```
 """
     assert list(contract_sections(markdown)) == ["Built", "Built deeper", "Built later", "Pending"]
     contract = contract_definitions(markdown, pending={"Pending"})
     assert differences(contract, exported_schema) == ["field Product.title is missing"]
     assert differences(contract_definitions(markdown), exported_schema) == [
-        "field Product.title is missing", "field Product.seo is missing", "type Seo is missing"]
+        "field Product.title is missing", "field Product.giftWrap is missing", "type GiftWrap is missing"]
 
 
 def test_the_vendored_contract_is_the_shared_one():
