@@ -143,6 +143,16 @@ def test_required_for_staff_a_staff_account_without_it_is_told_to_set_it_up(gql,
     assert sign_in(gql, customer)["errors"] == []  # customers are not asked
 
 
+def test_required_for_staff_a_token_from_before_carries_no_staff_powers_until_set_up(gql, settings, staff_user):
+    staff_query = "{ orders(first: 1) { edges { node { id } } } }"
+    gql.login(staff_user)  # signed in before the setting was turned on
+    assert gql(staff_query).ok()
+    settings.STAFF_TWO_FACTOR_REQUIRED = True
+    assert gql(staff_query).codes == ["FORBIDDEN"]
+    turn_on(staff_user)
+    assert gql(staff_query).ok()
+
+
 # --- Brute force
 
 
