@@ -292,6 +292,7 @@ TWO_FACTOR_FAILURE_WINDOW = timedelta(seconds=env_int("TWO_FACTOR_FAILURE_WINDOW
 TWO_FACTOR_RECOVERY_CODES = env_int("TWO_FACTOR_RECOVERY_CODES", 10)  # shown once when two-factor is turned on
 OTP_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER") or SHOP_NAME  # the account's name in authenticator apps
 OTP_TOTP_SYNC = False  # django-otp would let a drifting clock move the window; it stays one step either side
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret or QR code, even to superusers
 # --- Payments (commerce.payments.gateways): a gateway is on when all its settings are set. PAYMENT_GATEWAYS
 # orders them (comma-separated ids; the first is the default), else every configured one in the registry's order.
 PAYMENT_GATEWAYS = os.environ.get("PAYMENT_GATEWAYS", "")

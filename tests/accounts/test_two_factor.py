@@ -357,3 +357,13 @@ def test_the_set_up_page_is_for_signed_in_staff(client, customer):
     assert client.get("/admin/two-factor/setup/")["Location"].startswith("/admin/login/")
     client.force_login(customer)
     assert client.get("/admin/two-factor/setup/")["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_never_shows_a_devices_secret(client, staff_user, customer):
+    staff_user.is_superuser = True
+    staff_user.save()
+    device = TOTPDevice.objects.create(user=customer, name="Authenticator app", confirmed=True)
+    client.force_login(staff_user)  # no device of their own, none required
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200 and device.key.encode() not in page.content
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
