@@ -43,7 +43,11 @@ def check_second_factor(user: User, otp: str | None, *, field: list[str] | None 
                         ip: str | None = None) -> Device | None:
     """Raise OTP_REQUIRED (no code given) or INVALID_CREDENTIALS (a wrong or used code) for a user with two-factor
     on; OTP_REQUIRED also for staff who must set it up first (STAFF_TWO_FACTOR_REQUIRED), since a password alone
-    must not sign them in. Returns the device that took the code (None for a user without two-factor)."""
+    must not sign them in. Returns the device that took the code (None for a user without two-factor).
+
+    Call it outside any transaction the error would roll back: a wrong code's count on the device (django-otp's
+    back-off) is written before the error is raised.
+    """
     field = field or ["otp"]
     if not has_two_factor(user):
         if must_set_up(user):
