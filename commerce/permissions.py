@@ -4,8 +4,10 @@ A customer reaches only what they own; staff flags come from the user model. Sel
 these, so that an object a caller may not see is simply not found (`NotFound`), never a different answer that
 would tell an attacker it exists.
 """
+from django.conf import settings
 from django.db.models import Model, QuerySet
 
+from commerce.accounts import twofactor
 from commerce.errors import NotFound
 
 
@@ -14,7 +16,18 @@ def is_signed_in(user) -> bool:
 
 
 def is_staff(user) -> bool:
-    return is_signed_in(user) and user.is_staff
+    return is_signed_in(user) and user.is_staff and not _must_set_up_two_factor(user)
+
+
+def _must_set_up_two_factor(user) -> bool:
+    """With STAFF_TWO_FACTOR_REQUIRED, staff with no second factor act as customers until they set it up (as
+    django-otp's admin treats a session no device verified), also on tokens from before the setting was on.
+    Asked once per user object: one query per request, none while the setting is off."""
+    if not settings.STAFF_TWO_FACTOR_REQUIRED:
+        return False
+    if not hasattr(user, "_must_set_up_two_factor"):
+        user._must_set_up_two_factor = twofactor.must_set_up(user)
+    return user._must_set_up_two_factor
 
 
 def owned_by(queryset: QuerySet, user, *, owner: str = "user") -> QuerySet:

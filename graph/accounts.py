@@ -6,7 +6,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection as Connection
 
-from commerce.accounts import models, selectors, services, tokens
+from commerce.accounts import models, selectors, services, tokens, twofactor
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
 from commerce.catalog import wishlist
@@ -56,6 +56,10 @@ class User(ModelNode):
     def cart(self, info: Info) -> Annotated["Cart", strawberry.lazy("graph.carts")] | None:
         return cart_selectors.visible_carts(viewer(info)).filter(user=self).first()
 
+    @strawberry_django.field(description="Two-factor sign-in is on: `tokenCreate` asks for a code as well.")
+    def has_two_factor(self) -> bool:
+        return twofactor.has_two_factor(self)
+
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
         return queryset & selectors.visible_users(viewer(info))
@@ -95,6 +99,28 @@ class AuthPayload:
     user: User | None = None
     access_token: str | None = strawberry.field(default=None, description="A JWT for `Authorization: Bearer`.")
     refresh_token: str | None = strawberry.field(default=None, description="Single use: each refresh returns a new one.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class AccountPayload:
+    user: User | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class TwoFactorSetupPayload:
+    otpauth_url: str | None = strawberry.field(default=None, description=(
+        "The otpauth:// URL of the new secret, for an authenticator app (as a link on a phone, or as the QR code)."))
+    qr_svg: str | None = strawberry.field(default=None, description="The same URL as a QR code, an inline SVG.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class TwoFactorConfirmPayload:
+    user: User | None = None
+    recovery_codes: list[str] | None = strawberry.field(default=None, description=(
+        "Each signs in once in place of a code; shown only now (only their digests are kept)."))
     errors: list[UserError]
 
 
@@ -154,14 +180,48 @@ class AccountMutation:
     @strawberry.mutation
     def token_create(
         self,
+        info: Info,
         email: str,
         password: str,
         cart_token: Annotated[str | None, strawberry.argument(
             description="A guest cart to merge into the user's: quantities add up, capped by stock."
         )] = None,
+        otp: Annotated[str | None, strawberry.argument(
+            description="With two-factor on: the 6-digit code, or a recovery code (OTP_REQUIRED until given)."
+        )] = None,
     ) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *cart_services.sign_in(email=email, password=password, cart_token=cart_token))
+            _signed_in(result, *cart_services.sign_in(email=email, password=password, cart_token=cart_token, otp=otp,
+                                                      ip=info.context.client_ip))
+        return result.payload
+
+    @strawberry.mutation(description=(
+        "Starts turning two-factor sign-in on: a new secret to scan, unused until twoFactorConfirm gets a code "
+        "from it. `password`, or a fresh `idToken` for an account made by social sign-in."))
+    def two_factor_setup(self, info: Info, password: str | None = None,
+                         id_token: str | None = None) -> TwoFactorSetupPayload:
+        user = require_user(info)
+        with user_errors(TwoFactorSetupPayload) as result:
+            device = twofactor.start_setup(user, password=password, id_token=id_token)
+            result.otpauth_url, result.qr_svg = device.config_url, twofactor.qr_svg(device)
+        return result.payload
+
+    @strawberry.mutation(description="Turns two-factor sign-in on with a code from the app just set up.")
+    def two_factor_confirm(self, info: Info, code: str) -> TwoFactorConfirmPayload:
+        user = require_user(info)
+        with user_errors(TwoFactorConfirmPayload) as result:
+            _, result.recovery_codes = twofactor.confirm_setup(user, code, ip=info.context.client_ip)
+            result.user = user
+        return result.payload
+
+    @strawberry.mutation(description="Turns two-factor sign-in off: a current code (or a recovery code) and "
+                                     "`password` (or a fresh `idToken`).")
+    def two_factor_disable(self, info: Info, code: str, password: str | None = None,
+                           id_token: str | None = None) -> AccountPayload:
+        user = require_user(info)
+        with user_errors(AccountPayload) as result:
+            result.user = twofactor.disable(user, code, password=password, id_token=id_token,
+                                            ip=info.context.client_ip)
         return result.payload
 
     @strawberry.mutation(description="Spends the refresh token and returns a new pair.")

@@ -42,13 +42,15 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "project.apps.AdminConfig",  # django.contrib.admin, its default site commerce.admin_site.CommerceAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # staff two-factor: the TOTP devices (commerce/accounts/twofactor.py)
     "corsheaders",
     "channels",
     "graph",  # before strawberry_django, so that its export_schema (no arguments) is the one that runs
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # the admin session's second factor (request.user.is_verified())
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -277,6 +280,19 @@ SHOP_NAME = os.environ.get("SHOP_NAME", "Demo Shop")
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "USD")
 SHOP_COUNTRIES = env_list("SHOP_COUNTRIES", "US,CA,GB,DE,FR,NL,PL")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
+
+# --- Two-factor sign-in (commerce/accounts/twofactor.py): TOTP (RFC 6238), 30-second steps, a code of the step
+# before or after accepted, each code once; plus recovery codes. Any account may turn it on; with
+# STAFF_TWO_FACTOR_REQUIRED every staff account must: one without it cannot sign in to the API (OTP_REQUIRED,
+# saying to set it up) and the admin shows it only the set-up page until it has.
+STAFF_TWO_FACTOR_REQUIRED = env_bool("STAFF_TWO_FACTOR_REQUIRED", False)
+TWO_FACTOR_MAX_FAILURES = env_int("TWO_FACTOR_MAX_FAILURES", 5)  # codes tried per account and window
+TWO_FACTOR_MAX_FAILURES_PER_IP = env_int("TWO_FACTOR_MAX_FAILURES_PER_IP", 20)  # wrong codes per address and window
+TWO_FACTOR_FAILURE_WINDOW = timedelta(seconds=env_int("TWO_FACTOR_FAILURE_WINDOW_SECONDS", 15 * 60))
+TWO_FACTOR_RECOVERY_CODES = env_int("TWO_FACTOR_RECOVERY_CODES", 10)  # shown once when two-factor is turned on
+OTP_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER") or SHOP_NAME  # the account's name in authenticator apps
+OTP_TOTP_SYNC = False  # django-otp would let a drifting clock move the window; it stays one step either side
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret or QR code, even to superusers
 # --- Payments (commerce.payments.gateways): a gateway is on when all its settings are set. PAYMENT_GATEWAYS
 # orders them (comma-separated ids; the first is the default), else every configured one in the registry's order.
 PAYMENT_GATEWAYS = os.environ.get("PAYMENT_GATEWAYS", "")

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from commerce.admin import ReadOnlyAdmin
 
-from .models import Address, PasswordResetToken, RefreshToken, TokenFamily, User
+from .models import Address, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, TokenFamily, User
 from .tokens import revoke_family
 
 
@@ -77,3 +77,25 @@ class RefreshTokenAdmin(SecretAdmin):
 class PasswordResetTokenAdmin(SecretAdmin):
     list_display = ["user", "created_at", "expires_at", "used_at"]
     search_fields = ["user__email"]
+
+
+@admin.register(RecoveryCodes)
+class RecoveryCodesAdmin(ReadOnlyAdmin):
+    """Whose recovery codes exist and when one was last used; deleting them is how support takes them away (the
+    authenticator app itself is under "TOTP devices"). The codes are shown to their owner once, never here."""
+
+    list_display = ["user", "created_at", "last_used_at", "throttling_failure_count"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.delete_recoverycodes")
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(ReadOnlyAdmin):
+    """Unspent recovery codes, as digests (not shown)."""
+
+    list_display = ["device", "pk"]
+    search_fields = ["device__user__email"]
+    exclude = ["digest"]

@@ -1,7 +1,11 @@
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 def normalize_email(email: str) -> str:
@@ -125,3 +129,48 @@ class PasswordResetToken(SingleUseSecret):
     """A password reset token; it dies when any of the user's is used."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
+
+
+class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A user's recovery codes for two-factor sign-in, as one django-otp device: each code works once.
+
+    django-otp's StaticDevice keeps its codes in plain text (and at most 16 characters), so a copy of the
+    database would sign anyone in; here only SHA-256 digests are stored. A code carries 80 random bits, so the
+    digest cannot be reversed by trying every code, and a slow hash (as passwords need) would only make each
+    sign-in try every code of the user slowly. Throttled like the TOTP device (exponential back-off).
+    """
+
+    class Meta(Device.Meta):
+        verbose_name = verbose_name_plural = "recovery codes"
+
+    @staticmethod
+    def digest(code: str) -> str:
+        """The stored form of a code, however it was typed (case, dashes and spaces do not count)."""
+        return hashlib.sha256(normalize_recovery_code(code).encode()).hexdigest()
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token: str) -> bool:
+        """Spend `token` if it is one of the codes left (a code deleted by a parallel request matches nothing)."""
+        if not self.verify_is_allowed()[0]:
+            return False
+        spent, _ = self.codes.filter(digest=self.digest(token)).delete()
+        if spent:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return bool(spent)
+
+
+def normalize_recovery_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+class RecoveryCode(models.Model):
+    """One unspent recovery code, as its digest; using it deletes it."""
+
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, unique=True)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from commerce.accounts import throttle, tokens
+from commerce.accounts import throttle, tokens, twofactor
 from commerce.accounts.models import Address, PasswordResetToken, TokenFamily, User, normalize_email
 from commerce.accounts.signals import account_registered, password_reset_requested
 from commerce.errors import DomainError, DomainErrors
@@ -67,14 +67,17 @@ def update_profile(user: User, *, first_name: str | None = None, last_name: str 
 # --- Signing in and passwords
 
 
-def sign_in(*, email: str, password: str) -> tuple[User, tokens.TokenPair]:
-    """Credentials for a token pair; repeated failures for one email are throttled (see throttle)."""
+def sign_in(*, email: str, password: str, otp: str | None = None,
+            ip: str | None = None) -> tuple[User, tokens.TokenPair]:
+    """Credentials for a token pair; repeated failures for one email are throttled (see throttle). With
+    two-factor on, the code too (`otp`: OTP_REQUIRED until it is given), counted per account and per `ip`."""
     email = normalize_email(email)
     throttle.password_attempt(email, field=["email"])
     user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
     if user is None:
         raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=["email"])
     throttle.password_succeeded(email)
+    twofactor.check_second_factor(user, otp, field=["otp"], ip=ip)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user, tokens.sign_in(user)
 

@@ -45,3 +45,12 @@ def password_attempt(email: str, *, field: list[str]) -> None:
 
 def password_succeeded(email: str) -> None:
     forget("password", email)
+
+
+def give_back(scope: str, subject: str) -> None:
+    """Uncount one attempt that turned out right, where the others in the window must still count (the wrong
+    two-factor codes from an address that many people share)."""
+    try:
+        cache.decr(f"attempts:{scope}:" + hashlib.sha256(subject.encode()).hexdigest())
+    except ValueError:  # the window has closed
+        pass
