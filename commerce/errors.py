@@ -85,6 +85,17 @@ class DomainErrors(DomainError):
         return self._errors
 
 
+class Throttled(DomainError):
+    """Refused for now: `retry_after` is the whole seconds until the caller may try again (the API shows it as
+    the UserError's `retryAfter`, as a top-level THROTTLED carries `extensions.retryAfter`)."""
+
+    code = Code.THROTTLED
+
+    def __init__(self, message: str, *, retry_after: int, field: list[str] | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
 class NotFound(DomainError):
     """What does not exist, or what the caller may not see: the two are indistinguishable on purpose."""
 

@@ -129,12 +129,14 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Creates a customer account and signs it in.")
-    def account_register(self, input: AccountRegisterInput) -> AuthPayload:
+    def account_register(self, info: Info, input: AccountRegisterInput) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *services.register(
+            user, pair = services.register(
                 email=input.email, password=input.password,
                 first_name=input.first_name or "", last_name=input.last_name or "",
-            ))
+            )
+            info.context.signed_up.append(user)
+            _signed_in(result, user, pair)
         return result.payload
 
     @strawberry.mutation
@@ -148,12 +150,14 @@ class AccountMutation:
     def password_change(self, info: Info, old_password: str, new_password: str) -> AuthPayload:
         user = require_user(info)
         with user_errors(AuthPayload) as result:
-            _signed_in(result, user, services.change_password(user, old_password=old_password, new_password=new_password))
+            _signed_in(result, user, services.change_password(
+                user, old_password=old_password, new_password=new_password, address=info.context.client_ip))
         return result.payload
 
     @strawberry.mutation
     def token_create(
         self,
+        info: Info,
         email: str,
         password: str,
         cart_token: Annotated[str | None, strawberry.argument(
@@ -161,7 +165,8 @@ class AccountMutation:
         )] = None,
     ) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *cart_services.sign_in(email=email, password=password, cart_token=cart_token))
+            _signed_in(result, *cart_services.sign_in(email=email, password=password, address=info.context.client_ip,
+                                                      cart_token=cart_token))
         return result.payload
 
     @strawberry.mutation(description="Spends the refresh token and returns a new pair.")
@@ -183,9 +188,9 @@ class AccountMutation:
         return result.payload
 
     @strawberry.mutation(description="Sets a new password from an emailed token and signs in.")
-    def password_reset_confirm(self, token: str, password: str) -> AuthPayload:
+    def password_reset_confirm(self, info: Info, token: str, password: str) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *services.reset_password(token=token, password=password))
+            _signed_in(result, *services.reset_password(token=token, password=password, address=info.context.client_ip))
         return result.payload
 
     @strawberry.mutation

@@ -3,8 +3,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from commerce.admin import ReadOnlyAdmin
 
+from .forms import AdminLoginForm
 from .models import Address, PasswordResetToken, RefreshToken, TokenFamily, User
 from .tokens import revoke_family
+
+# The admin's login counts failures as the API's sign-in does (commerce.accounts.forms).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

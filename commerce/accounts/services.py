@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -37,10 +38,20 @@ def _check_password(password: str, user: User, *, field: list[str]) -> None:
 
 @transaction.atomic
 def register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> tuple[User, tokens.TokenPair]:
-    """A new customer account, signed in at once; the welcome email goes out from a job after the commit."""
+    """A new customer account, signed in at once; the welcome email goes out from a job after the commit.
+
+    An email that has an account is answered ALREADY_EXISTS (registration signs the new account in, so it could
+    not pretend otherwise), but only after the same password hashing a new account costs: answered at once, the
+    refusal's speed alone would tell which emails are customers. The sign-up throttle (the per-address auth
+    bucket, graph.transport.metering) bounds how fast anyone can ask.
+    """
     user = User(email=normalize_email(email), first_name=first_name.strip(), last_name=last_name.strip())
-    check_fields(user, ["email", "first_name", "last_name"], path=["input"])
-    _check_password(password, user, field=["input", "password"])
+    try:
+        check_fields(user, ["email", "first_name", "last_name"], path=["input"])
+        _check_password(password, user, field=["input", "password"])
+    except DomainError:
+        make_password(password)  # the work a new account's password costs, so a refusal takes as long
+        raise
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -67,29 +78,39 @@ def update_profile(user: User, *, first_name: str | None = None, last_name: str 
 # --- Signing in and passwords
 
 
-def sign_in(*, email: str, password: str) -> tuple[User, tokens.TokenPair]:
-    """Credentials for a token pair; repeated failures for one email are throttled (see throttle)."""
-    email = normalize_email(email)
-    throttle.password_attempt(email, field=["email"])
-    user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
-    if user is None:
-        raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=["email"])
-    throttle.password_succeeded(email)
+def sign_in(*, email: str, password: str, address: str | None) -> tuple[User, tokens.TokenPair]:
+    """Credentials for a token pair; failures are throttled per (email, address) (see throttle)."""
+    user = check_credentials(email=email, password=password, address=address, field=["email"])
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user, tokens.sign_in(user)
 
 
+def check_credentials(*, email: str, password: str, address: str | None, field: list[str]) -> User:
+    """The active user with this email and password, or INVALID_CREDENTIALS (the same for an unknown email) or
+    THROTTLED; every password sign-in goes through here or through the same counters (commerce.accounts.forms
+    for the admin's login)."""
+    email = normalize_email(email)
+    throttle.password_attempt(email, address, field=field)
+    user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
+    if user is None:
+        throttle.password_failed(email, address)
+        raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=field)
+    throttle.password_succeeded(email, address)
+    return user
+
+
 @transaction.atomic
-def change_password(user: User, *, old_password: str, new_password: str) -> tokens.TokenPair:
+def change_password(user: User, *, old_password: str, new_password: str, address: str | None) -> tokens.TokenPair:
     """A new password signs out every other session; the caller gets a fresh pair to stay signed in.
 
     Guesses at the current password count against the same throttle as sign-ins, so a stolen access token
-    cannot be used to find the password and lock the owner out.
+    cannot be used to find the password.
     """
-    throttle.password_attempt(user.email, field=["oldPassword"])
+    throttle.password_attempt(user.email, address, field=["oldPassword"])
     if not user.check_password(old_password):
+        throttle.password_failed(user.email, address)
         raise AccountError("The current password is not correct.", code="INVALID_CREDENTIALS", field=["oldPassword"])
-    throttle.password_succeeded(user.email)
+    throttle.password_succeeded(user.email, address)
     _check_password(new_password, user, field=["newPassword"])
     _set_password(user, new_password)
     return tokens.sign_in(user)
@@ -135,7 +156,7 @@ def make_password_reset_link(user: User) -> ResetLink:
 
 
 @transaction.atomic
-def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair]:
+def reset_password(*, token: str, password: str, address: str | None = None) -> tuple[User, tokens.TokenPair]:
     """Set a new password from an emailed token: single use, and using one ends every other reset token and
     every session, since whoever had the old password may not be the owner."""
     reset = PasswordResetToken.objects.select_for_update().select_related("user").filter(
@@ -148,7 +169,7 @@ def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair
     user = reset.user
     _check_password(password, user, field=["password"])
     _set_password(user, password)
-    throttle.password_succeeded(user.email)
+    throttle.password_succeeded(user.email, address)  # the owner proved it by email: this address may sign in
     return user, tokens.sign_in(user)
 
 

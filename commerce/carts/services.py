@@ -226,9 +226,10 @@ def _touched(cart: Cart) -> Cart:
     return cart
 
 
-def sign_in(*, email: str, password: str, cart_token: str | None = None) -> tuple[User, TokenPair]:
-    """Sign in, and fold in the guest cart filled before (`cart_token`), so signing in never loses a cart."""
-    user, pair = accounts.sign_in(email=email, password=password)
+def sign_in(*, email: str, password: str, address: str | None, cart_token: str | None = None) -> tuple[User, TokenPair]:
+    """Sign in from `address` (the caller's IP, for the throttle), and fold in the guest cart filled before
+    (`cart_token`), so signing in never loses a cart."""
+    user, pair = accounts.sign_in(email=email, password=password, address=address)
     if cart_token:
         merge_guest_cart(user, cart_token)
     return user, pair
