@@ -6,7 +6,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection as Connection
 
-from commerce.accounts import models, selectors, services, tokens
+from commerce.accounts import deletion, models, selectors, services, tokens
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
 from commerce.catalog import wishlist
@@ -99,6 +99,12 @@ class AuthPayload:
 
 
 @strawberry.type
+class AccountPayload:
+    user: User | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
 class RevokePayload:
     errors: list[UserError]
 
@@ -137,6 +143,17 @@ class AccountMutation:
             )
             info.context.signed_up.append(user)
             _signed_in(result, user, pair)
+        return result.payload
+
+    @strawberry.mutation(description=(
+        "Deletes the signed-in account: its personal data is erased and it can never sign in again; its orders "
+        "stay for the books (anonymized after the shop's retention). Needs the password, or a fresh `idToken` for "
+        "an account made by social sign-in. ORDERS_IN_PROGRESS while an order awaits payment or shipment. "
+        "`user` is null once the account is gone."))
+    def account_delete(self, info: Info, password: str | None = None, id_token: str | None = None) -> AccountPayload:
+        user = require_user(info)
+        with user_errors(AccountPayload) as result:
+            deletion.delete_account(user, password=password, id_token=id_token, address=info.context.client_ip)
         return result.payload
 
     @strawberry.mutation

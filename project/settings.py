@@ -192,6 +192,9 @@ PASSWORD_RESET_TOKEN_LIFETIME = timedelta(seconds=env_int("PASSWORD_RESET_TOKEN_
 PASSWORD_RESET_URL = os.environ.get(
     "PASSWORD_RESET_URL", "http://localhost:3000/account/reset-password?token={token}"
 )
+# Orders of a deleted account are kept for the books; their email and addresses are erased this many days after
+# each was placed (a nightly job). Unset: kept as they are, marked as a deleted account's (legal retention varies).
+ORDER_PERSONAL_DATA_RETENTION_DAYS = env_int("ORDER_PERSONAL_DATA_RETENTION_DAYS", None)
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
 WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
 # The widest salesReport window: a longer one could outlast the web statement_timeout on a big shop.

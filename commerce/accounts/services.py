@@ -195,10 +195,13 @@ def copy_address(address: Address) -> Address:
     return Address.objects.create(user=None, **{name: getattr(address, name) for name in ADDRESS_FIELDS})
 
 
-def purge_unheld_copies() -> int:
-    """Delete the copies nothing holds any more. Their holders (carts, orders, whatever comes to keep one) are
-    found by their foreign keys to Address, so accounts, below them all, names none of them."""
+def purge_unheld_copies(among: list[int] | None = None) -> int:
+    """Delete the copies nothing holds any more (only those `among` these ids, if given). Their holders (carts,
+    orders, whatever comes to keep one) are found by their foreign keys to Address, so accounts, below them all,
+    names none of them."""
     copies = Address.objects.filter(user__isnull=True)
+    if among is not None:
+        copies = copies.filter(pk__in=among)
     for holder in Address._meta.get_fields(include_hidden=True):
         if holder.one_to_many and holder.auto_created:  # the reverse side of another model's foreign key
             copies = copies.exclude(Exists(holder.related_model._base_manager.filter(**{holder.field.name: OuterRef("pk")})))

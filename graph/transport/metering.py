@@ -3,7 +3,7 @@
 After the caller is known (graph.transport.auth) and page sizes are settled (graph.transport.pagination), the operation's
 calculated cost (graph.transport.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
 from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in and
-password-reset mutations (and sign-ups) also draw on a small bucket of their own, always the address's (IP, or the trusted
+password-reset mutations (and sign-ups, and accountDelete's password) also draw on a small bucket of their own, always the address's (IP, or the trusted
 X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
 address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the
 answer is known, the points it did not use go back, and what it used beyond the requested cost is taken; an
@@ -23,7 +23,8 @@ from graph.transport import buckets, cost
 from graph.transport.documents import root_field_nodes
 
 # Each costs its address a point of the auth bucket: a password checked (or hashed, for a sign-up), or an email sent.
-SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm", "accountRegister"})
+SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm", "accountRegister",
+                            "accountDelete"})
 
 
 class Metering(SchemaExtension):

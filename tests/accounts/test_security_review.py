@@ -66,6 +66,14 @@ def test_one_address_cannot_walk_a_list_of_accounts(gql, behind_a_proxy, setting
     assert sign_in(gql, "victim9@example.com", "a guess", OWNER)["errors"][0]["code"] == "INVALID_CREDENTIALS"
 
 
+def test_a_proof_of_identity_counts_as_a_sign_in_attempt(gql, alice, behind_a_proxy):
+    """accountDelete's password cannot be guessed with a stolen session either."""
+    gql.login(alice)
+    delete = 'mutation { accountDelete(password: "a guess") { errors { code retryAfter } } }'
+    codes = [gql(delete, **STRANGER).ok()["accountDelete"]["errors"][0]["code"] for _ in range(6)]
+    assert codes == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"]
+
+
 # --- The admin's login on the same counters
 
 

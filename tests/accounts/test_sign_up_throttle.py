@@ -1,6 +1,6 @@
 """Sign-up under attack, as the security review ran it: 80 parallel accountRegister calls from one address against
 a real daphne (each request on its own connection, the throttle's buckets in Redis as in production), and the new
-accounts' cost buckets, which must not be a way round their address's."""
+accounts' cost buckets, which must not be a way round their address's. Then an account deleted over HTTP."""
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +9,7 @@ import pytest
 
 from commerce.accounts.models import User
 from graph.transport import buckets
-from tests.accounts.conftest import PASSWORD
+from tests.accounts.conftest import PASSWORD, SIGN_IN
 from tests.servers import deployed_env, start_daphne, stop
 
 pytestmark = [pytest.mark.e2e]
@@ -51,6 +51,19 @@ def test_eighty_parallel_sign_ups_from_one_address_are_throttled(postgres, trans
     # Another address signs up as before.
     other = post(shop_server, REGISTER, {"email": "real.customer@example.com"}, "192.0.2.44")
     assert other["data"]["accountRegister"]["errors"] == []
+
+
+def test_an_account_deleted_over_http_cannot_sign_in_again(postgres, transactional_db, shop_server):
+    address = "192.0.2.45"
+    signed_up = post(shop_server, REGISTER, {"email": "leaving@example.com"}, address)["data"]["accountRegister"]
+    deleted = post(shop_server, f'mutation {{ accountDelete(password: "{PASSWORD}") {{ user {{ email }} '
+                                'errors { code } } }', {}, address, signed_up["accessToken"])
+    assert deleted["data"]["accountDelete"] == {"user": None, "errors": []}
+    me = post(shop_server, "{ me { email } }", {}, address, signed_up["accessToken"])
+    assert me["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    again = post(shop_server, SIGN_IN, {"email": "leaving@example.com", "password": PASSWORD}, address)
+    assert [e["code"] for e in again["data"]["tokenCreate"]["errors"]] == ["INVALID_CREDENTIALS"]
+    assert User.objects.get(email__startswith="deleted-").deleted_at is not None
 
 
 def test_a_new_account_starts_with_no_more_query_points_than_its_address(gql, settings):
