@@ -39,7 +39,8 @@ class ThrottledLogin:
     def _client_address(self) -> str | None:
         if self.request is None:
             return None
-        return throttle.client_address(self.request.META.get("REMOTE_ADDR"), self.request.headers.get("X-Forwarded-For"))
+        meta, headers = self.request.META, self.request.headers
+        return throttle.client_address(meta.get("REMOTE_ADDR"), headers.get("X-Forwarded-For"))
 
 
 class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):

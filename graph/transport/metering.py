@@ -2,10 +2,11 @@
 
 After the caller is known (graph.transport.auth) and page sizes are settled (graph.transport.pagination), the operation's
 calculated cost (graph.transport.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
-from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in and
-password-reset mutations (and sign-ups, and accountDelete's password) also draw on a small bucket of their own, always the address's (IP, or the trusted
-X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
-address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the
+from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in,
+sign-up, password-reset and accountDelete mutations also draw on a small bucket of their own, always the
+address's (IP, or the trusted X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords,
+minting accounts or mailing resets from one address stays slow whatever the per-account counters say and however
+many accounts the caller holds. Once the
 answer is known, the points it did not use go back, and what it used beyond the requested cost is taken; an
 account signed up by the operation starts with a bucket no fuller than its address's.
 

@@ -141,7 +141,8 @@ def test_with_a_retention_set_orders_past_it_are_anonymized_at_once_and_the_rest
     old = Order.objects.get(user=shopper)
     Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
     recent = checkout.complete(ready_cart((store.mug, 1), user=shopper, email=shopper.email))
-    Order.objects.filter(pk=recent.pk).update(status=OrderStatus.DELIVERED, created_at=timezone.now() - dt.timedelta(days=29))
+    Order.objects.filter(pk=recent.pk).update(status=OrderStatus.DELIVERED,
+                                              created_at=timezone.now() - dt.timedelta(days=29))
     erase_account(shopper)
 
     old.refresh_from_db()
