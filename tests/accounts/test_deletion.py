@@ -12,6 +12,7 @@ from commerce.carts.models import Cart
 from commerce.catalog.models import Review, WishlistItem
 from commerce.catalog.reviews import create_review
 from commerce.catalog.wishlist import add_to_wishlist
+from commerce.notifications.models import SentEmail
 from commerce.orders import checkout
 from commerce.orders.models import Order, OrderStatus
 from tests.accounts.conftest import ME, PASSWORD, REFRESH, SIGN_IN
@@ -33,6 +34,7 @@ def shopper(alice, store, ready_cart):
     ready_cart((store.shirt, 1), user=alice, email=alice.email)
     add_to_wishlist(alice, store.shirt.product_id)
     create_review(alice, store.mug.product_id, rating=5, title="Holds my tea", body="Every morning.")
+    SentEmail.objects.create(key=f"welcome:{alice.pk}", recipient=alice.email, subject="Welcome")
     return alice
 
 
@@ -48,6 +50,7 @@ def test_deleting_erases_personal_data_and_keeps_the_order_for_the_books(gql, sh
     assert not user.is_active and not user.has_usable_password() and user.deleted_at is not None
     assert not Address.objects.filter(user=user).exists()
     assert not Cart.objects.filter(user=user).exists() and not WishlistItem.objects.filter(user=user).exists()
+    assert SentEmail.objects.get(key=f"welcome:{user.pk}").recipient == user.email  # the log kept, not the address
     review = Review.objects.get(product=store.mug.product)
     assert (review.author_name, review.title, review.body) == ("Deleted customer", "Holds my tea", "Every morning.")
 
