@@ -22,22 +22,13 @@ from django_otp import login as otp_login
 from django_otp.admin import OTPAdminSite
 
 from commerce.accounts import twofactor
+from commerce.accounts.forms import ThrottledLogin, request_address
 
 
-def request_ip(request) -> str:
-    """The caller's address as the API sees it: the peer, or the entry TRUSTED_PROXY_HOPS from the end of
-    X-Forwarded-For (graph.core.context.Context.client_ip)."""
-    hops, forwarded_for = settings.TRUSTED_PROXY_HOPS, request.headers.get("X-Forwarded-For")
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
-    if hops <= 0 or not forwarded_for:
-        return remote
-    chain = [address.strip() for address in forwarded_for.split(",") if address.strip()]
-    return chain[-hops] if len(chain) >= hops else remote
-
-
-class TwoFactorLoginForm(AdminAuthenticationForm):
+class TwoFactorLoginForm(ThrottledLogin, AdminAuthenticationForm):
     """Email and password, then (for an account with two-factor on) the code: the first post that gets the
-    password right without a code is answered with the code's box, the password kept in the form."""
+    password right without a code is answered with the code's box, the password kept in the form. The password
+    is counted as the API's sign-ins are (ThrottledLogin: per email and address, the same growing wait)."""
 
     otp = forms.CharField(
         label="Two-factor code", required=False, strip=True,
@@ -52,7 +43,7 @@ class TwoFactorLoginForm(AdminAuthenticationForm):
             return cleaned
         try:
             device = twofactor.check_second_factor(user, cleaned.get("otp"), field=["otp"],
-                                                   ip=request_ip(self.request))
+                                                   ip=self.client_address())
         except twofactor.TwoFactorError as refused:
             self.fields["password"].widget.render_value = True
             raise forms.ValidationError(refused.message, code=refused.code.lower()) from None
@@ -107,7 +98,7 @@ class CommerceAdminSite(OTPAdminSite):
         context = {**self.each_context(request), "title": "Set up two-factor sign-in"}
         if request.method == "POST":
             try:
-                device, codes = twofactor.confirm_setup(user, request.POST.get("otp", ""), ip=request_ip(request))
+                device, codes = twofactor.confirm_setup(user, request.POST.get("otp", ""), ip=request_address(request))
             except twofactor.TwoFactorError as refused:
                 context["error"] = refused.message
             else:

@@ -42,6 +42,7 @@ class Code(StrEnum):
     CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY"
     OTP_REQUIRED = "OTP_REQUIRED"
     RETURN_NOT_ALLOWED = "RETURN_NOT_ALLOWED"
+    ORDERS_IN_PROGRESS = "ORDERS_IN_PROGRESS"
 
 
 def code_of(code: "Code | str") -> Code:
@@ -83,6 +84,17 @@ class DomainErrors(DomainError):
     @property
     def errors(self) -> list[DomainError]:
         return self._errors
+
+
+class Throttled(DomainError):
+    """Refused for now: `retry_after` is the whole seconds until the caller may try again (the API shows it as
+    the UserError's `retryAfter`, as a top-level THROTTLED carries `extensions.retryAfter`)."""
+
+    code = Code.THROTTLED
+
+    def __init__(self, message: str, *, retry_after: int, field: list[str] | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
 
 
 class NotFound(DomainError):

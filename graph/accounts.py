@@ -6,7 +6,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection as Connection
 
-from commerce.accounts import models, selectors, services, tokens, twofactor
+from commerce.accounts import deletion, models, selectors, services, tokens, twofactor
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
 from commerce.catalog import wishlist
@@ -155,12 +155,25 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Creates a customer account and signs it in.")
-    def account_register(self, input: AccountRegisterInput) -> AuthPayload:
+    def account_register(self, info: Info, input: AccountRegisterInput) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *services.register(
+            user, pair = services.register(
                 email=input.email, password=input.password,
                 first_name=input.first_name or "", last_name=input.last_name or "",
-            ))
+            )
+            info.context.signed_up.append(user)
+            _signed_in(result, user, pair)
+        return result.payload
+
+    @strawberry.mutation(description=(
+        "Deletes the signed-in account: its personal data is erased and it can never sign in again; its orders "
+        "stay for the books (anonymized after the shop's retention). Needs the password, or a fresh `idToken` for "
+        "an account made by social sign-in. ORDERS_IN_PROGRESS while an order awaits payment or shipment. "
+        "`user` is null once the account is gone."))
+    def account_delete(self, info: Info, password: str | None = None, id_token: str | None = None) -> AccountPayload:
+        user = require_user(info)
+        with user_errors(AccountPayload) as result:
+            deletion.delete_account(user, password=password, id_token=id_token, address=info.context.client_ip)
         return result.payload
 
     @strawberry.mutation
@@ -174,7 +187,8 @@ class AccountMutation:
     def password_change(self, info: Info, old_password: str, new_password: str) -> AuthPayload:
         user = require_user(info)
         with user_errors(AuthPayload) as result:
-            _signed_in(result, user, services.change_password(user, old_password=old_password, new_password=new_password))
+            _signed_in(result, user, services.change_password(
+                user, old_password=old_password, new_password=new_password, address=info.context.client_ip))
         return result.payload
 
     @strawberry.mutation
@@ -191,8 +205,8 @@ class AccountMutation:
         )] = None,
     ) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *cart_services.sign_in(email=email, password=password, cart_token=cart_token, otp=otp,
-                                                      ip=info.context.client_ip))
+            _signed_in(result, *cart_services.sign_in(email=email, password=password, address=info.context.client_ip,
+                                                      cart_token=cart_token, otp=otp))
         return result.payload
 
     @strawberry.mutation(description=(
@@ -202,7 +216,7 @@ class AccountMutation:
                          id_token: str | None = None) -> TwoFactorSetupPayload:
         user = require_user(info)
         with user_errors(TwoFactorSetupPayload) as result:
-            device = twofactor.start_setup(user, password=password, id_token=id_token)
+            device = twofactor.start_setup(user, password=password, id_token=id_token, ip=info.context.client_ip)
             result.otpauth_url, result.qr_svg = device.config_url, twofactor.qr_svg(device)
         return result.payload
 
@@ -243,9 +257,9 @@ class AccountMutation:
         return result.payload
 
     @strawberry.mutation(description="Sets a new password from an emailed token and signs in.")
-    def password_reset_confirm(self, token: str, password: str) -> AuthPayload:
+    def password_reset_confirm(self, info: Info, token: str, password: str) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            _signed_in(result, *services.reset_password(token=token, password=password))
+            _signed_in(result, *services.reset_password(token=token, password=password, address=info.context.client_ip))
         return result.payload
 
     @strawberry.mutation

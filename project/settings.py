@@ -180,8 +180,14 @@ ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME_SECONDS
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600))
 # A rotated refresh token presented again within this window is two tabs refreshing at once, not a theft.
 REFRESH_TOKEN_REUSE_GRACE = timedelta(seconds=env_int("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10))
+# Password checks (API sign-in, the admin's login, passwordChange, proofs) are throttled per (email, IP address):
+# SIGN_IN_MAX_FAILURES - 1 run freely, then one at a time after a wait of SIGN_IN_BACKOFF_SECONDS that doubles
+# with each failure, up to the window (THROTTLED with retryAfter). An address past SIGN_IN_MAX_FAILURES_PER_ADDRESS
+# failures in the window, whatever the emails, waits out the window.
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_FAILURE_WINDOW = timedelta(seconds=env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 15 * 60))
+SIGN_IN_BACKOFF_SECONDS = env_int("SIGN_IN_BACKOFF_SECONDS", 30)
+SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 30)
 PASSWORD_RESET_MAX_REQUESTS = env_int("PASSWORD_RESET_MAX_REQUESTS", 3)  # per email and window; more are dropped
 PASSWORD_RESET_REQUEST_WINDOW = timedelta(seconds=env_int("PASSWORD_RESET_REQUEST_WINDOW_SECONDS", 3600))
 PASSWORD_RESET_TOKEN_LIFETIME = timedelta(seconds=env_int("PASSWORD_RESET_TOKEN_LIFETIME_SECONDS", 3600))
@@ -189,6 +195,9 @@ PASSWORD_RESET_TOKEN_LIFETIME = timedelta(seconds=env_int("PASSWORD_RESET_TOKEN_
 PASSWORD_RESET_URL = os.environ.get(
     "PASSWORD_RESET_URL", "http://localhost:3000/account/reset-password?token={token}"
 )
+# Orders of a deleted account are kept for the books; their email and addresses are erased this many days after
+# each was placed (a nightly job). Unset: kept as they are, marked as a deleted account's (legal retention varies).
+ORDER_PERSONAL_DATA_RETENTION_DAYS = env_int("ORDER_PERSONAL_DATA_RETENTION_DAYS", None)
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
 WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
 # The widest salesReport window: a longer one could outlast the web statement_timeout on a big shop.

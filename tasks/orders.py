@@ -6,7 +6,7 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from commerce.carts.services import purge_abandoned_carts
-from commerce.orders import idempotency, notifications, reports, services
+from commerce.orders import erasure, idempotency, notifications, reports, services
 from commerce.orders.signals import order_changed, order_placed
 from commerce.payments import services as payments
 from tasks.jobs import job
@@ -40,6 +40,13 @@ def expire_unpaid_orders() -> None:
 def purge_stale_carts_and_keys() -> None:
     purge_abandoned_carts()
     idempotency.purge_expired_keys()
+
+
+@cron("31 4 * * *")
+@job
+def erase_order_personal_data() -> None:
+    """Every night: the email and addresses of deleted accounts' orders past ORDER_PERSONAL_DATA_RETENTION_DAYS."""
+    erasure.erase_past_retention()
 
 
 @job

@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
 
 from commerce.admin import ReadOnlyAdmin
+from commerce.errors import DomainError
 
+from .deletion import erase_account
 from .models import Address, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, TokenFamily, User
 from .tokens import revoke_family
 
@@ -10,16 +14,39 @@ from .tokens import revoke_family
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined", "deleted_at"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "deleted_at")}),
     )
+    readonly_fields = ["deleted_at"]
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["erase_selected"]
+
+    @admin.action(description="Delete the selected accounts (erase personal data, keep orders)",
+                  permissions=["change"])
+    def erase_selected(self, request, queryset):
+        """What accountDelete does, for a customer who asks the shop (commerce.accounts.deletion), after a
+        confirmation page; an account with an order in progress is refused and named."""
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(request, "admin/accounts/user/erase_selected_confirmation.html", {
+                **self.admin_site.each_context(request), "title": "Delete these accounts?", "users": queryset,
+                "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            })
+        erased = 0
+        for user in queryset.filter(deleted_at__isnull=True):
+            try:
+                erase_account(user)
+                erased += 1
+            except DomainError as refused:
+                self.message_user(request, f"{user.email}: {refused.message}", messages.ERROR)
+        if erased:
+            self.message_user(request, f"Deleted {erased} account(s); their orders are kept.", messages.SUCCESS)
+        return None
 
 
 class AddressInline(admin.TabularInline):

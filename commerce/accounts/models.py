@@ -38,6 +38,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin and run staff operations.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the customer deleted the account: its personal data is erased and it can never sign in.")
 
     objects = UserManager()
 
@@ -93,6 +96,7 @@ class TokenFamily(models.Model):
         SIGN_OUT = "sign_out", "signed out"
         REUSE = "reuse", "a rotated token was reused"
         PASSWORD = "password", "the password changed"
+        DELETED = "deleted", "the account was deleted"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
     # The user's session auth hash when signed in: a password changed by any path (the API, the admin,

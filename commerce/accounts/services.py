@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -37,10 +38,20 @@ def _check_password(password: str, user: User, *, field: list[str]) -> None:
 
 @transaction.atomic
 def register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> tuple[User, tokens.TokenPair]:
-    """A new customer account, signed in at once; the welcome email goes out from a job after the commit."""
+    """A new customer account, signed in at once; the welcome email goes out from a job after the commit.
+
+    An email that has an account is answered ALREADY_EXISTS (registration signs the new account in, so it could
+    not pretend otherwise), but only after the same password hashing a new account costs: answered at once, the
+    refusal's speed alone would tell which emails are customers. The sign-up throttle (the per-address auth
+    bucket, graph.transport.metering) bounds how fast anyone can ask.
+    """
     user = User(email=normalize_email(email), first_name=first_name.strip(), last_name=last_name.strip())
-    check_fields(user, ["email", "first_name", "last_name"], path=["input"])
-    _check_password(password, user, field=["input", "password"])
+    try:
+        check_fields(user, ["email", "first_name", "last_name"], path=["input"])
+        _check_password(password, user, field=["input", "password"])
+    except DomainError:
+        make_password(password)  # the work a new account's password costs, so a refusal takes as long
+        raise
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -67,32 +78,41 @@ def update_profile(user: User, *, first_name: str | None = None, last_name: str 
 # --- Signing in and passwords
 
 
-def sign_in(*, email: str, password: str, otp: str | None = None,
-            ip: str | None = None) -> tuple[User, tokens.TokenPair]:
-    """Credentials for a token pair; repeated failures for one email are throttled (see throttle). With
-    two-factor on, the code too (`otp`: OTP_REQUIRED until it is given), counted per account and per `ip`."""
-    email = normalize_email(email)
-    throttle.password_attempt(email, field=["email"])
-    user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
-    if user is None:
-        raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=["email"])
-    throttle.password_succeeded(email)
-    twofactor.check_second_factor(user, otp, field=["otp"], ip=ip)
+def sign_in(*, email: str, password: str, address: str | None, otp: str | None = None) -> tuple[User, tokens.TokenPair]:
+    """Credentials for a token pair; failures are throttled per (email, address) (see throttle). With two-factor
+    on, the code too (`otp`: OTP_REQUIRED until it is given), counted per account and per address."""
+    user = check_credentials(email=email, password=password, address=address, field=["email"])
+    twofactor.check_second_factor(user, otp, field=["otp"], ip=address)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user, tokens.sign_in(user)
 
 
+def check_credentials(*, email: str, password: str, address: str | None, field: list[str]) -> User:
+    """The active user with this email and password, or INVALID_CREDENTIALS (the same for an unknown email) or
+    THROTTLED; every password sign-in goes through here or through the same counters (commerce.accounts.forms
+    for the admin's login)."""
+    email = normalize_email(email)
+    throttle.password_attempt(email, address, field=field)
+    user = authenticate(email=email, password=password)  # hashes even for unknown emails: no timing oracle
+    if user is None:
+        throttle.password_failed(email, address)
+        raise AccountError("The email or password is not correct.", code="INVALID_CREDENTIALS", field=field)
+    throttle.password_succeeded(email, address)
+    return user
+
+
 @transaction.atomic
-def change_password(user: User, *, old_password: str, new_password: str) -> tokens.TokenPair:
+def change_password(user: User, *, old_password: str, new_password: str, address: str | None) -> tokens.TokenPair:
     """A new password signs out every other session; the caller gets a fresh pair to stay signed in.
 
     Guesses at the current password count against the same throttle as sign-ins, so a stolen access token
-    cannot be used to find the password and lock the owner out.
+    cannot be used to find the password.
     """
-    throttle.password_attempt(user.email, field=["oldPassword"])
+    throttle.password_attempt(user.email, address, field=["oldPassword"])
     if not user.check_password(old_password):
+        throttle.password_failed(user.email, address)
         raise AccountError("The current password is not correct.", code="INVALID_CREDENTIALS", field=["oldPassword"])
-    throttle.password_succeeded(user.email)
+    throttle.password_succeeded(user.email, address)
     _check_password(new_password, user, field=["newPassword"])
     _set_password(user, new_password)
     return tokens.sign_in(user)
@@ -138,7 +158,7 @@ def make_password_reset_link(user: User) -> ResetLink:
 
 
 @transaction.atomic
-def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair]:
+def reset_password(*, token: str, password: str, address: str | None = None) -> tuple[User, tokens.TokenPair]:
     """Set a new password from an emailed token: single use, and using one ends every other reset token and
     every session, since whoever had the old password may not be the owner."""
     reset = PasswordResetToken.objects.select_for_update().select_related("user").filter(
@@ -151,7 +171,7 @@ def reset_password(*, token: str, password: str) -> tuple[User, tokens.TokenPair
     user = reset.user
     _check_password(password, user, field=["password"])
     _set_password(user, password)
-    throttle.password_succeeded(user.email)
+    throttle.password_succeeded(user.email, address)  # the owner proved it by email: this address may sign in
     return user, tokens.sign_in(user)
 
 
@@ -177,10 +197,13 @@ def copy_address(address: Address) -> Address:
     return Address.objects.create(user=None, **{name: getattr(address, name) for name in ADDRESS_FIELDS})
 
 
-def purge_unheld_copies() -> int:
-    """Delete the copies nothing holds any more. Their holders (carts, orders, whatever comes to keep one) are
-    found by their foreign keys to Address, so accounts, below them all, names none of them."""
+def purge_unheld_copies(among: list[int] | None = None) -> int:
+    """Delete the copies nothing holds any more (only those `among` these ids, if given). Their holders (carts,
+    orders, whatever comes to keep one) are found by their foreign keys to Address, so accounts, below them all,
+    names none of them."""
     copies = Address.objects.filter(user__isnull=True)
+    if among is not None:
+        copies = copies.filter(pk__in=among)
     for holder in Address._meta.get_fields(include_hidden=True):
         if holder.one_to_many and holder.auto_created:  # the reverse side of another model's foreign key
             copies = copies.exclude(Exists(holder.related_model._base_manager.filter(**{holder.field.name: OuterRef("pk")})))

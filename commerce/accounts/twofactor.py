@@ -107,10 +107,11 @@ def _count_attempt(user: User, ip: str | None, field: list[str]) -> None:
 # --- Turning it on and off
 
 
-def start_setup(user: User, *, password: str | None = None, id_token: str | None = None) -> TOTPDevice:
+def start_setup(user: User, *, password: str | None = None, id_token: str | None = None,
+                ip: str | None = None) -> TOTPDevice:
     """A new secret, unconfirmed until `confirm_setup` gets a code from it (so a scan that failed changes
     nothing). Needs proof of a fresh sign-in; refused while two-factor is on (turn it off first, with a code)."""
-    confirm_identity(user, password=password, id_token=id_token)
+    confirm_identity(user, password=password, id_token=id_token, address=ip)
     return pending_device(user, new=True)
 
 
@@ -173,7 +174,7 @@ def disable(user: User, code: str, *, password: str | None = None, id_token: str
             ip: str | None = None) -> User:
     """Turn two-factor off: a fresh sign-in's proof and a current code (or a recovery code) both, so neither a
     stolen session nor a stolen password alone can remove it."""
-    confirm_identity(user, password=password, id_token=id_token)
+    confirm_identity(user, password=password, id_token=id_token, address=ip)
     if not has_two_factor(user):
         raise TwoFactorError("Two-factor sign-in is not on.", code="NOT_FOUND", field=["code"])
     verify_code(user, code, field=["code"], ip=ip)

@@ -6,4 +6,5 @@ class CartsConfig(AppConfig):
     label = "carts"
 
     def ready(self):
-        from commerce.carts import receivers  # noqa: F401  (keeps carts in line with the catalog's changes)
+        from commerce.carts import erasure, receivers  # noqa: F401  (keep carts in line with the catalog's changes
+        #                                                     and erase what they hold of a deleted account)

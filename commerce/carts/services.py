@@ -226,10 +226,11 @@ def _touched(cart: Cart) -> Cart:
     return cart
 
 
-def sign_in(*, email: str, password: str, cart_token: str | None = None, otp: str | None = None,
-            ip: str | None = None) -> tuple[User, TokenPair]:
-    """Sign in, and fold in the guest cart filled before (`cart_token`), so signing in never loses a cart."""
-    user, pair = accounts.sign_in(email=email, password=password, otp=otp, ip=ip)
+def sign_in(*, email: str, password: str, address: str | None, cart_token: str | None = None,
+            otp: str | None = None) -> tuple[User, TokenPair]:
+    """Sign in from `address` (the caller's IP, for the throttle), and fold in the guest cart filled before
+    (`cart_token`), so signing in never loses a cart."""
+    user, pair = accounts.sign_in(email=email, password=password, address=address, otp=otp)
     if cart_token:
         merge_guest_cart(user, cart_token)
     return user, pair

@@ -36,7 +36,7 @@ class OrderAdmin(admin.ModelAdmin):
     orders: this app does not import it)."""
 
     list_display = ["number", "email", "status", "payment_status", "total", "currency", "created_at"]
-    list_filter = ["status", "payment_status", "created_at"]
+    list_filter = ["status", "payment_status", "created_at", ("account_deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["=id", "email", "token"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Order._meta.fields if f.name not in {"carrier", "tracking_number", "tracking_url"}]

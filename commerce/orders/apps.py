@@ -7,3 +7,4 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from commerce.orders import purchases  # noqa: F401  (answers the catalog's questions)
+        from commerce.orders import erasure  # noqa: F401  (erases what it holds of a deleted account)

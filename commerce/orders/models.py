@@ -73,6 +73,10 @@ class Order(models.Model):
     tracking_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept for the books when its customer deletes their account (commerce.orders.erasure): marked then, and its
+    # email and addresses erased once ORDER_PERSONAL_DATA_RETENTION_DAYS have passed since it was placed.
+    account_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.conf import settings
 from strawberry.types import Info
 
+from commerce.accounts.throttle import client_address
 from commerce.permissions import is_signed_in, is_staff
 from graph.core.errors import ApiError
 
@@ -27,6 +27,9 @@ class Context:
     ws: Any = None  # the consumer, to listen to the channel layer (websockets only)
     connection_params: dict | None = None  # connection_init's payload (Strawberry sets it; websockets only)
     sign_in: int | None = None  # the token family a socket signed in with, checked again at each operation
+    # Accounts this operation signed up (accountRegister): graph.transport.metering starts their cost buckets no
+    # fuller than the address's, so signing up is no way round the address's throttle.
+    signed_up: list = field(default_factory=list)
 
     @classmethod
     def for_request(cls, request, response) -> "Context":
@@ -41,7 +44,7 @@ class Context:
 
     def for_operation(self, extensions: Mapping[str, Any] | None) -> "Context":
         """A socket's context for one of its operations (operations run side by side on one socket)."""
-        return replace(self, extensions=extensions or {})
+        return replace(self, extensions=extensions or {}, signed_up=[])
 
     @property
     def method(self) -> str | None:
@@ -58,16 +61,9 @@ class Context:
 
     @property
     def client_ip(self) -> str:
-        """The caller's address: the peer, or the entry TRUSTED_PROXY_HOPS from the end of X-Forwarded-For.
-
-        A chain shorter than the trusted hops did not come through all of them, so the header is the caller's
-        own writing; the peer that connected is then the one address known.
-        """
-        hops, forwarded_for = settings.TRUSTED_PROXY_HOPS, self.header("X-Forwarded-For")
-        if hops <= 0 or not forwarded_for:
-            return self.remote_addr or "unknown"
-        chain = [address.strip() for address in forwarded_for.split(",") if address.strip()]
-        return chain[-hops] if len(chain) >= hops else self.remote_addr or "unknown"
+        """The caller's address: the peer, or the entry TRUSTED_PROXY_HOPS from the end of X-Forwarded-For
+        (commerce.accounts.throttle.client_address, which the admin's login asks too)."""
+        return client_address(self.remote_addr, self.header("X-Forwarded-For"))
 
     @property
     def idempotency_key(self) -> str | None:

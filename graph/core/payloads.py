@@ -24,10 +24,13 @@ class UserError:
     field: list[str] | None
     message: str
     code: ErrorCode
+    retry_after: int | None = strawberry.field(
+        default=None, description="For THROTTLED: whole seconds to wait before trying again (also in the message).")
 
     @classmethod
     def from_domain(cls, error: DomainError) -> "UserError":
-        return cls(field=error.field, message=error.message, code=ErrorCode(error.code))
+        return cls(field=error.field, message=error.message, code=ErrorCode(error.code),
+                   retry_after=getattr(error, "retry_after", None))
 
 
 class user_errors:

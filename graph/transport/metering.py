@@ -2,11 +2,13 @@
 
 After the caller is known (graph.transport.auth) and page sizes are settled (graph.transport.pagination), the operation's
 calculated cost (graph.transport.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
-from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in and
-password-reset mutations also draw on a small bucket of their own, always the address's (IP, or the trusted
-X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
-address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the
-answer is known, the points it did not use go back, and what it used beyond the requested cost is taken.
+from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in,
+sign-up, password-reset and accountDelete mutations also draw on a small bucket of their own, always the
+address's (IP, or the trusted X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords,
+minting accounts or mailing resets from one address stays slow whatever the per-account counters say and however
+many accounts the caller holds. Once the
+answer is known, the points it did not use go back, and what it used beyond the requested cost is taken; an
+account signed up by the operation starts with a bucket no fuller than its address's.
 
 Every HTTP answer carries `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {...} }`, also
 when the operation was refused before it ran (such a refusal still costs a point, so a flood of hostile
@@ -21,8 +23,10 @@ from graph.core.errors import ApiError
 from graph.transport import buckets, cost
 from graph.transport.documents import root_field_nodes
 
-SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm",
-                            "twoFactorSetup", "twoFactorConfirm", "twoFactorDisable"})  # passwords and codes
+# Each costs its address a point of the auth bucket: a password checked (or hashed, for a sign-up), a second-factor
+# code tried, or an email sent.
+SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm", "accountRegister",
+                            "accountDelete", "twoFactorSetup", "twoFactorConfirm", "twoFactorDisable"})
 
 
 class Metering(SchemaExtension):
@@ -59,6 +63,8 @@ class Metering(SchemaExtension):
                 difference = self.actual - self.requested
                 self.status = buckets.take(self.status.bucket, self._client(), difference,
                                             force=difference > 0) or self.status
+            for user in getattr(context.context, "signed_up", ()):
+                self._start_no_fuller_than_the_address(user)
 
     def _admit(self, operation) -> None:
         context = self.execution_context
@@ -77,6 +83,15 @@ class Metering(SchemaExtension):
             refuse_if_short(buckets.take(buckets.auth_bucket(), address, sign_ins), "sign-in and password-reset")
         self.status = buckets.take(buckets.cost_bucket(), self._client(), self.requested)
         refuse_if_short(self.status, "query cost")
+
+    def _start_no_fuller_than_the_address(self, user) -> None:
+        """A new account's cost bucket starts no fuller than its address's: otherwise each sign-up would be a full
+        bucket more for whoever signs up, and a few accounts would run the queries the address is throttled for.
+        What the address has spent is taken from the account's bucket too (forced: down to empty, never below)."""
+        bucket = buckets.cost_bucket()
+        address = buckets.take(bucket, self._client(signed_in=False), 0)
+        if address is not None and address.available < bucket.maximum:
+            buckets.take(bucket, f"user:{user.pk}", bucket.maximum - address.available, force=True)
 
     def get_results(self):
         if self.execution_context.context.request is None:

@@ -31,7 +31,8 @@ def in_parallel(count: int, attempt):
 @override_settings(SIGN_IN_MAX_FAILURES=5)
 def test_parallel_guesses_get_no_more_than_the_allowed_tries(transactional_db):
     User.objects.create_user("target@example.com", PASSWORD)
-    answers = in_parallel(20, lambda: services.sign_in(email="target@example.com", password="a guess"))
+    answers = in_parallel(20, lambda: services.sign_in(email="target@example.com", password="a guess",
+                                                         address="203.0.113.9"))
     assert answers.count("INVALID_CREDENTIALS") == 5
     assert answers.count("THROTTLED") == 15
 
