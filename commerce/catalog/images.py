@@ -58,10 +58,10 @@ def check(file, *, field: list[str]) -> Checked:
             format, (width, height) = image.format, image.size
             if width * height > settings.MEDIA_MAX_PIXELS:
                 raise too_large
-            turned = image.getexif().get(ExifTags.Base.Orientation) in TURNED
             image.verify()  # the file's structure (PNG's checksums), without decoding
         file.seek(0)
         with Image.open(file, formats=FORMATS) as image:
+            turned = image.getexif().get(ExifTags.Base.Orientation) in TURNED
             image.load()  # every pixel: a truncated or corrupt file fails here
     except CatalogError:
         raise

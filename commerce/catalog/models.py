@@ -130,6 +130,14 @@ class ProductVariant(models.Model):
         return f"{self.product.name} / {self.name}" if self.name else self.sku
 
 
+class ProductImageQuerySet(models.QuerySet):
+    def only(self, *fields):
+        """Always with the columns `ProductImage.path` reads. The GraphQL optimizer picks each read's columns from
+        the fields asked for, but passes over a field asked for twice with different arguments (`url(size: 256)`
+        and `zoom: url(size: 2048)`, as a srcset does): those columns would then be loaded one image at a time."""
+        return super().only(*fields, *ProductImage.PATH_FIELDS)
+
+
 class ProductImage(models.Model):
     """A product's picture: a file uploaded here (`file`, kept through Django's storage: local files or a bucket),
     or an address elsewhere (`url`, as images were before uploads), never both.
@@ -150,8 +158,12 @@ class ProductImage(models.Model):
     alt = models.CharField(max_length=250, blank=True)
     position = models.PositiveIntegerField(default=0)
 
+    objects = ProductImageQuerySet.as_manager()
+    PATH_FIELDS = ("url", "file", "renditions")
+
     class Meta:
         ordering = ["position", "id"]
+        base_manager_name = "objects"  # prefetches (the optimizer's) are made from the base manager
         constraints = [
             models.CheckConstraint(condition=Q(url="") ^ Q(file=""), name="image_has_url_or_file"),
         ]
