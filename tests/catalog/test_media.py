@@ -180,6 +180,10 @@ def test_a_file_variable_that_is_no_file_and_malformed_multipart_bodies(staff_gq
         response = staff_gql.client.post("/graphql/", {**form, **changed, "0": SimpleUploadedFile("a.png", b"x")},
                                          **{**staff_gql.headers, **PREFLIGHT})
         assert response.status_code == 400 and response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=x"):  # no boundary; no parts
+        response = staff_gql.client.post("/graphql/", b"--y\r\nnonsense", content_type=content_type,
+                                         **{**staff_gql.headers, **PREFLIGHT})
+        assert response.status_code == 400 and response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert not ProductImage.objects.exists() and stored_files(media_root) == []
 
 
