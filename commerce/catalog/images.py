@@ -44,14 +44,14 @@ class Checked:
 
 
 def check(file, *, field: list[str]) -> Checked:
-    """What `file` (a file object, at any position) is, or the DomainError that refuses it."""
+    """What `file` (a file object, at any position) is, or the CatalogError that refuses it."""
     if file.size > settings.MEDIA_UPLOAD_MAX_BYTES:
         raise CatalogError(f"The file is over the limit of {settings.MEDIA_UPLOAD_MAX_BYTES} bytes.",
-                          code="FILE_TOO_LARGE", field=field)
+                           code="FILE_TOO_LARGE", field=field)
     not_an_image = CatalogError("The file is not a JPEG, PNG, WebP or GIF image, or it is damaged.",
-                               code="IMAGE_INVALID", field=field)
+                                code="IMAGE_INVALID", field=field)
     too_large = CatalogError(f"The image is over the limit of {settings.MEDIA_MAX_PIXELS} pixels.",
-                            code="IMAGE_TOO_LARGE", field=field)
+                             code="IMAGE_TOO_LARGE", field=field)
     try:
         file.seek(0)
         with Image.open(file, formats=FORMATS) as image:

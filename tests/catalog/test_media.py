@@ -256,6 +256,7 @@ def http_upload(base: str, token: str, product, content: bytes, *, name: str, pr
                       headers=headers, timeout=30)
 
 
+@pytest.mark.e2e
 def test_uploads_over_http_get_renditions_from_the_worker_and_are_served(
         postgres, redis_url, redis_key_prefix, transactional_db, staff_user, mug, media_root, tmp_path):
     from commerce.accounts import tokens
