@@ -43,6 +43,10 @@ class Code(StrEnum):
     OTP_REQUIRED = "OTP_REQUIRED"
     RETURN_NOT_ALLOWED = "RETURN_NOT_ALLOWED"
     ORDERS_IN_PROGRESS = "ORDERS_IN_PROGRESS"
+    IMAGE_INVALID = "IMAGE_INVALID"  # not a JPEG, PNG, WebP or GIF by its content, or a broken one
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"  # over MEDIA_UPLOAD_MAX_BYTES
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"  # over MEDIA_MAX_PIXELS
+    TOO_MANY_IMAGES = "TOO_MANY_IMAGES"  # the product has MEDIA_MAX_IMAGES_PER_PRODUCT already
 
 
 def code_of(code: "Code | str") -> Code:

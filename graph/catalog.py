@@ -22,7 +22,7 @@ from commerce.catalog import models, selectors
 from graph.core.context import viewer_is_staff
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
-from graph.core.types import GuardedNode, ModelField, ModelNode, Money, connection
+from graph.core.types import GuardedNode, ModelField, ModelNode, Money, connection, local_id_field
 
 
 @strawberry.type
@@ -50,10 +50,32 @@ class Rating:
     count: int
 
 
+@strawberry.enum(description="What a rendition of an uploaded image is encoded as.")
+class ImageFormat(Enum):
+    WEBP = "webp"
+    JPEG = "jpeg"
+
+
 @strawberry_django.type(models.ProductImage, name="Image", field_cls=ModelField)
 class Image:
-    url: str
+    """Not a Node: an image is a part of its product, reached through it and priced with it (graph.transport.cost);
+    its ID is opaque all the same, what productMediaDelete and productMediaReorder take."""
+
+    id: strawberry.ID = local_id_field("Image")
     alt: str
+    width: int | None = strawberry_django.field(
+        description="In px, as shown (after its EXIF orientation); null for an image hosted elsewhere.",
+        field_cls=ModelField)
+    height: int | None = strawberry_django.field(
+        description="In px, as shown (after its EXIF orientation); null for an image hosted elsewhere.",
+        field_cls=ModelField)
+
+    @strawberry_django.field(only=["url", "file", "renditions"], description=(
+        "An absolute URL. `size`: the longer side wanted, in px: the smallest rendition at least that large, else the "
+        "largest (no `size`: the largest). The original until its renditions are made, moments after the upload; "
+        "the URL itself for an image hosted elsewhere."))
+    def url(self, info: Info, size: int | None = None, format: ImageFormat = ImageFormat.WEBP) -> str:
+        return info.context.absolute_url(self.path(size, format.value))
 
 
 @strawberry_django.type(models.Review, name="Review", field_cls=ModelField)

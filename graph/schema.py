@@ -19,6 +19,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from graph.accounts import AccountMutation, AccountQuery
 from graph.carts import CartMutation, CartQuery
 from graph.catalog import CatalogQuery
+from graph.catalog_media import CatalogMediaMutation
 from graph.catalog_staff import CatalogStaffMutation
 from graph.core.types import DECIMAL
 from graph.node import NodeQuery
@@ -55,7 +56,7 @@ class Optimizer(DjangoOptimizerExtension):
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation)
+                 CatalogStaffMutation, CatalogMediaMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 

@@ -155,9 +155,16 @@ else:
 # database's connection limit.
 MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 32)
 # The largest request body, refused with 413 from its Content-Length before it is read (project/gate.py); a
-# GraphQL request is a document of at most 32 KB and its variables. Multipart uploads and webhooks have their own.
+# GraphQL request is a document of at most 32 KB and its variables. Multipart uploads and webhooks have their own,
+# which holds a whole product image (MEDIA_UPLOAD_MAX_BYTES) and the form around it; the operation inside a
+# multipart body is still held to REQUEST_MAX_BODY_BYTES (graph/transport/views.py).
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
-REQUEST_MAX_UPLOAD_BYTES = env_int("REQUEST_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# The largest product image staff may upload (`productMediaUpload`, the admin): a larger one under the body cap is
+# refused with FILE_TOO_LARGE, one over the body cap with a 413 before it is read.
+MEDIA_UPLOAD_MAX_BYTES = env_int("MEDIA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+REQUEST_MAX_UPLOAD_BYTES = env_int("REQUEST_MAX_UPLOAD_BYTES", max(20 * 1024 * 1024, MEDIA_UPLOAD_MAX_BYTES + 1024 * 1024))
+if REQUEST_MAX_UPLOAD_BYTES < MEDIA_UPLOAD_MAX_BYTES:
+    raise ImproperlyConfigured("REQUEST_MAX_UPLOAD_BYTES must hold a whole upload of MEDIA_UPLOAD_MAX_BYTES.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_MAX_BODY_BYTES, REQUEST_MAX_UPLOAD_BYTES)  # Django's, never the tighter
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 # Proxies in front of the server that append the caller's address to X-Forwarded-For (0: use the socket's).
@@ -262,13 +269,39 @@ USE_TZ = True
 # names, gzip copies), and uploaded media from MEDIA_ROOT unless SERVE_MEDIA is off (a bucket or the proxy does).
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# MEDIA_URL may be absolute (a CDN or the proxy's address, "https://cdn.example.com/media/"); relative, image URLs
+# are made absolute from the request that asks for them.
 MEDIA_URL = os.environ.get("MEDIA_URL", "media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Media in an S3-compatible bucket (AWS S3, MinIO, Cloudflare R2...) when MEDIA_BUCKET names one, through
+# django-storages; then the bucket (or a CDN before it, MEDIA_BUCKET_DOMAIN) serves them and this server does not.
+# Credentials are never settings here: boto3 reads AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment, or
+# the machine's role. Objects are written with the bucket's own ACL and served by plain (unsigned) URLs, so the bucket
+# or its CDN must let anyone read them.
+MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", "")
+SERVE_MEDIA = env_bool("SERVE_MEDIA", not MEDIA_BUCKET)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "project.files.StaticFilesStorage"},
 }
+if MEDIA_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_BUCKET_ENDPOINT_URL") or None,  # empty: AWS itself
+            "region_name": os.environ.get("MEDIA_BUCKET_REGION") or None,
+            "custom_domain": os.environ.get("MEDIA_BUCKET_DOMAIN") or None,  # "cdn.example.com": URLs on it
+            "location": os.environ.get("MEDIA_BUCKET_PREFIX", ""),  # a folder of the bucket, if shared
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},  # names are never reused
+        },
+    }
+# What an upload may be (commerce/catalog/media.py): its width times height, read from its header before a pixel is
+# decoded (a small file can claim 20,000 x 20,000 and take gigabytes to decode), and how many images a product has.
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
+MEDIA_MAX_IMAGES_PER_PRODUCT = env_int("MEDIA_MAX_IMAGES_PER_PRODUCT", 20)
 
 LOGGING = {
     "version": 1,

@@ -1,15 +1,18 @@
 """The catalog in the Django admin. Writes go through the catalog's services, as the API's do, so derived
 figures, low-stock alerts and "unpublish what orders hold, never delete it" hold here too."""
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from commerce.exports import csv_download
 
-from . import services, staff
+from . import images, media, services, staff
 from .models import Category, Product, ProductImage, ProductVariant, Review, WishlistItem
+from .services import CatalogError
 from .stock import warn_if_low
 
 
@@ -72,9 +75,76 @@ class VariantInline(admin.TabularInline):
     fields = ["sku", "name", "price", "stock", "low_stock_threshold", "attributes", "position"]
 
 
+class ImageUrlForm(forms.ModelForm):
+    url = forms.URLField(required=False, max_length=500, assume_scheme="https",
+                         help_text=ProductImage._meta.get_field("url").help_text)
+
+
+class ImageForm(ImageUrlForm):
+    """An image of the product: a file uploaded here (checked as the API checks it, stored as the API stores it,
+    its renditions made by the job), or the address of one hosted elsewhere."""
+
+    upload = forms.FileField(required=False, help_text="A JPEG, PNG, WebP or GIF; added after the others.")
+
+    class Meta:
+        model = ProductImage
+        fields = ["upload", "url", "alt", "position"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload is not None:
+            try:
+                images.check(upload, field=["upload"])
+            except CatalogError as refused:
+                raise forms.ValidationError(refused.message, code=refused.code) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, url = cleaned.get("upload"), cleaned.get("url")
+        if self.instance.pk is None:
+            if bool(upload) == bool(url):
+                raise forms.ValidationError("Give a file to upload or the URL of an image (one of them).")
+        elif upload is not None:
+            raise forms.ValidationError("Add a new image rather than replacing this one's file.")
+        elif bool(self.instance.file) == bool(url):
+            raise forms.ValidationError("An uploaded image has no URL; an image hosted elsewhere needs one.")
+        return cleaned
+
+
+class ImageFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = sum(1 for form in self.forms if form.instance.pk and not self._should_delete_form(form))
+        added = sum(1 for form in self.extra_forms if form.has_changed() and not self._should_delete_form(form))
+        if added and kept + added > settings.MEDIA_MAX_IMAGES_PER_PRODUCT:
+            raise forms.ValidationError(f"A product has at most {settings.MEDIA_MAX_IMAGES_PER_PRODUCT} images.")
+
+    def save_new(self, form, commit=True):
+        upload = form.cleaned_data.get("upload")
+        if upload is None:
+            return super().save_new(form, commit)
+        return media.upload_image(self.instance.pk, upload, form.cleaned_data.get("alt", ""), field=["upload"])
+
+
 class ImageInline(admin.TabularInline):
     model = ProductImage
+    form = ImageForm
+    formset = ImageFormSet
     extra = 0
+    fields = ["preview", "upload", "url", "alt", "position", "width", "height"]
+    readonly_fields = ["preview", "width", "height"]
+
+    @admin.display(description="Preview")
+    def preview(self, image: ProductImage):
+        return _preview(image)
+
+
+def _preview(image: ProductImage):
+    """A thumbnail (a 128 px rendition once made): what the storefront shows."""
+    if image.pk is None:
+        return "-"
+    return format_html('<img src="{}" alt="{}" style="max-width:96px;max-height:96px">', image.path(128), image.alt)
 
 
 @admin.register(Product)
@@ -180,9 +250,20 @@ class ProductVariantAdmin(RefreshesItsProduct):
 
 @admin.register(ProductImage)
 class ProductImageAdmin(admin.ModelAdmin):
-    list_display = ["product", "alt", "url", "position"]
+    """Images across products; one is added (uploaded) on its product's page, where the limit on images holds."""
+
+    form = ImageUrlForm
+    list_display = ["thumbnail", "product", "alt", "position", "width", "height"]
     search_fields = ["product__name", "alt"]
-    autocomplete_fields = ["product"]
+    fields = ["thumbnail", "product", "file", "url", "alt", "position", "width", "height"]
+    readonly_fields = ["thumbnail", "product", "file", "width", "height"]
+
+    @admin.display(description="Image")
+    def thumbnail(self, image: ProductImage):
+        return _preview(image)
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Review)

@@ -157,17 +157,58 @@ class ProductVariant(models.Model):
         return f"{self.product.name} / {self.name}" if self.name else self.sku
 
 
+class ProductImageQuerySet(models.QuerySet):
+    def only(self, *fields):
+        """Always with the columns `ProductImage.path` reads. The GraphQL optimizer picks each read's columns from
+        the fields asked for, but passes over a field asked for twice with different arguments (`url(size: 256)`
+        and `zoom: url(size: 2048)`, as a srcset does): those columns would then be loaded one image at a time."""
+        return super().only(*fields, *ProductImage.PATH_FIELDS)
+
+
 class ProductImage(models.Model):
+    """A product's picture: a file uploaded here (`file`, kept through Django's storage: local files or a bucket),
+    or an address elsewhere (`url`, as images were before uploads), never both.
+
+    An upload's `renditions` are made by a job after it is stored (commerce.catalog.media): resized copies, EXIF
+    turned and stripped, as [{"size", "format", "name", "width", "height"}] where `size` is the longer side. They
+    are a column, not rows of their own: one job writes them once, they are always read with their image, and so
+    `Image.url(size)` costs no query beyond the image's.
+    """
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, blank=True, help_text="An image hosted elsewhere; empty for an upload.")
+    file = models.FileField(max_length=300, blank=True, help_text="The uploaded original, as sent.")
+    # The upload's size as shown, after its EXIF orientation; null for an image at a URL (unknown here).
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    renditions = models.JSONField(default=list, blank=True, editable=False)
     alt = models.CharField(max_length=250, blank=True)
     position = models.PositiveIntegerField(default=0)
 
+    objects = ProductImageQuerySet.as_manager()
+    PATH_FIELDS = ("url", "file", "renditions")
+
     class Meta:
         ordering = ["position", "id"]
+        base_manager_name = "objects"  # prefetches (the optimizer's) are made from the base manager
+        constraints = [
+            models.CheckConstraint(condition=Q(url="") ^ Q(file=""), name="image_has_url_or_file"),
+        ]
 
     def __str__(self) -> str:
-        return self.alt or self.url
+        return self.alt or self.url or self.file.name
+
+    def path(self, size: int | None = None, format: str = "webp") -> str:
+        """Where the image at about `size` px (longer side) is: the rendition in `format` nearest at or above
+        `size`, else the largest; the original until the renditions are made; the URL of an image elsewhere.
+        The storage's URL, which is relative (`/media/...`) unless MEDIA_URL or the bucket make it absolute."""
+        if not self.file:
+            return self.url
+        made = sorted((r for r in self.renditions if r["format"] == format), key=lambda r: r["size"])
+        if not made:
+            return self.file.url
+        chosen = next((r for r in made if size is not None and r["size"] >= size), made[-1])
+        return self.file.storage.url(chosen["name"])
 
 
 REVIEW_BODY_MAX_LENGTH = 5000

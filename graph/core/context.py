@@ -8,6 +8,7 @@ on one transport. What HTTP sends as a header, a socket's operation sends in its
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from strawberry.types import Info
 
@@ -50,6 +51,14 @@ class Context:
     def method(self) -> str | None:
         """The HTTP request's method ("GET", "POST"); None over a websocket."""
         return getattr(self.request, "method", None)
+
+    def absolute_url(self, url: str) -> str:
+        """A path of this server (a media file's `/media/...`) as an address any client can fetch: with the
+        request's scheme and host (as Django sees them behind a proxy: BEHIND_TLS_PROXY). An absolute URL (a bucket's,
+        an absolute MEDIA_URL) is kept, and so is a path asked for over a websocket, which has no request."""
+        if self.request is None or urlsplit(url).scheme:
+            return url
+        return self.request.build_absolute_uri(url)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name) or self.headers.get(name.lower())

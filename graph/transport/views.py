@@ -8,7 +8,11 @@ What the transport decides, before the schema sees an operation:
 - CSRF: exempt from Django's token check, since clients authenticate with a bearer token, not a cookie. A
   POST must say `Content-Type: application/json`, which a browser cannot send cross-site without a CORS
   preflight, or carry a header a cross-site form cannot set (`apollo-require-preflight` or
-  `x-apollo-operation-name`, as Apollo's csrfPrevention asks); anything else is refused with BAD_REQUEST.
+  `x-apollo-operation-name`, as Apollo's csrfPrevention asks); anything else is refused with BAD_REQUEST. So a
+  multipart upload (the GraphQL multipart request spec, for `productMediaUpload`) needs that header: a
+  cross-site form can send multipart/form-data, never a custom header.
+- Multipart bodies have the upload cap (project.gate), but the operation inside one (its `operations` and `map`
+  fields) is held to the JSON body's cap, REQUEST_MAX_BODY_BYTES: only files may be large.
 - Batches (a JSON array of operations) are refused with BATCH_NOT_ALLOWED unless GRAPHQL_MAX_BATCH allows
   that many.
 - Persisted queries (graph.transport.persisted): a hash becomes its document before execution, and a document sent
@@ -21,13 +25,15 @@ import json
 
 from cross_web import HTTPException
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLError
 from strawberry.django.views import GraphQLView
 from strawberry.exceptions import MissingQueryError
+from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
@@ -69,6 +75,29 @@ class ApiView(GraphQLView):
             return super().parse_http_body(request)
         except UnicodeDecodeError:
             raise Refused(400, "The body is not UTF-8.", "BAD_REQUEST") from None
+
+    def parse_multipart(self, request):
+        """Strawberry's reading of a multipart request, with every way it can be malformed answered as a
+        refusal (a body Django cannot parse, a `map` that is not an object of path lists, a path that names no
+        variable), and its operation held to the JSON body's cap."""
+        try:
+            fields, files = request.post_data, request.files
+        except (MultiPartParserError, SuspiciousOperation):  # too many fields or files among them
+            raise Refused(400, "The multipart body could not be read.", "BAD_REQUEST") from None
+        operations, files_map = fields.get("operations", "{}"), fields.get("map", "{}")
+        maximum = settings.REQUEST_MAX_BODY_BYTES
+        if len(operations) + len(files_map) > maximum:
+            raise Refused(413, too_large_message(maximum), "REQUEST_TOO_LARGE", maximum=maximum)
+        operations, files_map = self.parse_json(operations), self.parse_json(files_map)
+        if not isinstance(files_map, dict) or not all(
+                isinstance(paths, list) and all(isinstance(path, str) for path in paths) for paths in files_map.values()):
+            raise Refused(400, "The multipart `map` must be an object of lists of paths.", "BAD_REQUEST")
+        if any(name not in files for name in files_map):
+            raise Refused(400, "A file the multipart `map` names is missing from the body.", "BAD_REQUEST")
+        try:
+            return replace_placeholders_with_files(operations, files_map, files)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            raise Refused(400, "A path of the multipart `map` names no variable.", "BAD_REQUEST") from None
 
     def decode_json(self, data):
         """Strawberry's JSON decoding, refusing what it would let through to fail as a 500: nesting deeper than
@@ -180,5 +209,6 @@ def graphql_view():
             schema=schema,
             graphql_ide="graphiql" if settings.GRAPHIQL_ENABLED else None,
             allow_queries_via_get=True,
+            multipart_uploads_enabled=True,  # productMediaUpload; the CSRF rule above still applies
         )
     )

@@ -67,3 +67,27 @@ def test_nodes_cost_one_query_per_type(gql, demo_catalog):
                    {"ids": ids})
     assert len([n for n in response.ok()["nodes"] if n]) == 30
     assert response.queries == 2
+
+
+IMAGE_PAGE = """query($first: Int) { products(first: $first) { edges { node { name
+  images { id alt width height url thumb: url(size: 256) zoom: url(size: 2048, format: JPEG) } } } } }"""
+
+
+@pytest.fixture
+def uploaded_images(demo_catalog):
+    """Every product's images as uploads with their renditions made (the demo's are URLs)."""
+    from commerce.catalog.models import ProductImage
+
+    renditions = [{"size": size, "format": format, "name": f"r/{size}.{format}", "width": size, "height": size}
+                  for size in (64, 256, 1024) for format in ("webp", "jpeg")]
+    ProductImage.objects.update(url="", file="products/o.jpg", width=1200, height=1200, renditions=renditions)
+
+
+@pytest.mark.parametrize("first", [1, 20, 100])
+def test_image_renditions_cost_no_query_per_image(gql, uploaded_images, first):
+    response = gql(IMAGE_PAGE, {"first": first})
+    edges = response.ok()["products"]["edges"]
+    assert len(edges) == first
+    assert edges[0]["node"]["images"][0]["thumb"] == "http://testserver/media/r/256.webp"
+    # products, images (with their renditions, a column of each)
+    assert response.queries == 2
