@@ -42,6 +42,7 @@ class Code(StrEnum):
     CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY"
     OTP_REQUIRED = "OTP_REQUIRED"
     RETURN_NOT_ALLOWED = "RETURN_NOT_ALLOWED"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
 
 
 def code_of(code: "Code | str") -> Code:

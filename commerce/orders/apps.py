@@ -6,4 +6,4 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
-        from commerce.orders import purchases  # noqa: F401  (answers the catalog's questions)
+        from commerce.orders import owners, purchases  # noqa: F401  (answer the catalog's and accounts' signals)
