@@ -2,8 +2,8 @@
 
 After the caller is known (graph.transport.auth) and page sizes are settled (graph.transport.pagination), the operation's
 calculated cost (graph.transport.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
-from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in and
-password-reset mutations also draw on a small bucket of their own, always the address's (IP, or the trusted
+from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in,
+password-reset and email-confirmation mutations also draw on a small bucket of their own, always the address's (IP, or the trusted
 X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords or mailing resets from one
 address stays slow whatever the per-account counters say and however many accounts the caller holds. Once the
 answer is known, the points it did not use go back, and what it used beyond the requested cost is taken.
@@ -21,7 +21,8 @@ from graph.core.errors import ApiError
 from graph.transport import buckets, cost
 from graph.transport.documents import root_field_nodes
 
-SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm"})
+SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm", "accountConfirmEmail",
+                            "accountResendConfirmation"})
 
 
 class Metering(SchemaExtension):

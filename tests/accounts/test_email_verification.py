@@ -50,6 +50,12 @@ def test_a_new_customer_confirms_the_address_from_the_welcome_email_and_is_signe
     assert gql.bearer(confirmed["accessToken"])(ME).ok()["me"] == {"email": "nia@example.com", "isEmailVerified": True}
 
 
+def test_confirming_ignores_a_stale_authorization_header_as_signing_in_does(gql, jobs, mailoutbox):
+    register(gql, jobs)
+    confirmed = gql(CONFIRM, {"token": confirmation_token(mailoutbox[0])}, HTTP_AUTHORIZATION="Bearer expired.or.forged")
+    assert confirmed.ok()["accountConfirmEmail"]["errors"] == []
+
+
 def test_a_confirmation_link_works_once(gql, jobs, mailoutbox):
     register(gql, jobs)
     token = confirmation_token(mailoutbox[0])
