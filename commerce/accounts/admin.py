@@ -3,23 +3,32 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from commerce.admin import ReadOnlyAdmin
 
-from .models import Address, PasswordResetToken, RefreshToken, TokenFamily, User
+from .models import Address, EmailToken, PasswordResetToken, RefreshToken, TokenFamily, User
 from .tokens import revoke_family
+from .verification import forget_verification
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_display = ["email", "first_name", "last_name", "is_email_verified", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "is_email_verified"]
     search_fields = ["email", "first_name", "last_name"]
+    # Only the emailed link proves an address (and makes guest orders join): staff can neither tick it nor keep
+    # it ticked for an address they type in.
+    readonly_fields = ["is_email_verified"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "is_email_verified", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        if change and "email" in form.changed_data:
+            forget_verification(obj)
+        super().save_model(request, obj, form, change)
 
 
 class AddressInline(admin.TabularInline):
@@ -77,3 +86,10 @@ class RefreshTokenAdmin(SecretAdmin):
 class PasswordResetTokenAdmin(SecretAdmin):
     list_display = ["user", "created_at", "expires_at", "used_at"]
     search_fields = ["user__email"]
+
+
+@admin.register(EmailToken)
+class EmailTokenAdmin(SecretAdmin):
+    list_display = ["user", "purpose", "email", "created_at", "expires_at", "used_at"]
+    list_filter = ["purpose", "created_at", "used_at"]
+    search_fields = ["user__email", "email"]

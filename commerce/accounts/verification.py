@@ -134,6 +134,13 @@ def _sign_in_by_link(user: User) -> tokens.TokenPair | None:
     return tokens.sign_in(user)
 
 
+def forget_verification(user: User) -> None:
+    """For an email set without a link (staff editing it in the admin): the new address is not proved, and the
+    links mailed to the old one prove nothing now. The caller saves the user."""
+    user.is_email_verified = False
+    _spend_all(user, Purpose.VERIFY, Purpose.CHANGE)
+
+
 # --- Changing the email
 
 

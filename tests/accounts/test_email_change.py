@@ -140,3 +140,18 @@ def test_requests_are_capped_per_user(as_alice, jobs, mailoutbox, settings):
     assert [a["errors"] for a in answers[:2]] == [[], []]
     assert answers[2]["errors"] == [{"field": ["newEmail"], "code": "THROTTLED"}]
     assert not sent_to(mailoutbox, "a2@new.example")
+
+
+def test_an_email_set_by_staff_in_the_admin_is_not_verified(admin_client, alice):
+    from commerce.accounts import verification
+
+    verification.make_confirmation_link(alice)
+    User.objects.filter(pk=alice.pk).update(is_email_verified=True)
+    form = {"email": NEW, "first_name": "Alice", "last_name": "Liddell", "is_active": "on",
+            "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+            "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0"}
+    response = admin_client.post(f"/admin/accounts/user/{alice.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    alice.refresh_from_db()
+    assert alice.email == NEW and not alice.is_email_verified
+    assert not alice.email_tokens.filter(used_at__isnull=True).exists()
