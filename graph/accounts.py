@@ -1,4 +1,4 @@
-"""The accounts part of the contract: `me`, users and addresses, and the sign-in and password mutations."""
+"""The accounts part of the contract: `me`, users and addresses, and the sign-in, password and email mutations."""
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 

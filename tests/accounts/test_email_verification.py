@@ -129,6 +129,23 @@ def test_resending_answers_alike_for_unknown_verified_and_unverified_emails_and_
     assert confirm(gql, confirmation_token(message))["user"] == {"email": alice.email, "isEmailVerified": True}
 
 
+def test_a_link_whose_send_failed_is_retried_and_sent_once(gql, jobs, alice, mailoutbox, settings):
+    from commerce.notifications.models import SentEmail
+    from tasks.accounts import send_email_confirmation
+    from tests.mail import fail_next_sends
+
+    settings.EMAIL_BACKEND = "tests.mail.FlakyBackend"
+    fail_next_sends(1)
+    resend(gql, alice.email)
+    jobs.run(timeout_ms=30_000)
+    (message,) = mailoutbox
+    request_id = SentEmail.objects.get(recipient=alice.email).key.rsplit(":", 1)[1]
+    send_email_confirmation.send(alice.email, request_id)  # redelivered, as after a worker died before acking
+    jobs.run()
+    assert len(mailoutbox) == 1
+    assert confirm(gql, confirmation_token(message))["errors"] == []
+
+
 def test_resending_to_one_email_is_capped_silently(gql, jobs, alice, mailoutbox, settings):
     settings.EMAIL_CONFIRMATION_MAX_REQUESTS = 2
     answers = [resend(gql, alice.email) for _ in range(4)]
