@@ -44,22 +44,28 @@ def _issue(user: User, purpose: str, email: str, lifetime: timedelta) -> tuple[s
 
 
 def _redeem(token: str, purpose: str, *, user: User | None = None) -> EmailToken:
-    """The unspent token of `purpose` (and of `user`, when given), locked with its user; TOKEN_INVALID or
-    TOKEN_EXPIRED otherwise. The caller spends it if what it proves is done."""
+    """The unspent token of `purpose` (and of `user`, when given), with its user; TOKEN_INVALID or TOKEN_EXPIRED
+    otherwise. The caller spends it if what it proves is done.
+
+    The user's row is locked first, and every change to a user's tokens or email is made holding it: two links
+    of one user used at once (or one link twice) queue there, and the second then finds its token spent, instead
+    of the two locking token and user rows in opposite orders and deadlocking."""
     invalid = AccountError("This link is not valid or was already used.", code="TOKEN_INVALID", field=["token"])
     try:
         raw = _signer(purpose).unsign(token.strip())
     except signing.BadSignature:
         raise invalid from None
-    found = (EmailToken.objects.select_for_update().select_related("user")
-             .filter(digest=tokens.digest(raw), purpose=purpose, used_at__isnull=True, user__is_active=True))
+    tokens_like_it = EmailToken.objects.filter(digest=tokens.digest(raw), purpose=purpose)
     if user is not None:
-        found = found.filter(user=user)
-    found = found.first()
+        tokens_like_it = tokens_like_it.filter(user=user)
+    owner_id = tokens_like_it.values_list("user_id", flat=True).first()
+    owner = User.objects.select_for_update().filter(pk=owner_id, is_active=True).first()
+    found = tokens_like_it.filter(used_at__isnull=True).first() if owner is not None else None
     if found is None:
         raise invalid
     if found.expires_at <= timezone.now():
         raise AccountError("This link has expired.", code="TOKEN_EXPIRED", field=["token"])
+    found.user = owner
     return found
 
 
