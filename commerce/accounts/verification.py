@@ -43,6 +43,10 @@ def _issue(user: User, purpose: str, email: str, lifetime: timedelta) -> tuple[s
     return _signer(purpose).sign(raw), expires_at
 
 
+def _invalid_link() -> AccountError:
+    return AccountError("This link is not valid or was already used.", code="TOKEN_INVALID", field=["token"])
+
+
 def _redeem(token: str, purpose: str, *, user: User | None = None) -> EmailToken:
     """The unspent token of `purpose` (and of `user`, when given), with its user; TOKEN_INVALID or TOKEN_EXPIRED
     otherwise. The caller spends it if what it proves is done.
@@ -50,11 +54,10 @@ def _redeem(token: str, purpose: str, *, user: User | None = None) -> EmailToken
     The user's row is locked first, and every change to a user's tokens or email is made holding it: two links
     of one user used at once (or one link twice) queue there, and the second then finds its token spent, instead
     of the two locking token and user rows in opposite orders and deadlocking."""
-    invalid = AccountError("This link is not valid or was already used.", code="TOKEN_INVALID", field=["token"])
     try:
         raw = _signer(purpose).unsign(token.strip())
     except signing.BadSignature:
-        raise invalid from None
+        raise _invalid_link() from None
     tokens_like_it = EmailToken.objects.filter(digest=tokens.digest(raw), purpose=purpose)
     if user is not None:
         tokens_like_it = tokens_like_it.filter(user=user)
@@ -62,7 +65,7 @@ def _redeem(token: str, purpose: str, *, user: User | None = None) -> EmailToken
     owner = User.objects.select_for_update().filter(pk=owner_id, is_active=True).first()
     found = tokens_like_it.filter(used_at__isnull=True).first() if owner is not None else None
     if found is None:
-        raise invalid
+        raise _invalid_link()
     if found.expires_at <= timezone.now():
         raise AccountError("This link has expired.", code="TOKEN_EXPIRED", field=["token"])
     found.user = owner
@@ -118,7 +121,7 @@ def confirm_email(token: str) -> tuple[User, tokens.TokenPair | None]:
     found = _redeem(token, Purpose.VERIFY)
     user = found.user
     if found.email != user.email:  # sent before an email change: it proves an address the account no longer has
-        raise AccountError("This link is not valid or was already used.", code="TOKEN_INVALID", field=["token"])
+        raise _invalid_link()
     _spend_all(user, Purpose.VERIFY)
     _mark_verified(user)
     return user, _sign_in_by_link(user)
