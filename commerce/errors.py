@@ -47,6 +47,7 @@ class Code(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"  # over MEDIA_UPLOAD_MAX_BYTES
     IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"  # over MEDIA_MAX_PIXELS
     TOO_MANY_IMAGES = "TOO_MANY_IMAGES"  # the product has MEDIA_MAX_IMAGES_PER_PRODUCT already
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
 
 
 def code_of(code: "Code | str") -> Code:

@@ -1,4 +1,5 @@
-"""The accounts part of the contract: `me`, users and addresses, and the sign-in and password mutations."""
+"""The accounts part of the contract: `me`, users and addresses, and the sign-in, password and email mutations."""
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -6,7 +7,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection as Connection
 
-from commerce.accounts import deletion, models, selectors, services, tokens, twofactor
+from commerce.accounts import deletion, models, selectors, services, tokens, twofactor, verification
 from commerce.carts import selectors as cart_selectors
 from commerce.carts import services as cart_services
 from commerce.catalog import wishlist
@@ -44,6 +45,9 @@ class User(ModelNode):
     first_name: str
     last_name: str
     is_staff: bool
+    is_email_verified: bool = strawberry_django.field(
+        description="Proved by the link mailed to it (accountConfirmEmail, accountConfirmEmailChange). Guest "
+                    "orders placed with the email join the account once it is.")
     addresses: list[Address]
     orders: Connection[Annotated["Order", strawberry.lazy("graph.orders")]] = connection(
         description="Newest first.")
@@ -71,6 +75,8 @@ class AccountRegisterInput:
     password: str
     first_name: str | None = None
     last_name: str | None = None
+    cart_token: str | None = strawberry.field(
+        default=None, description="The guest's cart, which becomes the new account's cart.")
 
 
 @strawberry.input(description="Absent or null fields stay as they are.")
@@ -99,6 +105,8 @@ class AuthPayload:
     user: User | None = None
     access_token: str | None = strawberry.field(default=None, description="A JWT for `Authorization: Bearer`.")
     refresh_token: str | None = strawberry.field(default=None, description="Single use: each refresh returns a new one.")
+    access_token_expires_at: datetime | None = strawberry.field(
+        default=None, description="When `accessToken` stops working: refresh before then.")
     errors: list[UserError]
 
 
@@ -140,8 +148,11 @@ class AddressPayload:
     errors: list[UserError]
 
 
-def _signed_in(result: user_errors, user: models.User, pair: tokens.TokenPair) -> None:
-    result.user, result.access_token, result.refresh_token = user, pair.access, pair.refresh
+def _signed_in(result: user_errors, user: models.User, pair: tokens.TokenPair | None) -> None:
+    result.user = user
+    if pair is not None:
+        result.access_token, result.refresh_token = pair.access, pair.refresh
+        result.access_token_expires_at = pair.access_expires_at
 
 
 @strawberry.type
@@ -157,9 +168,9 @@ class AccountMutation:
     @strawberry.mutation(description="Creates a customer account and signs it in.")
     def account_register(self, info: Info, input: AccountRegisterInput) -> AuthPayload:
         with user_errors(AuthPayload) as result:
-            user, pair = services.register(
+            user, pair = cart_services.register(
                 email=input.email, password=input.password,
-                first_name=input.first_name or "", last_name=input.last_name or "",
+                first_name=input.first_name or "", last_name=input.last_name or "", cart_token=input.cart_token,
             )
             info.context.signed_up.append(user)
             _signed_in(result, user, pair)
@@ -176,7 +187,42 @@ class AccountMutation:
             deletion.delete_account(user, password=password, id_token=id_token, address=info.context.client_ip)
         return result.payload
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Marks the account's email verified from the emailed token, and signs in "
+                                     "(an account with two-factor on gets `user` without tokens: it signs in with "
+                                     "tokenCreate).")
+    def account_confirm_email(self, token: str) -> AuthPayload:
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, *verification.confirm_email(token))
+        return result.payload
+
+    @strawberry.mutation(description="Mails a new verification link; answers the same whether or not the email "
+                                     "has an account that needs one.")
+    def account_resend_confirmation(self, info: Info, email: str) -> AccountPayload:
+        with user_errors(AccountPayload) as result:
+            verification.request_confirmation_email(email, client_ip=info.context.client_ip)
+        return result.payload
+
+    @strawberry.mutation(description="Mails a link to `newEmail` (and tells the current address); the email "
+                                     "changes when the link is used. Needs the password, or a fresh `idToken` for "
+                                     "an account made by social sign-in.")
+    def account_request_email_change(self, info: Info, new_email: str, password: str | None = None,
+                                     id_token: str | None = None) -> AccountPayload:
+        user = require_user(info)
+        with user_errors(AccountPayload) as result:
+            result.user = verification.request_email_change(user, new_email=new_email, password=password,
+                                                            id_token=id_token)
+        return result.payload
+
+    @strawberry.mutation(description="Moves the signed-in account to the address the token was mailed to, which "
+                                     "becomes its verified email.")
+    def account_confirm_email_change(self, info: Info, token: str) -> AccountPayload:
+        user = require_user(info)
+        with user_errors(AccountPayload) as result:
+            result.user = verification.confirm_email_change(user, token)
+        return result.payload
+
+    @strawberry.mutation(description="Changes the profile. Answers with `user` and `errors`: its tokens are "
+                                     "always null (the type is AuthPayload for clients written against it).")
     def account_update(self, info: Info, input: AccountUpdateInput) -> AuthPayload:
         user = require_user(info)
         with user_errors(AuthPayload) as result:

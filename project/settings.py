@@ -205,6 +205,25 @@ PASSWORD_RESET_URL = os.environ.get(
 # Orders of a deleted account are kept for the books; their email and addresses are erased this many days after
 # each was placed (a nightly job). Unset: kept as they are, marked as a deleted account's (legal retention varies).
 ORDER_PERSONAL_DATA_RETENTION_DAYS = env_int("ORDER_PERSONAL_DATA_RETENTION_DAYS", None)
+# Email verification and email change: links mailed to the address to prove, each token single use. {token} is
+# replaced by the token, as in PASSWORD_RESET_URL.
+EMAIL_VERIFICATION_URL = os.environ.get(
+    "EMAIL_VERIFICATION_URL", "http://localhost:3000/account/confirm-email?token={token}"
+)
+EMAIL_VERIFICATION_TOKEN_LIFETIME = timedelta(seconds=env_int("EMAIL_VERIFICATION_TOKEN_LIFETIME_SECONDS", 3 * 24 * 3600))
+EMAIL_CHANGE_URL = os.environ.get(
+    "EMAIL_CHANGE_URL", "http://localhost:3000/account/confirm-email-change?token={token}"
+)
+EMAIL_CHANGE_TOKEN_LIFETIME = timedelta(seconds=env_int("EMAIL_CHANGE_TOKEN_LIFETIME_SECONDS", 24 * 3600))
+# accountResendConfirmation and accountRequestEmailChange: past this many in the window for one email (or one
+# user) further requests send nothing; past the per-IP count a caller is answered THROTTLED.
+EMAIL_CONFIRMATION_MAX_REQUESTS = env_int("EMAIL_CONFIRMATION_MAX_REQUESTS", 3)
+EMAIL_CONFIRMATION_MAX_REQUESTS_PER_IP = env_int("EMAIL_CONFIRMATION_MAX_REQUESTS_PER_IP", 20)
+EMAIL_CONFIRMATION_REQUEST_WINDOW = timedelta(seconds=env_int("EMAIL_CONFIRMATION_REQUEST_WINDOW_SECONDS", 3600))
+# Verification policy: may an account whose email is not yet verified place orders (guests always may), and
+# must a reviewer's email be verified? Refusals answer EMAIL_NOT_VERIFIED.
+ACCOUNT_UNVERIFIED_MAY_CHECK_OUT = env_bool("ACCOUNT_UNVERIFIED_MAY_CHECK_OUT", True)
+REVIEWS_REQUIRE_VERIFIED_EMAIL = env_bool("REVIEWS_REQUIRE_VERIFIED_EMAIL", False)
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
 WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
 # The widest salesReport window: a longer one could outlast the web statement_timeout on a big shop.

@@ -7,23 +7,27 @@ from commerce.admin import ReadOnlyAdmin
 from commerce.errors import DomainError
 
 from .deletion import erase_account
-from .models import Address, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, TokenFamily, User
+from .models import Address, EmailToken, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, TokenFamily, User
 from .tokens import revoke_family
+from .verification import forget_verification
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined", "deleted_at"]
-    list_filter = ["is_staff", "is_superuser", "is_active", ("deleted_at", admin.EmptyFieldListFilter)]
+    list_display = ["email", "first_name", "last_name", "is_email_verified", "is_staff", "is_active", "date_joined",
+                    "deleted_at"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "is_email_verified", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "first_name", "last_name"]
+    # Only the emailed link proves an address (and makes guest orders join): staff can neither tick it nor keep
+    # it ticked for an address they type in.
+    readonly_fields = ["is_email_verified", "deleted_at"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "is_email_verified", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined", "deleted_at")}),
     )
-    readonly_fields = ["deleted_at"]
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["erase_selected"]
 
@@ -47,6 +51,11 @@ class UserAdmin(BaseUserAdmin):
         if erased:
             self.message_user(request, f"Deleted {erased} account(s); their orders are kept.", messages.SUCCESS)
         return None
+
+    def save_model(self, request, obj, form, change):
+        if change and "email" in form.changed_data:
+            forget_verification(obj)
+        super().save_model(request, obj, form, change)
 
 
 class AddressInline(admin.TabularInline):
@@ -126,3 +135,10 @@ class RecoveryCodeAdmin(ReadOnlyAdmin):
     list_display = ["device", "pk"]
     search_fields = ["device__user__email"]
     exclude = ["digest"]
+
+
+@admin.register(EmailToken)
+class EmailTokenAdmin(SecretAdmin):
+    list_display = ["user", "purpose", "email", "created_at", "expires_at", "used_at"]
+    list_filter = ["purpose", "created_at", "used_at"]
+    search_fields = ["user__email", "email"]

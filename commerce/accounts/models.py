@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin and run staff operations.")
     is_active = models.BooleanField(default=True)
+    # Proved by a link mailed to the address (or by a provider that vouches for it). Accounts older than
+    # verification start unverified and keep everything; guest orders with the email join only once it is true.
+    is_email_verified = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(
         null=True, blank=True, editable=False,
@@ -178,3 +181,17 @@ class RecoveryCode(models.Model):
 
     device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
     digest = models.CharField(max_length=64, unique=True)
+
+
+class EmailToken(SingleUseSecret):
+    """A token mailed to an address to prove the user reads it: to verify the account's email, or to move the
+    account to a new one. `email` is the address it was sent to, so a token outlives no change of it; using one
+    spends every other of the user's for the same purpose."""
+
+    class Purpose(models.TextChoices):
+        VERIFY = "verify", "verify the account's email"
+        CHANGE = "change", "change the account's email"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_tokens")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    email = models.EmailField()

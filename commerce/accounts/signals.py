@@ -6,3 +6,5 @@ password_reset_requested = Signal()  # email, request_id (the email may have no 
 account_erasing = Signal()  # user: sent inside the deletion's transaction, before personal data is erased;
 #                              receivers erase what their app holds of the user, or raise a DomainError to refuse
 email_verified = Signal()  # user_id, email: the user proved they own `email` (guest orders join the account)
+email_confirmation_requested = Signal()  # email, request_id: mail a new verification link (the email may have no account)
+email_change_requested = Signal()  # user_id, new_email, request_id: mail the link to the new address, tell the old

@@ -8,6 +8,7 @@ rotated one presented again after the grace window revokes its whole family (see
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 import jwt
 from django.conf import settings
@@ -30,6 +31,7 @@ class TokenError(DomainError):
 class TokenPair:
     access: str
     refresh: str
+    access_expires_at: datetime  # when `access` stops working, so a client refreshes ahead instead of on a failure
 
 
 def new_secret() -> tuple[str, str]:
@@ -45,17 +47,20 @@ def digest(raw: str) -> str:
 # --- Access tokens
 
 
-def access_token_for(family: TokenFamily) -> str:
-    now = timezone.now()
+def _pair(family: TokenFamily) -> TokenPair:
+    """A new access token of the sign-in and the next refresh token of its chain."""
+    now = timezone.now().replace(microsecond=0)  # JWT times are whole seconds: the payload says what the token says
+    expires_at = now + settings.ACCESS_TOKEN_LIFETIME
     claims = {
         "iss": settings.JWT_ISSUER,
         "sub": str(family.user_id),
         "fam": family.pk,
         "iat": now,
-        "exp": now + settings.ACCESS_TOKEN_LIFETIME,
+        "exp": expires_at,
         "typ": "access",
     }
-    return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
+    access = jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
+    return TokenPair(access, _new_refresh_token(family), expires_at)
 
 
 def user_for_access_token(token: str) -> User:
@@ -111,7 +116,7 @@ def _stamp_matches(family: TokenFamily) -> bool:
 def sign_in(user: User) -> TokenPair:
     """A new token family for a fresh sign-in: an access token and the first refresh token of the chain."""
     family = TokenFamily.objects.create(user=user, password_stamp=user.get_session_auth_hash())
-    return TokenPair(access_token_for(family), _new_refresh_token(family))
+    return _pair(family)
 
 
 def _new_refresh_token(family: TokenFamily) -> str:
@@ -149,7 +154,7 @@ def refresh(raw: str) -> tuple[User, TokenPair]:
             raise TokenError("The refresh token has expired.", code="TOKEN_EXPIRED", field=["refreshToken"])
         rotated = RefreshToken.objects.filter(pk=token.pk, used_at__isnull=True).update(used_at=now)
         if rotated or now - RefreshToken.objects.get(pk=token.pk).used_at <= settings.REFRESH_TOKEN_REUSE_GRACE:
-            return family.user, TokenPair(access_token_for(family), _new_refresh_token(family))
+            return family.user, _pair(family)
     revoke_family(family, TokenFamily.Revoked.REUSE)
     raise TokenError(
         "This refresh token was already used; every session started from it has been signed out.",

@@ -1,4 +1,4 @@
-"""Carts: lines, contact and delivery details, vouchers, and merging a guest's cart on sign-in.
+"""Carts: lines, contact and delivery details, vouchers, and merging a guest's cart on sign-in or sign-up.
 
 Stock is checked here, not taken: it is taken by checkout, in one transaction with the order. Edits to one
 cart are serialized by locking its row, so two tabs adding the same variant cannot both pass the stock check.
@@ -224,6 +224,16 @@ def remove_voucher(cart: Cart) -> Cart:
 def _touched(cart: Cart) -> Cart:
     cart.save(update_fields=["updated_at"])
     return cart
+
+
+@transaction.atomic
+def register(*, cart_token: str | None = None, **account) -> tuple[User, TokenPair]:
+    """Register (accounts.register takes `account`), and take over the guest cart filled before (`cart_token`):
+    it becomes the new account's cart, in the same transaction as the account."""
+    user, pair = accounts.register(**account)
+    if cart_token:
+        merge_guest_cart(user, cart_token)
+    return user, pair
 
 
 def sign_in(*, email: str, password: str, address: str | None, cart_token: str | None = None,

@@ -4,6 +4,7 @@ The product row is locked while a review is written and its rating re-aggregated
 reviews at once queue, and the second's aggregate (a new snapshot under READ COMMITTED) counts the first: the
 stored rating always matches the reviews.
 """
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from commerce.errors import DomainError, DomainErrors
@@ -32,7 +33,10 @@ def has_bought(user, product_id: int) -> bool:
 
 @transaction.atomic
 def create_review(user, product_id: int, *, rating: int, title: str, body: str) -> Review:
-    """One review per customer and product, on a published product; rating 1..5, a title, an optional body."""
+    """One review per customer and product, on a published product; rating 1..5, a title, an optional body.
+    With REVIEWS_REQUIRE_VERIFIED_EMAIL on, only from an account whose email is verified."""
+    if settings.REVIEWS_REQUIRE_VERIFIED_EMAIL and not user.is_email_verified:
+        raise ReviewError("Confirm your email address before writing a review.", code="EMAIL_NOT_VERIFIED")
     product = published_product(product_id, lock=True)
     review = Review(product=product, user=user, author_name=author_name(user), rating=rating, title=title.strip(),
                     body=body.strip())

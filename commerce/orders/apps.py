@@ -6,5 +6,4 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
-        from commerce.orders import purchases  # noqa: F401  (answers the catalog's questions)
-        from commerce.orders import erasure  # noqa: F401  (erases what it holds of a deleted account)
+        from commerce.orders import erasure, owners, purchases  # noqa: F401  (answer the catalog's and accounts' signals)

@@ -24,8 +24,10 @@ from commerce.catalog.stock import change_stock, warn_if_low
 from commerce.errors import DomainError, DomainErrors, NotFound
 from commerce.events import announce
 from commerce.orders.models import Order, OrderEventType, OrderLine
+from commerce.orders.owners import owner_of_new_order
 from commerce.orders.services import record_event
 from commerce.orders.signals import order_placed
+from commerce.permissions import is_signed_in
 
 
 class CheckoutError(DomainError):
@@ -45,14 +47,30 @@ def _details_problems(cart: Cart) -> list[DomainError]:
     return problems
 
 
+def _buyer_problem(buyer) -> DomainError | None:
+    """Whether the signed-in buyer's account may order at all: ACCOUNT_UNVERIFIED_MAY_CHECK_OUT off makes an
+    unverified email wait for its confirmation (guests may always order)."""
+    if is_signed_in(buyer) and not buyer.is_email_verified and not settings.ACCOUNT_UNVERIFIED_MAY_CHECK_OUT:
+        return CheckoutError("Confirm your email address before placing an order: the link is in the email we sent "
+                             "(accountResendConfirmation sends another).", code="EMAIL_NOT_VERIFIED")
+    return None
+
+
 @transaction.atomic
-def complete(cart: Cart) -> Order:
-    """Place an UNPAID order from the cart, take its stock, count the voucher's use and delete the cart."""
+def complete(cart: Cart, buyer=None) -> Order:
+    """Place an UNPAID order from the cart, take its stock, count the voucher's use and delete the cart.
+
+    The order is the signed-in `buyer`'s whoever made the cart (commerce.orders.owners), and a guest cart without
+    an email takes theirs."""
+    if problem := _buyer_problem(buyer):
+        raise problem
     cart = (Cart.objects.select_for_update(of=("self",))
             .select_related("shipping_address", "billing_address", "shipping_method", "voucher")
             .filter(pk=cart.pk).first())
     if cart is None:  # completed by a concurrent request that held the lock first
         raise NotFound("No such cart.", field=["cartToken"])
+    if not cart.email and is_signed_in(buyer):
+        cart.email = buyer.email
     lines = list(cart.lines.all())  # as the cart shows them, so ["lines", "<i>"] names the line the client sees
     if not lines:
         raise CheckoutError("The cart is empty.", code="CART_EMPTY", field=["cartToken"])
@@ -77,7 +95,7 @@ def complete(cart: Cart) -> Order:
     totals = price(subtotal=subtotal, currency=currency, now=now, voucher=voucher,
                    shipping_method=cart.shipping_method, country_code=cart.shipping_address.country_code)
     order = Order.objects.create(
-        user=cart.user, email=cart.email, currency=currency,
+        user=owner_of_new_order(buyer, cart), email=cart.email, currency=currency,
         subtotal=totals.subtotal, discount=totals.discount, shipping=totals.shipping, tax=totals.tax,
         total=totals.total, voucher_code=voucher.code if voucher else "",
         shipping_method_name=cart.shipping_method.name,

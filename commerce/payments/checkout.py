@@ -32,7 +32,7 @@ def complete_checkout(user, cart_token: str, *, idempotency_key: str | None, gat
     gateway = choose_gateway(gateway, settings.SHOP_CURRENCY)
     order = idempotency.once(
         "checkoutComplete", idempotency_key, cart_token,
-        lambda: checkout.complete(cart_for_update(user, cart_token)),
+        lambda: checkout.complete(cart_for_update(user, cart_token), user),
         caller=idempotency.caller_of(user),
     )
     try:

@@ -3,10 +3,10 @@
 After the caller is known (graph.transport.auth) and page sizes are settled (graph.transport.pagination), the operation's
 calculated cost (graph.transport.cost) is checked against GRAPHQL_MAX_COST (MAX_COST_EXCEEDED, with the cost) and taken
 from the client's bucket (graph.transport.buckets; THROTTLED with `retryAfter` when it holds too little). Sign-in,
-sign-up, password-reset and accountDelete mutations also draw on a small bucket of their own, always the
-address's (IP, or the trusted X-Forwarded-For hop) even when a bearer token rides along, so guessing passwords,
-minting accounts or mailing resets from one address stays slow whatever the per-account counters say and however
-many accounts the caller holds. Once the
+sign-up, password-reset, email-confirmation, two-factor and accountDelete mutations also draw on a small bucket of
+their own, always the address's (IP, or the trusted X-Forwarded-For hop) even when a bearer token rides along, so
+guessing passwords or codes, minting accounts or mailing links from one address stays slow whatever the per-account
+counters say and however many accounts the caller holds. Once the
 answer is known, the points it did not use go back, and what it used beyond the requested cost is taken; an
 account signed up by the operation starts with a bucket no fuller than its address's.
 
@@ -26,7 +26,8 @@ from graph.transport.documents import root_field_nodes
 # Each costs its address a point of the auth bucket: a password checked (or hashed, for a sign-up), a second-factor
 # code tried, or an email sent.
 SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm", "accountRegister",
-                            "accountDelete", "twoFactorSetup", "twoFactorConfirm", "twoFactorDisable"})
+                            "accountDelete", "twoFactorSetup", "twoFactorConfirm", "twoFactorDisable",
+                            "accountConfirmEmail", "accountResendConfirmation"})
 
 
 class Metering(SchemaExtension):

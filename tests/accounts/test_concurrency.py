@@ -49,3 +49,27 @@ def test_a_replay_racing_the_owner_rotates_once_and_signs_the_family_out(postgre
     assert sorted(answers) == ["OK", "TOKEN_INVALID", "TOKEN_INVALID", "TOKEN_INVALID"]
     with pytest.raises(DomainError):
         tokens.user_for_access_token(pair.access)
+
+
+def test_an_email_link_opened_in_parallel_is_used_once(postgres, transactional_db):
+    from commerce.accounts import verification
+    from commerce.orders.models import Order
+
+    user = User.objects.create_user("clicks@example.com", PASSWORD)
+    Order.objects.create(email=user.email, currency="USD", subtotal=1, total=1)
+    token = verification.make_confirmation_link(user).url.rsplit("=", 1)[1]
+    answers = in_parallel(6, lambda: verification.confirm_email(token))
+    assert sorted(answers) == ["OK"] + ["TOKEN_INVALID"] * 5
+    assert user.token_families.count() == 1 and user.orders.count() == 1
+
+
+def test_two_email_changes_confirmed_at_once_leave_one_address(postgres, transactional_db):
+    from commerce.accounts import verification
+
+    user = User.objects.create_user("mover@example.com", PASSWORD)
+    links = [verification.make_email_change_link(user, f"mover{i}@example.com").url.rsplit("=", 1)[1] for i in (1, 2)]
+    tried = iter(links)
+    answers = in_parallel(2, lambda: verification.confirm_email_change(user, next(tried)))
+    user.refresh_from_db()
+    assert sorted(answers) == ["OK", "TOKEN_INVALID"]  # the first spent the other's link
+    assert user.email in {"mover1@example.com", "mover2@example.com"} and user.is_email_verified
