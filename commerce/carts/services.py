@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commerce.accounts import services as accounts
+from commerce.accounts import social
 from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
 from commerce.accounts.tokens import TokenPair
@@ -229,6 +230,16 @@ def _touched(cart: Cart) -> Cart:
 def sign_in(*, email: str, password: str, cart_token: str | None = None) -> tuple[User, TokenPair]:
     """Sign in, and fold in the guest cart filled before (`cart_token`), so signing in never loses a cart."""
     user, pair = accounts.sign_in(email=email, password=password)
+    if cart_token:
+        merge_guest_cart(user, cart_token)
+    return user, pair
+
+
+def sign_in_with_id_token(*, provider: str, id_token: str, cart_token: str | None = None, nonce: str | None = None,
+                          otp: str | None = None, authorization_code: str | None = None) -> tuple[User, TokenPair]:
+    """Sign in (or up) with Google or Apple, and fold in the guest cart as `sign_in` does."""
+    user, pair = social.sign_in(provider_name=provider, id_token=id_token, nonce=nonce, otp=otp,
+                                authorization_code=authorization_code)
     if cart_token:
         merge_guest_cart(user, cart_token)
     return user, pair

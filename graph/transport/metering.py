@@ -21,7 +21,7 @@ from graph.core.errors import ApiError
 from graph.transport import buckets, cost
 from graph.transport.documents import root_field_nodes
 
-SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm"})
+SIGN_IN_FIELDS = frozenset({"tokenCreate", "tokenCreateFromIdToken", "passwordResetRequest", "passwordResetConfirm"})
 
 
 class Metering(SchemaExtension):
