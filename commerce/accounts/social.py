@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import NoReturn
 from datetime import datetime, timezone as tz
 
 import jwt
@@ -113,12 +114,12 @@ def verify_id_token(provider_name: str, id_token: str, *, nonce: str | None = No
         raise invalid
     try:
         key = _key_set(found.jwks_url).get_signing_key(header["kid"])
-    except jwt.PyJWKClientConnectionError:
-        logger.warning("The %s key set at %s could not be fetched", found.name, found.jwks_url, exc_info=True)
-        raise SocialSignInError(f"{found.name}'s signing keys could not be fetched: try again shortly.",
-                                field=["idToken"]) from None
+    except jwt.PyJWKClientConnectionError as down:
+        _unreachable(found, down)
     except jwt.PyJWKClientError:  # no key with that kid, even after fetching the set again
         raise invalid from None
+    except (jwt.PyJWTError, ValueError) as nonsense:  # the address answered something that is not a key set
+        _unreachable(found, nonsense)
     try:
         claims = jwt.decode(
             id_token, key.key, algorithms=ALGORITHMS, audience=found.client_ids, issuer=found.issuers,
@@ -126,7 +127,7 @@ def verify_id_token(provider_name: str, id_token: str, *, nonce: str | None = No
         )
     except jwt.ExpiredSignatureError:
         raise SocialSignInError("This ID token has expired.", code="TOKEN_EXPIRED", field=["idToken"]) from None
-    except jwt.InvalidTokenError:
+    except (jwt.PyJWTError, ValueError):  # claims, signature, or a published key not fit for RS256
         raise invalid from None
     if nonce is not None:
         expected = hashlib.sha256(nonce.encode()).hexdigest() if found.hashed_nonce else nonce
@@ -142,6 +143,12 @@ def verify_id_token(provider_name: str, id_token: str, *, nonce: str | None = No
         client_id=audience,
         issued_at=datetime.fromtimestamp(int(claims["iat"]), tz=tz.utc),
     )
+
+
+def _unreachable(found: Provider, error: Exception) -> NoReturn:
+    logger.warning("The %s key set at %s could not be fetched: %s", found.name, found.jwks_url, error)
+    raise SocialSignInError(f"{found.name}'s signing keys could not be fetched: try again shortly.",
+                            field=["idToken"]) from None
 
 
 # --- Signing in

@@ -204,8 +204,19 @@ def test_a_provider_unknown_or_not_configured(gql, idp, settings):
     assert errors(social(gql, "apple", idp.id_token("apple"))) == [(["provider"], "INVALID")]
 
 
-def test_a_provider_that_cannot_be_reached_is_an_error_not_a_crash(gql, idp, settings):
-    idp.failing = True
+@pytest.mark.parametrize("reply", [(500, {"error": "down"}), (404, {}), (200, b"<html>maintenance</html>"),
+                                   (200, ["not", "a", "key", "set"]), (200, {"keys": [{"kty": "RSA"}]})],
+                         ids=["5xx", "404", "not JSON", "not an object", "no usable key"])
+def test_a_provider_down_or_answering_nonsense_is_an_error_not_a_crash(gql, idp, reply):
+    idp.jwks_reply = reply
+    payload = social(gql, "google", idp.id_token("google"))
+    assert errors(payload) == [(["idToken"], "TOKEN_INVALID")] and payload["accessToken"] is None
+    assert not User.objects.exists()
+
+
+def test_a_provider_that_does_not_answer_in_time(gql, idp, settings):
+    settings.ID_TOKEN_HTTP_TIMEOUT = timedelta(seconds=0.3)
+    idp.slow = 1.0
     payload = social(gql, "google", idp.id_token("google"))
     assert errors(payload) == [(["idToken"], "TOKEN_INVALID")] and "try again" in payload["errors"][0]["message"]
 
@@ -335,3 +346,13 @@ def test_apple_refusing_the_code_does_not_stop_the_sign_in(gql, idp, apple_secre
     payload = social(gql, "apple", idp.id_token("apple", sub="a.45"), code="never-issued")
     assert payload["errors"] == [] and SocialAccount.objects.get().apple_refresh_token == ""
     assert len(idp.calls_to("/auth/token")) == 1
+
+
+def test_staff_see_the_links_in_the_admin(admin_client, ann):
+    from django.urls import reverse
+
+    link = ann.social_accounts.get()
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[ann.pk]))
+    assert page.status_code == 200 and b"g-ann" in page.content
+    page = admin_client.get(reverse("admin:accounts_socialaccount_change", args=[link.pk]))
+    assert page.status_code == 200 and b"apple_refresh_token" not in page.content

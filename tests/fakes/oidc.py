@@ -7,6 +7,7 @@ check the client secret (an ES256 JWT) as Apple does.
     fake.reset()                 between tests: the first key again, at a new address (nothing cached carries over)
     fake.rotate()                publish a new key in place of the current one (the provider rotated its keys)
     fake.codes[code] = sub       an authorization code Apple's /auth/token trades for a refresh token of `sub`
+    fake.jwks_reply = (200, b"<html>")   what the JWKS addresses answer instead, as a broken provider might
     fake.revoked                 the refresh tokens /auth/revoke was called with
 """
 import base64
@@ -62,6 +63,7 @@ class FakeIdentityProviders(FakeServer):
         self.prefix = uuid.uuid4().hex[:8]
         self.codes: dict[str, str] = {}
         self.revoked: list[dict] = []
+        self.jwks_reply: tuple[int, object] | None = None  # answer this to the JWKS instead (a broken provider)
 
     @property
     def kid(self) -> str:
@@ -92,6 +94,8 @@ class FakeIdentityProviders(FakeServer):
 
     def route(self, request: Request) -> tuple[int, object]:
         if request.method == "GET" and request.path in (f"/{self.prefix}/google/keys", f"/{self.prefix}/apple/keys"):
+            if self.jwks_reply is not None:
+                return self.jwks_reply
             public = self.key.public_key().public_numbers()
             return 200, {"keys": [{"kty": "RSA", "kid": self.kid, "use": "sig", "alg": "RS256",
                                    "n": _b64(public.n), "e": _b64(public.e)}]}
