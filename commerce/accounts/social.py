@@ -167,7 +167,7 @@ def sign_in(*, provider_name: str, id_token: str, nonce: str | None = None, otp:
             with transaction.atomic():
                 user, link = _link(identity, user)
             break
-        except IntegrityError:
+        except (IntegrityError, _LinkedElsewhere):
             continue
     else:
         raise SocialSignInError("The account is being created by another sign-in: try again.", field=["idToken"])
@@ -192,6 +192,10 @@ def _existing_user(identity: Identity) -> User | None:
     return user
 
 
+class _LinkedElsewhere(Exception):
+    pass
+
+
 def _link(identity: Identity, user: User | None) -> tuple[User, SocialAccount]:
     if user is None:
         user = User.objects.create_user(identity.email, None, is_email_verified=True)  # no usable password
@@ -200,6 +204,8 @@ def _link(identity: Identity, user: User | None) -> tuple[User, SocialAccount]:
     link, created = SocialAccount.objects.get_or_create(
         provider=identity.provider, subject=identity.subject,
         defaults={"user": user, "email": identity.email, "client_id": identity.client_id})
+    if link.user_id != user.pk:  # linked to another account since we looked: its second factor was not asked
+        raise _LinkedElsewhere
     if created and not user.is_email_verified:
         _adopt_unverified(user)
     SocialAccount.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
