@@ -284,6 +284,33 @@ class AccountMutation:
                                             ip=info.context.client_ip)
         return result.payload
 
+    @strawberry.mutation(description=(
+        "Signs in with an OpenID Connect ID token from Sign in with Google or Apple, making the account on first "
+        "use. An account that has two-factor on answers OTP_REQUIRED until `otp` is given."))
+    def token_create_from_id_token(
+        self,
+        info: Info,
+        provider: Annotated[str, strawberry.argument(description="Who issued the ID token: google or apple.")],
+        id_token: str,
+        cart_token: Annotated[str | None, strawberry.argument(
+            description="A guest cart to merge into the user's: quantities add up, capped by stock."
+        )] = None,
+        otp: Annotated[str | None, strawberry.argument(
+            description="The 6-digit code (or a recovery code) of an account with two-factor on.")] = None,
+        nonce: Annotated[str | None, strawberry.argument(
+            description="The raw nonce the app gave the provider's SDK: the token must carry it (Apple's, hashed "
+                        "with SHA-256, as Apple's SDKs send it).")] = None,
+        authorization_code: Annotated[str | None, strawberry.argument(
+            description="Apple only: the sign-in's authorization code, so that deleting the account can revoke "
+                        "its Apple tokens.")] = None,
+    ) -> AuthPayload:
+        with user_errors(AuthPayload) as result:
+            _signed_in(result, *cart_services.sign_in_with_id_token(
+                provider=provider, id_token=id_token, cart_token=cart_token, nonce=nonce, otp=otp,
+                authorization_code=authorization_code, address=info.context.client_ip,
+            ))
+        return result.payload
+
     @strawberry.mutation(description="Spends the refresh token and returns a new pair.")
     def token_refresh(self, refresh_token: str) -> AuthPayload:
         with user_errors(AuthPayload) as result:

@@ -224,6 +224,33 @@ EMAIL_CONFIRMATION_REQUEST_WINDOW = timedelta(seconds=env_int("EMAIL_CONFIRMATIO
 # must a reviewer's email be verified? Refusals answer EMAIL_NOT_VERIFIED.
 ACCOUNT_UNVERIFIED_MAY_CHECK_OUT = env_bool("ACCOUNT_UNVERIFIED_MAY_CHECK_OUT", True)
 REVIEWS_REQUIRE_VERIFIED_EMAIL = env_bool("REVIEWS_REQUIRE_VERIFIED_EMAIL", False)
+# Sign in with Google / Apple (tokenCreateFromIdToken): the OAuth client ids whose ID tokens are accepted (the
+# token's `aud`), comma-separated: one per app (web, iOS, Android). No client id: that provider is off.
+GOOGLE_CLIENT_IDS = env_list("GOOGLE_CLIENT_IDS")
+APPLE_CLIENT_IDS = env_list("APPLE_CLIENT_IDS")  # the Services ID (web) and the apps' bundle ids
+# Where each provider publishes its signing keys; only these addresses are ever fetched (tests point them at a
+# local server). Keys are cached for ID_TOKEN_JWKS_LIFESPAN; a token signed by a key not in the cache (the provider
+# rotated its keys) fetches the set again, at most once per ID_TOKEN_JWKS_REFRESH_COOLDOWN, so tokens with made-up
+# key ids cannot make us hammer the provider.
+GOOGLE_JWKS_URL = os.environ.get("GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/v3/certs")
+APPLE_JWKS_URL = os.environ.get("APPLE_JWKS_URL", "https://appleid.apple.com/auth/keys")
+ID_TOKEN_JWKS_LIFESPAN = timedelta(seconds=env_int("ID_TOKEN_JWKS_LIFESPAN_SECONDS", 3600))
+ID_TOKEN_JWKS_REFRESH_COOLDOWN = timedelta(seconds=env_int("ID_TOKEN_JWKS_REFRESH_COOLDOWN_SECONDS", 30))
+ID_TOKEN_HTTP_TIMEOUT = timedelta(seconds=env_int("ID_TOKEN_HTTP_TIMEOUT_SECONDS", 5))  # also Apple's token calls
+ID_TOKEN_LEEWAY = timedelta(seconds=env_int("ID_TOKEN_LEEWAY_SECONDS", 30))  # clock skew allowed on exp and iat
+# An ID token proves a fresh sign-in (accountDelete, twoFactorSetup...) only this long after it was issued.
+ID_TOKEN_PROOF_MAX_AGE = timedelta(seconds=env_int("ID_TOKEN_PROOF_MAX_AGE_SECONDS", 10 * 60))
+# Apple's client secret (a Sign in with Apple key from the developer account: its id, the team id, and the .p8
+# key's PEM text). With all three, an Apple sign-in that sends its authorization code keeps Apple's refresh token,
+# and deleting the account revokes it, as the App Store requires; without them nothing is revoked.
+APPLE_TEAM_ID = os.environ.get("APPLE_TEAM_ID", "")
+APPLE_KEY_ID = os.environ.get("APPLE_KEY_ID", "")
+APPLE_PRIVATE_KEY = os.environ.get("APPLE_PRIVATE_KEY", "").replace("\\n", "\n")
+APPLE_REDIRECT_URI = os.environ.get("APPLE_REDIRECT_URI", "")  # the web flow's redirect URI, where it has one
+APPLE_API_BASE = os.environ.get("APPLE_API_BASE", "https://appleid.apple.com")  # /auth/token and /auth/revoke
+_APPLE_SECRET = {"APPLE_TEAM_ID": APPLE_TEAM_ID, "APPLE_KEY_ID": APPLE_KEY_ID, "APPLE_PRIVATE_KEY": APPLE_PRIVATE_KEY}
+if not DEBUG and any(_APPLE_SECRET.values()) and not all(_APPLE_SECRET.values()):
+    raise ImproperlyConfigured("Apple's client secret needs " + ", ".join(k for k, v in _APPLE_SECRET.items() if not v))
 MAX_ADDRESSES_PER_USER = env_int("MAX_ADDRESSES_PER_USER", 50)
 WISHLIST_MAX_ITEMS = env_int("WISHLIST_MAX_ITEMS", 100)  # products a customer keeps for later (me.wishlist)
 # The widest salesReport window: a longer one could outlast the web statement_timeout on a big shop.

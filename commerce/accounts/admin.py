@@ -7,7 +7,8 @@ from commerce.admin import ReadOnlyAdmin
 from commerce.errors import DomainError
 
 from .deletion import erase_account
-from .models import Address, EmailToken, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, TokenFamily, User
+from .models import (Address, EmailToken, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, SocialAccount,
+                     TokenFamily, User)
 from .tokens import revoke_family
 from .verification import forget_verification
 
@@ -64,7 +65,20 @@ class AddressInline(admin.TabularInline):
     fields = ["first_name", "last_name", "line1", "line2", "city", "postal_code", "country_code", "phone"]
 
 
-UserAdmin.inlines = [AddressInline]
+class SocialAccountInline(admin.TabularInline):
+    """The user's Sign in with Google/Apple links, shown on their page (SocialAccountAdmin unlinks)."""
+
+    model = SocialAccount
+    extra = 0
+    fields = readonly_fields = ["provider", "subject", "email", "client_id", "created_at", "last_used_at"]
+
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+UserAdmin.inlines = [AddressInline, SocialAccountInline]
 
 
 @admin.register(TokenFamily)
@@ -142,3 +156,20 @@ class EmailTokenAdmin(SecretAdmin):
     list_display = ["user", "purpose", "email", "created_at", "expires_at", "used_at"]
     list_filter = ["purpose", "created_at", "used_at"]
     search_fields = ["user__email", "email"]
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    """Sign in with Google/Apple links, for support; deleting one unlinks that provider account (Apple's token
+    kept for revocation is not revoked by that: deleting the user account does it)."""
+
+    list_display = ["user", "provider", "email", "created_at", "last_used_at"]
+    list_filter = ["provider"]
+    search_fields = ["user__email", "email", "subject"]
+    fields = readonly_fields = ["user", "provider", "subject", "email", "client_id", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -61,6 +61,34 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+class SocialAccount(models.Model):
+    """A link from a provider's account (Google, Apple: `subject` is the ID token's `sub`) to a user, made on the
+    first social sign-in; later sign-ins find the user by it, whatever the provider's email has become since."""
+
+    class Provider(models.TextChoices):
+        GOOGLE = "google", "Google"
+        APPLE = "apple", "Apple"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="social_accounts")
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField(blank=True, help_text="The provider's email for the account when it was linked.")
+    # The app's client id the provider issued the link's tokens to (an ID token's `aud`): Apple's token and
+    # revoke calls must name it.
+    client_id = models.CharField(max_length=255, blank=True)
+    # Apple's refresh token, from the authorization code of a sign-in, kept only to revoke it when the account
+    # is deleted (the App Store requires it); empty for Google, or when Apple's client secret is not configured.
+    apple_refresh_token = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="one_link_per_provider_account")]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.subject} -> {self.user_id}"
+
+
 class Address(models.Model):
     """A postal address: in a customer's address book (`user` set), or a copy held by a cart or an order.
 

@@ -23,6 +23,9 @@ def confirm_identity(user: User, *, password: str | None = None, id_token: str |
         throttle.password_succeeded(user.email, address)
         return
     if id_token is not None:
-        raise ProofError("Sign-in with an ID token is not available for this account.", field=["idToken"])
+        from commerce.accounts.social import confirm_id_token  # here: social imports twofactor, which may import this
+
+        confirm_id_token(user, id_token, address=address)
+        return
     raise ProofError("Give your password (or, for an account made by social sign-in, a new ID token).",
                      code="REQUIRED", field=field or ["password"])

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commerce.accounts import services as accounts
+from commerce.accounts import social
 from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
 from commerce.accounts.tokens import TokenPair
@@ -241,6 +242,17 @@ def sign_in(*, email: str, password: str, address: str | None, cart_token: str |
     """Sign in from `address` (the caller's IP, for the throttle), and fold in the guest cart filled before
     (`cart_token`), so signing in never loses a cart."""
     user, pair = accounts.sign_in(email=email, password=password, address=address, otp=otp)
+    if cart_token:
+        merge_guest_cart(user, cart_token)
+    return user, pair
+
+
+def sign_in_with_id_token(*, provider: str, id_token: str, cart_token: str | None = None, nonce: str | None = None,
+                          otp: str | None = None, authorization_code: str | None = None,
+                          address: str | None = None) -> tuple[User, TokenPair]:
+    """Sign in (or up) with Google or Apple, and fold in the guest cart as `sign_in` does."""
+    user, pair = social.sign_in(provider_name=provider, id_token=id_token, nonce=nonce, otp=otp,
+                                authorization_code=authorization_code, address=address)
     if cart_token:
         merge_guest_cart(user, cart_token)
     return user, pair

@@ -15,7 +15,7 @@ from commerce.accounts.tokens import TokenError, user_for_access_token
 from graph.transport.documents import root_fields
 
 AUTH_EXEMPT = frozenset(
-    {"accountRegister", "tokenCreate", "tokenRefresh", "passwordResetRequest", "passwordResetConfirm",
+    {"accountRegister", "tokenCreate", "tokenCreateFromIdToken", "tokenRefresh", "passwordResetRequest", "passwordResetConfirm",
      "accountConfirmEmail", "accountResendConfirmation", "__typename"}
 )
 

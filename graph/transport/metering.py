@@ -25,7 +25,7 @@ from graph.transport.documents import root_field_nodes
 
 # Each costs its address a point of the auth bucket: a password checked (or hashed, for a sign-up), a second-factor
 # code tried, or an email sent.
-SIGN_IN_FIELDS = frozenset({"tokenCreate", "passwordResetRequest", "passwordResetConfirm", "accountRegister",
+SIGN_IN_FIELDS = frozenset({"tokenCreate", "tokenCreateFromIdToken", "passwordResetRequest", "passwordResetConfirm", "accountRegister",
                             "accountDelete", "twoFactorSetup", "twoFactorConfirm", "twoFactorDisable",
                             "accountConfirmEmail", "accountResendConfirmation"})
 

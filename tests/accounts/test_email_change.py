@@ -149,7 +149,8 @@ def test_an_email_set_by_staff_in_the_admin_is_not_verified(admin_client, alice)
     User.objects.filter(pk=alice.pk).update(is_email_verified=True)
     form = {"email": NEW, "first_name": "Alice", "last_name": "Liddell", "is_active": "on",
             "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
-            "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0"}
+            "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0",
+            "social_accounts-TOTAL_FORMS": "0", "social_accounts-INITIAL_FORMS": "0"}
     response = admin_client.post(f"/admin/accounts/user/{alice.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     alice.refresh_from_db()
