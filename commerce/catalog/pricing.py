@@ -6,25 +6,24 @@ reaches its whole subtree). Sales never stack: the buyer gets the single best on
 to the currency's minor unit; an amount off never takes a price below zero. A sale that would not lower a price
 (0.01% of 0.50) leaves `sale_price` null, so "on sale" always means "cheaper than usual".
 
-Everything here is one UPDATE over the products it is given (a queryset, so a sale over a category of a hundred
-thousand products is computed by the database, not walked in Python).
+Each refresh is one UPDATE over the products it is given (a queryset, kept as a subquery), so a sale over a
+category of a hundred thousand products is computed by the database in one grouped pass, never walked in Python
+nor evaluated as a subquery per row. They are written in SQL because Django's update() cannot join: it would
+compute each column in its own correlated subquery per row, which took seconds per ten thousand products.
 """
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, DecimalField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest, Round
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from commerce.money import decimals
 
 from .models import Product, ProductVariant, Sale
-
-PRICE = DecimalField(max_digits=12, decimal_places=2)
-
 
 def products_in(product_ids: Iterable[int] | QuerySet | None) -> QuerySet[Product]:
     """The products named by ids, by a queryset of products (or of their ids, kept as a subquery), or all."""
@@ -48,49 +47,92 @@ def covered_by(sales: QuerySet[Sale]) -> QuerySet[Product]:
                    Sale.categories.through.objects.filter(sale__in=sales).values("category_id"))
 
 
-def _discounted(price) -> Case:
-    """The price a sale (the row this is annotated on) makes of `price`."""
-    # times 0.01 rather than over 100: SQLite keeps whole prices as integers and would divide them as integers
-    percent = Round(price * (Value(Decimal(100)) - F("percent_off")) * Value(Decimal("0.01")),
-                    decimals(settings.SHOP_CURRENCY), output_field=PRICE)
-    amount = Greatest(price - F("amount_off"), Value(Decimal(0)), output_field=PRICE)
-    return Case(When(percent_off__isnull=False, then=percent), default=amount, output_field=PRICE)
+def _table(model_or_field) -> str:
+    return connection.ops.quote_name(model_or_field._meta.db_table)
 
 
-def best_sale_price(now: datetime) -> Subquery:
-    """For the variant the query is over: the lowest price a sale running at `now` makes of it, if lower."""
-    names = Sale.products.through.objects.filter(sale_id=OuterRef("pk"), product_id=OuterRef(OuterRef("product_id")))
-    lists = Sale.categories.through.objects.filter(
-        sale_id=OuterRef("pk"), category__listed_products=OuterRef(OuterRef("product_id")))
-    price = OuterRef("price")
-    offers = (Sale.objects.filter(Sale.active_at(now)).filter(Exists(names) | Exists(lists))
-              .annotate(offer=_discounted(price)).filter(offer__lt=price)
-              .order_by("offer").values("offer")[:1])
-    return Subquery(offers, output_field=PRICE)
+def _scope_sql(products: QuerySet[Product]) -> tuple[str, tuple] | None:
+    """The SELECT of the products' ids, or None when it can match nothing."""
+    try:
+        sql, params = products.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
 
 
 def refresh_sale_prices(products: QuerySet[Product], now: datetime | None = None) -> None:
-    """Store each variant's sale price as the sales running at `now` make it (null when none lowers it)."""
-    now = now or timezone.now()
-    ProductVariant.objects.filter(product__in=products.values("pk")).update(sale_price=best_sale_price(now))
+    """Store each variant's sale price as the sales running at `now` make it (null when none lowers it).
+
+    One UPDATE ... FROM over a grouped join (the running sales' reach, by name or by listing, met with the variants
+    in scope), which both PostgreSQL and SQLite (3.33+) run; rows whose price does not change are not written. The
+    percentage is taken times 0.01, not over 100: SQLite keeps whole prices as integers and divides them as such."""
+    scope = _scope_sql(products)
+    if scope is None:
+        return
+    scope_sql, scope_params = scope
+    when = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    running = "(s.starts_at IS NULL OR s.starts_at <= %s) AND (s.ends_at IS NULL OR s.ends_at > %s)"
+    places = int(decimals(settings.SHOP_CURRENCY))
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    variant, sale = _table(ProductVariant), _table(Sale)
+    named, in_category = _table(Sale.products.through), _table(Sale.categories.through)
+    listed = _table(Product.listed_in.through)
+    offer = f"""CASE WHEN reach.percent_off IS NOT NULL THEN ROUND(v.price * (100 - reach.percent_off) * 0.01, {places})
+                     WHEN reach.amount_off >= v.price THEN 0
+                     ELSE v.price - reach.amount_off END"""  # NULL where no running sale reaches the variant
+    sql = f"""
+        UPDATE {variant} SET sale_price = best.offer
+        FROM (
+            SELECT id, CASE WHEN offer < price THEN offer END AS offer FROM (
+                SELECT v.id AS id, v.price AS price, MIN({offer}) AS offer
+                FROM {variant} v
+                LEFT JOIN (
+                    SELECT sp.product_id, s.percent_off, s.amount_off
+                    FROM {named} sp JOIN {sale} s ON s.id = sp.sale_id
+                    WHERE {running} AND sp.product_id IN ({scope_sql})
+                    UNION ALL
+                    SELECT l.product_id, s.percent_off, s.amount_off
+                    FROM {in_category} sc JOIN {sale} s ON s.id = sc.sale_id
+                    JOIN {listed} l ON l.category_id = sc.category_id
+                    WHERE {running} AND l.product_id IN ({scope_sql})
+                ) reach ON reach.product_id = v.product_id
+                WHERE v.product_id IN ({scope_sql})
+                GROUP BY v.id, v.price
+            ) offers
+        ) best
+        WHERE {variant}.id = best.id AND {variant}.sale_price {distinct} best.offer"""
+    params = (when, when, *scope_params, when, when, *scope_params, *scope_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def refresh_ranges(products: QuerySet[Product]) -> None:
     """Store each product's range of current prices (0 when it has no variants) and, while any variant is on sale,
-    the range of regular prices it is compared with."""
-    variants = ProductVariant.objects.filter(product=OuterRef("pk")).order_by().values("product")
-    current = ProductVariant.current_price_expression()
-
-    def aggregate(function, expression):
-        return Subquery(variants.annotate(v=function(expression)).values("v"), output_field=PRICE)
-
-    on_sale = Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sale_price__isnull=False))
-    products.update(
-        min_price=Coalesce(aggregate(Min, current), Value(Decimal(0)), output_field=PRICE),
-        max_price=Coalesce(aggregate(Max, current), Value(Decimal(0)), output_field=PRICE),
-        compare_at_min_price=Case(When(on_sale, then=aggregate(Min, "price")), default=None, output_field=PRICE),
-        compare_at_max_price=Case(When(on_sale, then=aggregate(Max, "price")), default=None, output_field=PRICE),
-    )
+    the range of regular prices it is compared with: one grouped UPDATE ... FROM, unchanged rows left unwritten."""
+    scope = _scope_sql(products)
+    if scope is None:
+        return
+    scope_sql, scope_params = scope
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    product, variant = _table(Product), _table(ProductVariant)
+    columns = ("min_price", "max_price", "compare_at_min_price", "compare_at_max_price")
+    changed = " OR ".join(f"{product}.{c} {distinct} r.{c}" for c in columns)
+    sql = f"""
+        UPDATE {product} SET min_price = r.min_price, max_price = r.max_price,
+            compare_at_min_price = r.compare_at_min_price, compare_at_max_price = r.compare_at_max_price
+        FROM (
+            SELECT p.id AS id,
+                COALESCE(MIN(COALESCE(v.sale_price, v.price)), 0) AS min_price,
+                COALESCE(MAX(COALESCE(v.sale_price, v.price)), 0) AS max_price,
+                CASE WHEN COUNT(v.sale_price) > 0 THEN MIN(v.price) END AS compare_at_min_price,
+                CASE WHEN COUNT(v.sale_price) > 0 THEN MAX(v.price) END AS compare_at_max_price
+            FROM {product} p LEFT JOIN {variant} v ON v.product_id = p.id
+            WHERE p.id IN ({scope_sql})
+            GROUP BY p.id
+        ) r
+        WHERE {product}.id = r.id AND ({changed})"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scope_params)
 
 
 def lock_products(products: QuerySet[Product]) -> None:

@@ -337,3 +337,23 @@ def test_staff_schedule_a_sale_in_the_admin_and_prices_follow(client, staff_user
     assert ProductVariant.objects.get(product=shop.mug).sale_price is None  # scheduled: not yet
     assert client.post(reverse("admin:catalog_sale_delete", args=[sale.pk]), {"post": "yes"}).status_code == 302
     assert not Sale.objects.exists()
+
+
+SALE_PAGE = """query($first: Int) { products(first: $first) { edges { node { name onSale
+  priceRange { min { amount } max { amount } compareAtMin { amount } compareAtMax { amount } }
+  variants { sku price { amount } compareAtPrice { amount } } } } } }"""
+
+
+@pytest.mark.parametrize("first", [1, 20, 100])
+def test_a_catalog_page_during_a_sale_costs_two_queries_at_any_size(shopper, settings, first):
+    from commerce.catalog.demo import seed_catalog
+    from commerce.catalog.models import Category
+
+    settings.GRAPHQL_MAX_COST = settings.GRAPHQL_THROTTLE_MAXIMUM = 100_000
+    seed_catalog(150)
+    sale_service.create_sale(name="Everything", percent_off=Decimal("15"),
+                             category_ids=list(Category.objects.filter(parent=None).values_list("pk", flat=True)))
+    response = shopper(SALE_PAGE, {"first": first})
+    edges = response.ok()["products"]["edges"]
+    assert len(edges) == first and all(e["node"]["onSale"] for e in edges)
+    assert response.queries == 2  # products, variants: the sale is in their columns
