@@ -357,3 +357,38 @@ def test_a_catalog_page_during_a_sale_costs_two_queries_at_any_size(shopper, set
     edges = response.ok()["products"]["edges"]
     assert len(edges) == first and all(e["node"]["onSale"] for e in edges)
     assert response.queries == 2  # products, variants: the sale is in their columns
+
+
+def test_sales_variant_edits_product_moves_and_the_job_at_once_leave_every_price_right(postgres, transactional_db):
+    """Writers racing on PostgreSQL: no deadlock, no error, and the stored prices are what a fresh computation
+    from the final sales, prices and tree gives (each write reprices under locks that order it with the others)."""
+    from commerce.catalog import services, staff
+    from tests.catalog.test_staff_races import in_parallel
+
+    clothing = staff.create_category(name="Clothing")
+    men = staff.create_category(name="Men", parent_id=clothing.pk)
+    home = staff.create_category(name="Home")
+    products = [staff.create_product(name=f"P{i}", category_id=(men if i % 2 else home).pk) for i in range(6)]
+    variants = [staff.create_variant(p.pk, sku=f"S{i}", price=Decimal(20 + i)) for i, p in enumerate(products)]
+    sale = sale_service.create_sale(name="Men", percent_off=Decimal("10"), category_ids=[men.pk])
+    for round_ in range(6):
+        calls = [lambda v=v, r=round_: staff.update_variant(v.pk, {"price": Decimal(30 + r + v.pk % 7)})
+                 for v in variants[:3]]
+        calls += [
+            lambda r=round_: sale_service.update_sale(sale.pk, {"percent_off": Decimal(10 + r),
+                                                                "category_ids": [(men, clothing, home)[r % 3].pk]}),
+            lambda r=round_: sale_service.create_sale(name=f"R{r}", amount_off=Decimal("1"), product_ids=[products[r].pk]),
+            lambda r=round_: staff.update_product(products[r].pk, {"category_id": (home if r % 2 else men).pk}),
+            lambda: sale_service.apply_scheduled_sales(),
+        ]
+        assert in_parallel(calls) == []
+
+    def stored():
+        return (list(ProductVariant.objects.order_by("pk").values_list("pk", "sale_price")),
+                list(Product.objects.order_by("pk").values_list("pk", "min_price", "max_price", "compare_at_min_price",
+                                                                 "compare_at_max_price")))
+
+    before = stored()
+    services.refresh_price_ranges()  # from scratch
+    assert stored() == before
+    assert ProductVariant.objects.filter(sale_price__isnull=False).exists()
