@@ -6,18 +6,17 @@ reaches its whole subtree). Sales never stack: the buyer gets the single best on
 to the currency's minor unit; an amount off never takes a price below zero. A sale that would not lower a price
 (0.01% of 0.50) leaves `sale_price` null, so "on sale" always means "cheaper than usual".
 
-Each refresh is one UPDATE over the products it is given (a queryset, kept as a subquery), so a sale over a
-category of a hundred thousand products is computed by the database in one grouped pass, never walked in Python
-nor evaluated as a subquery per row. They are written in SQL because Django's update() cannot join: it would
+Each refresh is one UPDATE per table over a batch of products, so a sale over a category of a hundred thousand
+products is computed by the database in grouped passes, never walked row by row in Python nor evaluated as a
+subquery per row. They are written in SQL because Django's update() cannot join: it would
 compute each column in its own correlated subquery per row, which took seconds per ten thousand products.
 """
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -25,14 +24,16 @@ from commerce.money import decimals
 
 from .models import Product, ProductVariant, Sale
 
-def products_in(product_ids: Iterable[int] | QuerySet | None) -> QuerySet[Product]:
-    """The products named by ids, by a queryset of products (or of their ids, kept as a subquery), or all."""
-    products = Product.objects.all()
+REPRICE_BATCH = 2000  # products per statement: a few thousand variant rows, well under a second each
+
+
+def products_in(product_ids: Iterable[int] | QuerySet | None) -> QuerySet[Product] | list[int]:
+    """What `reprice` takes: a list of ids as given, a queryset of products (or of their ids), or all products."""
     if product_ids is None:
-        return products
+        return Product.objects.all()
     if isinstance(product_ids, QuerySet):
-        return products.filter(pk__in=product_ids if product_ids.query.values_select else product_ids.values("pk"))
-    return products.filter(pk__in=list(product_ids))
+        return product_ids if product_ids.model is Product else Product.objects.filter(pk__in=product_ids)
+    return list(product_ids)
 
 
 def reached(product_ids, category_ids) -> QuerySet[Product]:
@@ -146,7 +147,16 @@ def lock_products(products: QuerySet[Product]) -> None:
         cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)
 
 
-def reprice(products: QuerySet[Product], now: datetime | None = None) -> None:
-    """Sale prices, then the ranges they change: what every write that can move a price calls."""
-    refresh_sale_prices(products, now)
-    refresh_ranges(products)
+def reprice(products: QuerySet[Product] | list[int], now: datetime | None = None) -> None:
+    """Sale prices, then the ranges they change: what every write that can move a price calls.
+
+    In batches of REPRICE_BATCH products, so that no one statement of a sale over a large category comes near the
+    web processes' statement_timeout (README, Timeouts); all in the caller's transaction, so readers see every
+    product repriced or none."""
+    now = now or timezone.now()
+    ids = products if isinstance(products, list) else list(products.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        for start in range(0, len(ids), REPRICE_BATCH):
+            batch = Product.objects.filter(pk__in=ids[start:start + REPRICE_BATCH])
+            refresh_sale_prices(batch, now)
+            refresh_ranges(batch)
