@@ -6,9 +6,10 @@ ends on its own changes prices, the price sort and the price filter within the m
 minutes catches up. Every write takes the category tree's lock first (a product moving into a category on sale
 reprices against the sales as they are), then the sale, then the products it reprices (commerce.catalog.pricing).
 
-An amount off may not exceed the regular price of any variant the sale reaches when it is written (named, or in its
-categories): the sale would make that variant free. A variant that later comes under the sale with a lower price
-(a new product in the category, a price cut) is priced at zero at worst, never below.
+An amount off may not exceed the regular price of any variant the sale reaches (named, or in its categories) when
+the amount or what it reaches is written: staff meant a cut, not a free item. A variant that later comes under the
+sale with a lower price (a new product in the category, a price cut) is priced at zero at worst, never below, and
+does not stop the sale being renamed or rescheduled.
 """
 from datetime import datetime
 from decimal import Decimal
@@ -100,6 +101,7 @@ def _reprice(products: QuerySet[Product], now: datetime | None = None) -> None:
 
 
 def _write(sale: Sale, changes: dict, *, before: QuerySet[Product]) -> Sale:
+    reach_or_amount_changes = sale.pk is None or {"amount_off", "product_ids", "category_ids"} & set(changes)
     product_ids, category_ids = changes.pop("product_ids", None), changes.pop("category_ids", None)
     for name, value in changes.items():
         setattr(sale, name, value.strip() if isinstance(value, str) else value)
@@ -118,7 +120,7 @@ def _write(sale: Sale, changes: dict, *, before: QuerySet[Product]) -> Sale:
     if category_ids is None:
         category_ids = list(sale.categories.values_list("pk", flat=True)) if sale.pk else []
     after = pricing.reached(product_ids, category_ids)
-    if sale.amount_off is not None:
+    if sale.amount_off is not None and reach_or_amount_changes:  # a rename is not refused for a later price cut
         refuse_amount_over_a_price(sale.amount_off, after)
 
     now = timezone.now()

@@ -392,3 +392,13 @@ def test_sales_variant_edits_product_moves_and_the_job_at_once_leave_every_price
     services.refresh_price_ranges()  # from scratch
     assert stored() == before
     assert ProductVariant.objects.filter(sale_price__isnull=False).exists()
+
+
+def test_a_price_cut_under_an_amount_sale_floors_at_zero_and_does_not_block_a_rename(staff_gql, shopper, shop):
+    sale = create(staff_gql, amountOff="10", productIds=[gid(shop.mug)])["sale"]
+    variant = shop.mug.variants.get()
+    staff_gql("""mutation($id: ID!) { variantUpdate(id: $id, input: {price: "4.00"}) { errors { code } } }""",
+              {"id": gid(variant)}).ok()
+    assert prices(shopper, shop.mug)["variants"] == [("0.00", "4.00")]
+    renamed = staff_gql(UPDATE, {"id": sale["id"], "input": {"name": "Mug madness"}}).ok()["saleUpdate"]
+    assert renamed["errors"] == [] and renamed["sale"]["name"] == "Mug madness"
