@@ -402,3 +402,14 @@ def test_a_price_cut_under_an_amount_sale_floors_at_zero_and_does_not_block_a_re
     assert prices(shopper, shop.mug)["variants"] == [("0.00", "4.00")]
     renamed = staff_gql(UPDATE, {"id": sale["id"], "input": {"name": "Mug madness"}}).ok()["saleUpdate"]
     assert renamed["errors"] == [] and renamed["sale"]["name"] == "Mug madness"
+
+
+def test_the_sales_list_costs_the_same_queries_at_any_length(staff_gql):
+    counts = {}
+    for total in (1, 10):
+        while Sale.objects.count() < total:
+            sale_service.create_sale(name=f"S{Sale.objects.count()}", amount_off=Decimal("1"))
+        answer = staff_gql(SALES)
+        assert answer.ok()["sales"]["totalCount"] == total
+        counts[total] = answer.queries
+    assert counts[1] == counts[10] == 2  # the signed-in staff member, the page with its count
