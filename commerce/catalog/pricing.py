@@ -136,15 +136,14 @@ def refresh_ranges(products: QuerySet[Product]) -> None:
         cursor.execute(sql, scope_params)
 
 
-def lock_products(products: QuerySet[Product]) -> None:
+def lock_products(products: QuerySet[Product]) -> list[int]:
     """Lock these products FOR NO KEY UPDATE in primary-key order, as a variant write locks its one product, so a
-    sale's repricing and a variant's edit never compute one product's prices from each other's old rows. Counted in
-    the database: a sale over a large category locks its products without bringing their ids into Python."""
-    if not connection.features.has_select_for_update:
-        return
-    sql, params = products.select_for_update(no_key=True).order_by("pk").values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)
+    sale's repricing and a variant's edit never compute one product's prices from each other's old rows; their ids,
+    for `reprice`."""
+    rows = products.order_by("pk").values_list("pk", flat=True)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update(no_key=True)
+    return list(rows)
 
 
 def reprice(products: QuerySet[Product] | list[int], now: datetime | None = None) -> None:

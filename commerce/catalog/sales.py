@@ -96,8 +96,7 @@ def _reach(sale: Sale) -> QuerySet[Product]:
 
 
 def _reprice(products: QuerySet[Product], now: datetime | None = None) -> None:
-    pricing.lock_products(products)
-    pricing.reprice(products, now)
+    pricing.reprice(pricing.lock_products(products), now)
 
 
 def _write(sale: Sale, changes: dict, *, before: QuerySet[Product]) -> Sale:
