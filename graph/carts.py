@@ -34,11 +34,11 @@ class CartLine:
 
     @strawberry_django.field(select_related=["variant"])
     def unit_price(self) -> Money:
-        return money(self.variant.price, self.variant.currency)
+        return money(self.variant.current_price, self.variant.currency)
 
     @strawberry_django.field(select_related=["variant"], only=["quantity"])
     def total(self) -> Money:
-        return money(self.variant.price * self.quantity, self.variant.currency)
+        return money(self.variant.current_price * self.quantity, self.variant.currency)
 
 
 @strawberry.type

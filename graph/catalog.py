@@ -35,6 +35,10 @@ class Attribute:
 class PriceRange:
     min: Money
     max: Money
+    compare_at_min: Money | None = strawberry.field(
+        default=None, description="The undiscounted lowest price; null when nothing of the product is on sale.")
+    compare_at_max: Money | None = strawberry.field(
+        default=None, description="The undiscounted highest price; null when nothing of the product is on sale.")
 
 
 @strawberry.type(description="What search engines and link previews show.")
@@ -187,6 +191,10 @@ def _money(amount: Decimal) -> Money:
     return Money(amount=amount, currency=settings.SHOP_CURRENCY)
 
 
+def _optional_money(amount: Decimal | None) -> Money | None:
+    return None if amount is None else _money(amount)
+
+
 @strawberry_django.type(models.Product, name="Product", field_cls=ModelField)
 class Product(ModelNode):
     slug: str
@@ -204,9 +212,17 @@ class Product(ModelNode):
     is_published: bool = strawberry_django.field(
         description="Listed in the storefront; only staff ever see an unpublished product.", field_cls=ModelField)
 
-    @strawberry_django.field(only=["min_price", "max_price"])
+    @strawberry_django.field(only=["min_price", "max_price", "compare_at_min_price", "compare_at_max_price"],
+                             description="Current prices, a running sale's included.")
     def price_range(self) -> PriceRange:
-        return PriceRange(min=_money(self.min_price), max=_money(self.max_price))
+        return PriceRange(min=_money(self.min_price), max=_money(self.max_price),
+                          compare_at_min=_optional_money(self.compare_at_min_price),
+                          compare_at_max=_optional_money(self.compare_at_max_price))
+
+    @strawberry_django.field(only=["compare_at_min_price"], description="A running sale lowers the price of at "
+                                                                        "least one of its variants.")
+    def on_sale(self) -> bool:
+        return self.compare_at_min_price is not None
 
     @strawberry_django.field(only=["seo_title", "seo_description", "name", "description"])
     def seo(self) -> Seo:
@@ -240,9 +256,15 @@ class ProductVariant(ModelNode):
     def attributes(self) -> list[Attribute]:
         return [Attribute(name=str(a["name"]), value=str(a["value"])) for a in self.attributes]
 
-    @strawberry_django.field(only=["price", "currency"])
+    @strawberry_django.field(only=["price", "sale_price", "currency"],
+                             description="What it sells for now: a running sale's price while one lowers it.")
     def price(self) -> Money:
-        return Money(amount=self.price, currency=self.currency)
+        return Money(amount=self.current_price, currency=self.currency)
+
+    @strawberry_django.field(only=["price", "sale_price", "currency"],
+                             description="The regular price while a sale lowers `price`; null when not on sale.")
+    def compare_at_price(self) -> Money | None:
+        return None if self.sale_price is None else Money(amount=self.price, currency=self.currency)
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):

@@ -39,6 +39,11 @@ class OrderLine:
     def unit_price(self) -> Money:
         return money(self.unit_price, self.order.currency)
 
+    @strawberry_django.field(only=["undiscounted_unit_price", "order__currency"], select_related=["order"],
+                             description="The regular price when ordered; above `unitPrice` when a sale lowered it.")
+    def undiscounted_unit_price(self) -> Money:
+        return money(self.undiscounted_unit_price, self.order.currency)
+
     @strawberry_django.field(only=["total", "order__currency"], select_related=["order"])
     def total(self) -> Money:
         return money(self.total, self.order.currency)

@@ -28,6 +28,7 @@ from graph.payments import PaymentMutation
 from graph.realtime.subscriptions import OrderSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
+from graph.sales import SaleMutation, SaleQuery
 from graph.shop import ShopQuery
 from graph.transport.auth import Authentication
 from graph.transport.caching import HttpCaching
@@ -53,10 +54,11 @@ class Optimizer(DjangoOptimizerExtension):
     resolve = SchemaExtension.resolve
 
 
-Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery))
+Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery,
+                              SaleQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation, CatalogMediaMutation)
+                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from commerce.carts.guards import not_purchasable
 from commerce.carts.models import Cart, CartLine, ShippingMethod
 from commerce.carts.pricing import Totals, price
+from commerce.catalog.models import ProductVariant
 from commerce.errors import NotFound
 from commerce.permissions import is_signed_in, is_staff, visible_to
 
@@ -36,12 +37,13 @@ def cart_for_update(viewer, token: str) -> Cart:
 
 
 def _sums(cart: Cart) -> dict:
-    line_total = ExpressionWrapper(F("quantity") * F("variant__price"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    unit_price = ProductVariant.current_price_expression("variant__")
+    line_total = ExpressionWrapper(F("quantity") * unit_price, output_field=DecimalField(max_digits=14, decimal_places=2))
     return CartLine.objects.filter(cart=cart).aggregate(subtotal=Sum(line_total), quantity=Sum("quantity"))
 
 
 def cart_subtotal(cart: Cart) -> Decimal:
-    """The lines at today's prices, summed by the database in one query."""
+    """The lines at today's prices (a running sale's included), summed by the database in one query."""
     return _sums(cart)["subtotal"] or Decimal(0)
 
 
@@ -80,9 +82,9 @@ def cart_warnings(cart: Cart) -> list[CartWarning]:
         variant = line.variant
         if problem := not_purchasable(variant, line.quantity):
             warnings.append(CartWarning(line.pk, problem.code, problem.message))
-        if variant.price != line.price_when_added:
-            warnings.append(CartWarning(line.pk, "PRICE_CHANGED",
-                                        f"The price of {variant} changed from {line.price_when_added} to {variant.price}."))
+        if variant.current_price != line.price_when_added:  # a price edit, or a sale that started or ended
+            warnings.append(CartWarning(line.pk, "PRICE_CHANGED", f"The price of {variant} changed from "
+                                                                  f"{line.price_when_added} to {variant.current_price}."))
     if cart.voucher is not None and not cart_totals(cart).voucher_applies:
         warnings.append(CartWarning(None, "VOUCHER_INVALID", f"The voucher {cart.voucher.code} does not apply now."))
     return warnings

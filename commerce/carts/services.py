@@ -115,7 +115,7 @@ def add_lines(cart: Cart, lines: list[LineRequest], *, path: list[str] = ("lines
                                   field=list(path)))
     _refuse_any(problems)
     for variant_id in dict.fromkeys(line.variant_id for line in lines):  # in the order asked for
-        price = variants[variant_id].price
+        price = variants[variant_id].current_price
         if variant_id in existing:
             CartLine.objects.filter(pk=existing[variant_id].pk).update(quantity=wanted[variant_id], price_when_added=price)
         else:
@@ -141,7 +141,7 @@ def update_lines(cart: Cart, updates: list[LineUpdate]) -> Cart:
         if update.quantity == 0:
             line.delete()
         else:
-            CartLine.objects.filter(pk=line.pk).update(quantity=update.quantity, price_when_added=line.variant.price)
+            CartLine.objects.filter(pk=line.pk).update(quantity=update.quantity, price_when_added=line.variant.current_price)
     return _touched(cart)
 
 

@@ -6,12 +6,14 @@ from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from commerce.errors import DomainError
 from commerce.exports import csv_download
 
-from . import images, media, services, staff
-from .models import Category, Product, ProductImage, ProductVariant, Review, WishlistItem
+from . import images, media, pricing, sales, services, staff
+from .models import Category, Product, ProductImage, ProductVariant, Review, Sale, WishlistItem
 from .services import CatalogError
 from .stock import warn_if_low
 
@@ -154,7 +156,8 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
-    readonly_fields = ["min_price", "max_price", "rating_average", "rating_count", "created_at", "updated_at"]
+    readonly_fields = ["min_price", "max_price", "compare_at_min_price", "compare_at_max_price", "rating_average",
+                       "rating_count", "created_at", "updated_at"]
     inlines = [VariantInline, ImageInline]
     actions = ["export_csv"]
 
@@ -228,7 +231,7 @@ class ProductVariantAdmin(RefreshesItsProduct):
     """Variants across products, for finding a SKU or what runs low."""
 
     refresh = staticmethod(services.refresh_price_ranges)
-    list_display = ["sku", "product", "name", "price", "stock", "low_stock_threshold"]
+    list_display = ["sku", "product", "name", "price", "sale_price", "stock", "low_stock_threshold"]
     list_filter = ["product__is_published"]
     search_fields = ["sku", "name", "product__name"]
     autocomplete_fields = ["product"]
@@ -290,3 +293,64 @@ class WishlistItemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class SaleForm(forms.ModelForm):
+    class Meta:
+        model = Sale
+        fields = ["name", "percent_off", "amount_off", "products", "categories", "starts_at", "ends_at"]
+
+    def clean(self):
+        """The API's rule for an amount off (commerce.catalog.sales), on the products and categories chosen here."""
+        cleaned = super().clean()
+        amount_off = cleaned.get("amount_off")
+        if amount_off is not None and "products" in cleaned and "categories" in cleaned:
+            try:
+                sales.refuse_amount_over_a_price(amount_off, pricing.reached(
+                    [p.pk for p in cleaned["products"]], [c.pk for c in cleaned["categories"]]))
+            except DomainError as refused:
+                self.add_error("amount_off", refused.message)
+        return cleaned
+
+
+@admin.register(Sale)
+class SaleAdmin(admin.ModelAdmin):
+    """Sales, scheduled by their start and end; saved through commerce.catalog.sales, so prices follow at once."""
+
+    form = SaleForm
+    list_display = ["name", "percent_off", "amount_off", "starts_at", "ends_at", "is_running"]
+    list_filter = ["starts_at", "ends_at"]
+    search_fields = ["name"]
+    autocomplete_fields = ["products", "categories"]
+    fieldsets = [
+        (None, {"fields": ["name", ("percent_off", "amount_off")],
+                "description": "Exactly one of a percentage and an amount. Where several sales cover a product, "
+                               "the buyer gets the lowest price any of them makes."}),
+        ("On sale", {"fields": ["products", "categories"],
+                     "description": "A category's subcategories are on sale too."}),
+        ("Schedule", {"fields": [("starts_at", "ends_at")],
+                      "description": "Empty start: from now; empty end: until it is ended. Prices change within the "
+                                     "minute a sale starts or ends."}),
+    ]
+
+    @admin.display(boolean=True, description="running")
+    def is_running(self, sale: Sale) -> bool:
+        return sale.is_active_at(timezone.now())
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data.get(name) for name in ("name", "percent_off", "amount_off", "starts_at",
+                                                                  "ends_at")}
+        lists = {"product_ids": [p.pk for p in form.cleaned_data["products"]],
+                 "category_ids": [c.pk for c in form.cleaned_data["categories"]]}
+        saved = sales.update_sale(obj.pk, {**fields, **lists}) if change else sales.create_sale(**fields, **lists)
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        """The service set the products and categories already."""
+
+    def delete_model(self, request, obj):
+        sales.delete_sale(obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for sale in queryset:
+            sales.delete_sale(sale.pk)

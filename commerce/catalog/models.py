@@ -1,16 +1,18 @@
-"""The catalog: a category tree, products with variants, images and reviews.
+"""The catalog: a category tree, products with variants, images and reviews, and sales that lower prices for a time.
 
 Models validate and constrain; they run no workflows. What is derived (a product's price range and rating,
 its place in the category tree, a category's level) is kept up to date by `services`, so that sorting and
 filtering on it is an indexed read and never an aggregate per request.
 """
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 
 class SqlFlag:
@@ -80,9 +82,13 @@ class Product(models.Model):
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=300, blank=True)
 
-    # Derived from the variants and reviews by services; read by priceRange, rating and the sorts.
+    # Derived from the variants and reviews by services; read by priceRange, rating and the sorts. The range is
+    # of the current prices (a running sale's included); compare_at_* is the undiscounted range, null while
+    # none of the product's variants is on sale (so it also answers `onSale`).
     min_price = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
     max_price = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
+    compare_at_min_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, editable=False)
+    compare_at_max_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, editable=False)
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
     rating_count = models.PositiveIntegerField(default=0, editable=False)
     # The product's category and all its ancestors, so "this category and its descendants" is one indexed
@@ -131,7 +137,11 @@ class ProductVariant(models.Model):
     name = models.CharField(max_length=200, blank=True)
     # Ordered [{"name": ..., "value": ...}] pairs: a list, because jsonb does not keep key order.
     attributes = models.JSONField(default=list, blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)],
+                                help_text="The regular price; a running sale lowers what is charged (sale_price).")
+    # The best running sale's price, below `price`; null when no sale lowers it. Kept by services (the sales
+    # pricing in commerce.catalog.pricing), so reading what a variant costs now is a column, never a join.
+    sale_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, editable=False)
     currency = models.CharField(max_length=3, default=settings.SHOP_CURRENCY, editable=False)
     stock = models.IntegerField(default=0, validators=[MinValueValidator(0)], help_text="Units on hand.")
     low_stock_threshold = models.PositiveIntegerField(
@@ -155,6 +165,16 @@ class ProductVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.name} / {self.name}" if self.name else self.sku
+
+    @property
+    def current_price(self):
+        """What the variant sells for now: the sale price while a sale lowers it, else the regular price."""
+        return self.price if self.sale_price is None else self.sale_price
+
+    @staticmethod
+    def current_price_expression(prefix: str = "") -> Expression:
+        """`current_price` in SQL, for the variant at `prefix` ("variant__" from a cart line)."""
+        return Coalesce(f"{prefix}sale_price", f"{prefix}price")
 
 
 class ProductImageQuerySet(models.QuerySet):
@@ -252,3 +272,56 @@ class WishlistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} likes {self.product}"
+
+
+class Sale(models.Model):
+    """A price cut on products and/or categories (and every category below them) for a time.
+
+    Exactly one of `percent_off` and `amount_off`. While several sales cover a variant, the buyer gets the lowest
+    price any of them makes (sales never stack); an amount off never takes a price below zero. What a sale does
+    to prices is stored on the variants and products (commerce.catalog.pricing), when it is written and, for
+    starts and ends that come with time, by the scheduler's minute job: `applied` is whether the stored prices
+    include it, so the job knows which sales changed state since it last ran.
+    """
+
+    name = models.CharField(max_length=200)
+    percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
+                                      validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)])
+    amount_off = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                     validators=[MinValueValidator(Decimal("0.01"))])
+    products = models.ManyToManyField(Product, related_name="sales", blank=True)
+    categories = models.ManyToManyField(Category, related_name="sales", blank=True,
+                                        help_text="Their subcategories' products are on sale too.")
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Empty: from now.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until it is ended.")
+    applied = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_off__isnull=True, amount_off__gt=0)
+                | Q(amount_off__isnull=True, percent_off__gt=0, percent_off__lte=100),
+                name="sale_percent_or_amount",
+                violation_error_message="Give exactly one of a percentage (more than 0, at most 100) and an amount "
+                                        "(more than 0).",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="sale_ends_after_start",
+                violation_error_message="A sale must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_active_at(self, now) -> bool:
+        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
+
+    @staticmethod
+    def active_at(now) -> Q:
+        """`is_active_at` as a filter: started (or no start) and not yet ended (or no end)."""
+        return (Q(starts_at__isnull=True) | Q(starts_at__lte=now)) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))

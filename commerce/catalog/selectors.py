@@ -85,12 +85,13 @@ def filter_products(products: QuerySet[Product], query: ProductQuery) -> QuerySe
     if query.category_id is not None:
         listings = Product.listed_in.through.objects.filter(product_id=OuterRef("pk"), category_id=query.category_id)
         products = products.filter(Exists(listings))
-    if query.price_min is not None or query.price_max is not None:
-        priced = ProductVariant.objects.filter(product_id=OuterRef("pk"))
+    if query.price_min is not None or query.price_max is not None:  # at the price it sells for now, sales included
+        priced = ProductVariant.objects.filter(product_id=OuterRef("pk")).alias(
+            current_price=ProductVariant.current_price_expression())
         if query.price_min is not None:
-            priced = priced.filter(price__gte=query.price_min)
+            priced = priced.filter(current_price__gte=query.price_min)
         if query.price_max is not None:
-            priced = priced.filter(price__lte=query.price_max)
+            priced = priced.filter(current_price__lte=query.price_max)
         products = products.filter(Exists(priced))
     if query.in_stock is not None:
         stocked = Exists(ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0))

@@ -6,12 +6,13 @@ or categories, so a product's price range, rating and place in the tree are stor
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Avg, Count, Max, Min, OuterRef, Subquery, Value
+from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from commerce.errors import DomainError
 
-from .models import Category, Product, ProductVariant, Review
+from . import pricing
+from .models import Category, Product, Review
 
 
 class CatalogError(DomainError):
@@ -23,13 +24,10 @@ def _scope(product_ids: Iterable[int] | None):
     return products if product_ids is None else products.filter(pk__in=list(product_ids))
 
 
-def refresh_price_ranges(product_ids: Iterable[int] | None = None) -> None:
-    """Store each product's lowest and highest variant price (0 when it has no variants)."""
-    variants = ProductVariant.objects.filter(product=OuterRef("pk")).order_by().values("product")
-    _scope(product_ids).update(
-        min_price=Coalesce(Subquery(variants.annotate(v=Min("price")).values("v")), Value(0)),
-        max_price=Coalesce(Subquery(variants.annotate(v=Max("price")).values("v")), Value(0)),
-    )
+def refresh_price_ranges(product_ids: Iterable[int] | QuerySet | None = None) -> None:
+    """Store each variant's price under the sales running now, and each product's lowest and highest price (0 when
+    it has no variants) and the undiscounted range while any of it is on sale (commerce.catalog.pricing)."""
+    pricing.reprice(pricing.products_in(product_ids))
 
 
 def refresh_ratings(product_ids: Iterable[int] | None = None) -> None:
@@ -75,11 +73,12 @@ def refresh_listings(product_ids: Iterable[int] | None = None) -> None:
 
 
 def refresh_products(product_ids: Iterable[int] | None = None) -> None:
-    """Everything derived from a product's variants, reviews and category, in one call for writers."""
+    """Everything derived from a product's variants, reviews and category, in one call for writers. Listings come
+    first: a sale on a category reaches the products listed in it."""
     product_ids = None if product_ids is None else list(product_ids)
+    refresh_listings(product_ids)
     refresh_price_ranges(product_ids)
     refresh_ratings(product_ids)
-    refresh_listings(product_ids)
 
 
 def subtree(category: Category) -> list[tuple[int, int | None]]:
@@ -129,5 +128,7 @@ def save_category(category: Category, *, parent_field: list[str] | None = None) 
         for pk, parent_id in subtree(category)[1:]:
             levels[pk] = levels[parent_id] + 1
             Category.objects.filter(pk=pk).update(level=levels[pk])
-        refresh_listings(Product.objects.filter(category_id__in=list(levels)).values_list("pk", flat=True))
+        moved_products = Product.objects.filter(category_id__in=list(levels)).values_list("pk", flat=True)
+        refresh_listings(moved_products)
+        refresh_price_ranges(moved_products)  # a sale on a category it left or joined
     return category

@@ -109,6 +109,7 @@ def _write_product(product: Product, changes: dict) -> Product:
     _save_with_slug(product, generated, product.save, path=["input"])
     if product.category_id != category_before or generated:
         refresh_listings([product.pk])
+        refresh_price_ranges([product.pk])  # a sale on the category it left or joined
     return product
 
 

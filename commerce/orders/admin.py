@@ -15,7 +15,8 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["product_name", "variant_name", "sku", "quantity", "unit_price", "total"]
+    fields = readonly_fields = ["product_name", "variant_name", "sku", "quantity", "unit_price", "undiscounted_unit_price",
+                                "total"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -83,7 +84,8 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(OrderLine)
 class OrderLineAdmin(ReadOnlyAdmin):
-    list_display = ["order", "product_name", "variant_name", "sku", "quantity", "unit_price", "total"]
+    list_display = ["order", "product_name", "variant_name", "sku", "quantity", "unit_price", "undiscounted_unit_price",
+                    "total"]
     search_fields = ["sku", "product_name", "=order__id", "order__email"]
 
 

@@ -81,7 +81,7 @@ def complete(cart: Cart, buyer=None) -> Order:
         if problem := not_purchasable(variants[line.variant_id], line.quantity, field=["lines", str(i)]):
             problems.append(problem)
     now = timezone.now()
-    subtotal = sum((variants[line.variant_id].price * line.quantity for line in lines), Decimal(0))
+    subtotal = sum((variants[line.variant_id].current_price * line.quantity for line in lines), Decimal(0))
     voucher = None
     if cart.voucher_id:
         voucher = Voucher.objects.select_for_update(no_key=True).get(pk=cart.voucher_id)
@@ -104,8 +104,9 @@ def complete(cart: Cart, buyer=None) -> Order:
     OrderLine.objects.bulk_create(
         OrderLine(order=order, variant=variants[line.variant_id], product_name=variants[line.variant_id].product.name,
                   variant_name=variants[line.variant_id].name, sku=variants[line.variant_id].sku,
-                  quantity=line.quantity, unit_price=variants[line.variant_id].price,
-                  total=variants[line.variant_id].price * line.quantity)
+                  quantity=line.quantity, unit_price=variants[line.variant_id].current_price,
+                  undiscounted_unit_price=variants[line.variant_id].price,
+                  total=variants[line.variant_id].current_price * line.quantity)
         for line in lines
     )
     _take_stock(variants, lines)

@@ -97,7 +97,9 @@ class OrderLine(models.Model):
     variant_name = models.CharField(max_length=200, blank=True)
     sku = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField()
-    unit_price = _money()
+    unit_price = _money()  # what was paid for one, a running sale's price included
+    # The regular price at that moment: above unit_price when a sale lowered it (receipts, sales reports).
+    undiscounted_unit_price = _money()
     total = _money()
 
     class Meta:
