@@ -107,8 +107,10 @@ class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, blank=True)
-    # Ordered [{"name": ..., "value": ...}] pairs: a list, because jsonb does not keep key order.
-    attributes = models.JSONField(default=list, blank=True)
+    # The free-form [{"name": ..., "value": ...}] pairs this catalog had before typed attributes: read-only, kept
+    # (in its old column) one release so that `manage.py fold_attribute_json` can fold again what processes still
+    # running the old code wrote during a rolling deploy. What a variant is now lives in `options`.
+    legacy_attributes = models.JSONField(default=list, blank=True, editable=False, db_column="attributes")
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default=settings.SHOP_CURRENCY, editable=False)
     stock = models.IntegerField(default=0, validators=[MinValueValidator(0)], help_text="Units on hand.")
@@ -184,3 +186,95 @@ class WishlistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} likes {self.product}"
+
+
+class ProductAttribute(models.Model):
+    """An attribute definition (Colour, Size, Weight): what a product or a variant may be described by."""
+
+    class Type(models.TextChoices):
+        CHOICE = "CHOICE", "one of the values"
+        MULTI_CHOICE = "MULTI_CHOICE", "several of the values"
+        NUMBER = "NUMBER", "a number"
+        BOOLEAN = "BOOLEAN", "yes or no"
+        TEXT = "TEXT", "free text"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.CHOICE)
+    # Offered as a facet and a storefront filter.
+    filterable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["filterable"], name="attribute_filterable_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_values(self) -> bool:
+        """Its assignments pick among its AttributeValues (the others hold a number, a yes/no or a text)."""
+        return self.type in (self.Type.CHOICE, self.Type.MULTI_CHOICE)
+
+
+class AttributeValue(models.Model):
+    attribute = models.ForeignKey(ProductAttribute, on_delete=models.CASCADE, related_name="values")
+    slug = models.SlugField(max_length=100)
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["attribute", "slug"], name="attribute_value_slug_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributeAssignment(models.Model):
+    """An attribute given to a product (`variant` empty) or to one of its variants (an option: Size M).
+
+    A variant's option also carries its product, so "products having Red" is one indexed lookup on this table
+    whether the product or any of its variants is red: filters and facets never join through variants.
+    NUMBER, BOOLEAN and TEXT keep their value in the typed column; CHOICE and MULTI_CHOICE in `values`.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attribute_assignments")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="options"
+    )
+    attribute = models.ForeignKey(ProductAttribute, on_delete=models.CASCADE, related_name="assignments")
+    values = models.ManyToManyField(AttributeValue, through="AssignedValue", blank=True, related_name="assignments")
+    number = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    boolean = models.BooleanField(null=True, blank=True)
+    text = models.CharField(max_length=250, blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "attribute"], condition=Q(variant__isnull=True),
+                                    name="assignment_one_per_product"),
+            models.UniqueConstraint(fields=["variant", "attribute"], condition=Q(variant__isnull=False),
+                                    name="assignment_one_per_variant"),
+        ]
+        indexes = [
+            # Filters ("this product has ...") and the facet counts' "attribute A over these products".
+            models.Index(fields=["product", "attribute"], name="assignment_product_idx"),
+            models.Index(fields=["attribute", "number", "product"], name="assignment_number_idx"),
+            models.Index(fields=["attribute", "boolean", "product"], name="assignment_boolean_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute}: {self.number if self.number is not None else self.boolean if self.boolean is not None else self.text}"
+
+
+class AssignedValue(models.Model):
+    """One chosen value of a CHOICE or MULTI_CHOICE assignment."""
+
+    assignment = models.ForeignKey(AttributeAssignment, on_delete=models.CASCADE, related_name="assigned_values")
+    value = models.ForeignKey(AttributeValue, on_delete=models.CASCADE, related_name="assigned")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assignment", "value"], name="assigned_value_unique")]
+        indexes = [models.Index(fields=["value", "assignment"], name="assigned_value_value_idx")]
