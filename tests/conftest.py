@@ -115,7 +115,7 @@ def make_category(db):
 @pytest.fixture
 def make_product(db):
     """make_product("Linen Shirt", shirts, variants=[("30.00", 5)], ratings=[5, 4], age_days=3)"""
-    from commerce.catalog import services
+    from commerce.catalog import attributes, services
     from commerce.catalog.models import Product, ProductImage, ProductVariant, Review
 
     counter = iter(range(1, 10_000))
@@ -129,10 +129,11 @@ def make_product(db):
         )
         Product.objects.filter(pk=product.pk).update(created_at=timezone.now() - timedelta(days=age_days))
         for i, (price, stock) in enumerate(variants):
-            ProductVariant.objects.create(
+            variant = ProductVariant.objects.create(
                 product=product, sku=f"T{n}-{i}", name=f"Size {i}", price=Decimal(price), stock=stock, position=i,
-                attributes=[{"name": "Size", "value": str(i)}, {"name": "Color", "value": "Blue"}],
             )
+            pairs = [{"name": "Size", "value": str(i)}, {"name": "Color", "value": "Blue"}]
+            attributes.set_variant_options(variant, attributes.options_from_pairs(pairs), path=["options"])
         for i in range(images):
             ProductImage.objects.create(product=product, url=f"https://img.example/{n}/{i}.jpg", alt=f"{name} {i}",
                                         position=i)

@@ -5,12 +5,14 @@ its place in the category tree, a category's level) is kept up to date by `servi
 filtering on it is an indexed read and never an aggregate per request.
 """
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q
+from django.utils.text import slugify
 
 
 class SqlFlag:
@@ -188,6 +190,12 @@ class WishlistItem(models.Model):
         return f"{self.user} likes {self.product}"
 
 
+def number_text(number) -> str:
+    """A NUMBER attribute's value as shown and as its facet slug: "250", "1.5" (no exponent, no trailing zeros)."""
+    text = format(Decimal(number).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 class ProductAttribute(models.Model):
     """An attribute definition (Colour, Size, Weight): what a product or a variant may be described by."""
 
@@ -266,7 +274,21 @@ class AttributeAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.attribute}: {self.number if self.number is not None else self.boolean if self.boolean is not None else self.text}"
+        return f"{self.attribute}: {', '.join(v.name for v in self.shown_values())}"
+
+    def shown_values(self) -> list["AttributeValue"]:
+        """What the assignment holds, as values: its chosen AttributeValues (read through `values.all()`, so a
+        prefetch serves them), or its number, yes/no or text as an unsaved value with the slug filters take."""
+        if self.number is not None:
+            text = number_text(self.number)
+            return [AttributeValue(attribute_id=self.attribute_id, slug=text, name=text)]
+        if self.boolean is not None:
+            return [AttributeValue(attribute_id=self.attribute_id, slug=str(self.boolean).lower(),
+                                   name="Yes" if self.boolean else "No")]
+        if self.text:
+            return [AttributeValue(attribute_id=self.attribute_id, slug=slugify(self.text)[:100] or "text",
+                                   name=self.text)]
+        return list(self.values.all())
 
 
 class AssignedValue(models.Model):
