@@ -120,8 +120,8 @@ def test_a_variant_or_review_stays_with_its_product_when_edited_in_the_admin(adm
     lamp = make_product("Oak Lamp", variants=[("55.50", 0)], ratings=[5])
     dear, review = mug.variants.get(price="90.00"), mug.reviews.get()
     admin_client.post(reverse("admin:catalog_productvariant_change", args=[dear.pk]), {
-        "product": lamp.pk, "sku": dear.sku, "name": "Big", "price": "95.00", "stock": "1", "attributes": "[]",
-        "position": "0", "low_stock_threshold": ""})
+        "product": lamp.pk, "sku": dear.sku, "name": "Big", "price": "95.00", "stock": "1",
+        "position": "0", "low_stock_threshold": "", "options-TOTAL_FORMS": "0", "options-INITIAL_FORMS": "0"})
     admin_client.post(reverse("admin:catalog_review_change", args=[review.pk]), {
         "product": lamp.pk, "author_name": "Ann", "rating": "2", "title": "Meh", "body": "", "user": ""})
     mug.refresh_from_db(), lamp.refresh_from_db()

@@ -182,6 +182,17 @@ def _typed(attribute: ProductAttribute, assign: Assign, path: list[str], *, opti
     return None, None, text, []
 
 
+def checked(attribute: ProductAttribute, assign: Assign, *, option: bool, path: list[str] = ()):
+    """(number, boolean, text, values) for `assign`, as `attribute`'s type allows; the admin's forms check with it."""
+    return _typed(attribute, assign, list(path), option=option)
+
+
+def replace_values(assignment: AttributeAssignment, values: list[AttributeValue]) -> None:
+    AssignedValue.objects.filter(assignment=assignment).exclude(value__in=values).delete()
+    AssignedValue.objects.bulk_create([AssignedValue(assignment=assignment, value=v) for v in values],
+                                      ignore_conflicts=True)
+
+
 def _set(product: Product, variant: ProductVariant | None, assigns: list[Assign], path: list[str]) -> None:
     attributes = ProductAttribute.objects.prefetch_related("values").in_bulk({a.attribute_id for a in assigns})
     existing = {a.attribute_id: a for a in AttributeAssignment.objects.filter(
@@ -219,9 +230,7 @@ def _set(product: Product, variant: ProductVariant | None, assigns: list[Assign]
             assignment = AttributeAssignment(product=product, variant=variant, attribute=attribute, position=position)
         assignment.number, assignment.boolean, assignment.text, rows = typed
         assignment.save()
-        AssignedValue.objects.filter(assignment=assignment).exclude(value__in=rows).delete()
-        AssignedValue.objects.bulk_create([AssignedValue(assignment=assignment, value=v) for v in rows],
-                                          ignore_conflicts=True)
+        replace_values(assignment, rows)
 
 
 @transaction.atomic
