@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.queryset import get_queryset_config
 
 from commerce.catalog import models, selectors
 from graph.core.types import ModelField, ModelNode
@@ -61,7 +62,9 @@ class ProductLevelField(StrawberryDjangoField):
     which the optimizer also runs for the prefetch of a whole page."""
 
     def get_queryset(self, queryset, info, **kwargs):
-        return super().get_queryset(queryset.filter(variant__isnull=True), info, **kwargs)
+        if not get_queryset_config(queryset).optimized_by_prefetching:  # a prefetched page was filtered as planned
+            queryset = queryset.filter(variant__isnull=True)
+        return super().get_queryset(queryset, info, **kwargs)
 
 
 def product_attributes_field():

@@ -121,7 +121,8 @@ def make_product(db):
     counter = iter(range(1, 10_000))
 
     def make(name, category=None, *, variants=(("10.00", 1),), ratings=(), published=True, age_days=0,
-             description="", images=1):
+             description="", images=1, options=None):
+        """`options`: each variant's {"name", "value"} pairs (by default Size <i> and Color Blue)."""
         n = next(counter)
         product = Product.objects.create(
             name=name, slug=name.lower().replace(" ", "-"), category=category, is_published=published,
@@ -132,7 +133,8 @@ def make_product(db):
             variant = ProductVariant.objects.create(
                 product=product, sku=f"T{n}-{i}", name=f"Size {i}", price=Decimal(price), stock=stock, position=i,
             )
-            pairs = [{"name": "Size", "value": str(i)}, {"name": "Color", "value": "Blue"}]
+            pairs = options[i] if options is not None else [{"name": "Size", "value": str(i)},
+                                                            {"name": "Color", "value": "Blue"}]
             attributes.set_variant_options(variant, attributes.options_from_pairs(pairs), path=["options"])
         for i in range(images):
             ProductImage.objects.create(product=product, url=f"https://img.example/{n}/{i}.jpg", alt=f"{name} {i}",

@@ -118,7 +118,7 @@ def _fold_in_postgresql(apps, using: str) -> FoldReport:
             FROM fold_names n
             WHERE NOT EXISTS (SELECT 1 FROM {{attribute}} a
                               WHERE {attribute_key_sql} = n.name_key OR {slug_key_sql} = n.name_key)
-            ORDER BY n.name_key, n.uses DESC, n.name
+            ORDER BY n.name_key, n.uses DESC, n.name COLLATE "C"
             ON CONFLICT (slug) DO NOTHING""")
         run(f"""CREATE TEMP TABLE fold_attributes ON COMMIT DROP AS
             SELECT DISTINCT ON (n.name_key) n.name_key, a.id AS attribute_id, a.name AS attribute_name
@@ -133,7 +133,7 @@ def _fold_in_postgresql(apps, using: str) -> FoldReport:
                   FROM (SELECT name_key, value_slug, value, count(*) AS uses, min(variant_id) AS first_seen
                         FROM fold_pairs GROUP BY name_key, value_slug, value) p
                   JOIN fold_attributes fa USING (name_key)
-                  ORDER BY fa.attribute_id, p.value_slug, p.uses DESC, p.value) chosen
+                  ORDER BY fa.attribute_id, p.value_slug, p.uses DESC, p.value COLLATE "C") chosen
             ON CONFLICT (attribute_id, slug) DO NOTHING""")
         # A variant's first pair for each attribute ("Colour" and "color" on one variant make one option).
         run("""CREATE TEMP TABLE fold_choices ON COMMIT DROP AS
@@ -151,7 +151,7 @@ def _fold_in_postgresql(apps, using: str) -> FoldReport:
             JOIN {value} v ON v.attribute_id = c.attribute_id AND v.slug = c.value_slug
             WHERE NOT EXISTS (SELECT 1 FROM {assigned} x WHERE x.assignment_id = a.id)
             ON CONFLICT (assignment_id, value_id) DO NOTHING""")
-        cursor.execute("""SELECT fa.attribute_name, array_agg(n.name ORDER BY n.uses DESC, n.name)
+        cursor.execute("""SELECT fa.attribute_name, array_agg(n.name ORDER BY n.uses DESC, n.name COLLATE "C")
             FROM fold_names n JOIN fold_attributes fa USING (name_key)
             GROUP BY fa.attribute_name HAVING count(*) > 1""")
         report.folded_names = {name: list(names) for name, names in cursor.fetchall()}
