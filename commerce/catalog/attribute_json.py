@@ -145,8 +145,8 @@ def _fold_in_postgresql(apps, using: str) -> FoldReport:
                 (product_id, variant_id, attribute_id, number, boolean, text, position)
             SELECT product_id, variant_id, attribute_id, NULL, NULL, '', ord FROM fold_choices
             ON CONFLICT (variant_id, attribute_id) WHERE variant_id IS NOT NULL DO NOTHING""")
-        run("""INSERT INTO {assigned} (assignment_id, value_id)
-            SELECT a.id, v.id FROM fold_choices c
+        run("""INSERT INTO {assigned} (assignment_id, value_id, product_id, attribute_id)
+            SELECT a.id, v.id, a.product_id, a.attribute_id FROM fold_choices c
             JOIN {assignment} a ON a.variant_id = c.variant_id AND a.attribute_id = c.attribute_id
             JOIN {value} v ON v.attribute_id = c.attribute_id AND v.slug = c.value_slug
             WHERE NOT EXISTS (SELECT 1 FROM {assigned} x WHERE x.assignment_id = a.id)
@@ -234,10 +234,11 @@ def _fold_in_python(apps, using: str) -> FoldReport:
     report.options_created = len(new)
     with_values = set(Assigned.objects.using(using).values_list("assignment_id", flat=True))
     assignments = Assignment.objects.using(using).filter(variant__isnull=False).values_list(
-        "pk", "variant_id", "attribute_id")
+        "pk", "variant_id", "attribute_id", "product_id")
     Assigned.objects.using(using).bulk_create([
-        Assigned(assignment_id=pk, value_id=values[(attribute_id, choices[(variant_id, attribute_id)][2])].pk)
-        for pk, variant_id, attribute_id in assignments.iterator()
+        Assigned(assignment_id=pk, value_id=values[(attribute_id, choices[(variant_id, attribute_id)][2])].pk,
+                 product_id=product_id, attribute_id=attribute_id)
+        for pk, variant_id, attribute_id, product_id in assignments.iterator()
         if pk not in with_values and (variant_id, attribute_id) in choices
     ], batch_size=2000, ignore_conflicts=True)
     return report

@@ -189,8 +189,9 @@ def checked(attribute: ProductAttribute, assign: Assign, *, option: bool, path: 
 
 def replace_values(assignment: AttributeAssignment, values: list[AttributeValue]) -> None:
     AssignedValue.objects.filter(assignment=assignment).exclude(value__in=values).delete()
-    AssignedValue.objects.bulk_create([AssignedValue(assignment=assignment, value=v) for v in values],
-                                      ignore_conflicts=True)
+    AssignedValue.objects.bulk_create([
+        AssignedValue(assignment=assignment, value=v, product_id=assignment.product_id,
+                      attribute_id=assignment.attribute_id) for v in values], ignore_conflicts=True)
 
 
 def _set(product: Product, variant: ProductVariant | None, assigns: list[Assign], path: list[str]) -> None:

@@ -160,7 +160,8 @@ def seed_catalog(products: int) -> int:
         assignment.product_id = assignment.product.pk
         assignment.variant_id = assignment.variant.pk if assignment.variant else None
     AttributeAssignment.objects.bulk_create(assignments, batch_size=2000)
-    AssignedValue.objects.bulk_create([AssignedValue(assignment_id=a.pk, value=v) for a, v in chosen], batch_size=5000)
+    AssignedValue.objects.bulk_create([AssignedValue(assignment_id=a.pk, value=v, product_id=a.product_id,
+                                                 attribute_id=a.attribute_id) for a, v in chosen], batch_size=5000)
     if new_products:
         services.refresh_products([p.pk for p in new_products])
     return len(new_products)

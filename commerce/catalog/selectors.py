@@ -9,7 +9,10 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField, BooleanField, Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value,
+    When,
+)
 
 from commerce.errors import DomainError, NotFound
 
@@ -139,12 +142,11 @@ def filter_products(products: QuerySet[Product], query: ProductQuery) -> QuerySe
 
 
 def _has(match: AttributeMatch) -> Q:
-    """The product, or any of its variants, has one of the match's values: EXISTS over the assignments, which
-    carry the product even for a variant's option."""
+    """The product, or any of its variants, has one of the match's values: EXISTS over the assignments (and the
+    chosen values), which carry the product even for a variant's option."""
     found = Q()
     if match.value_ids:
-        found |= Exists(AssignedValue.objects.filter(assignment__product_id=OuterRef("pk"),
-                                                     value_id__in=match.value_ids))
+        found |= Exists(AssignedValue.objects.filter(product_id=OuterRef("pk"), value_id__in=match.value_ids))
     assignments = AttributeAssignment.objects.filter(product_id=OuterRef("pk"), attribute_id=match.attribute_id)
     if match.numbers:
         found |= Exists(assignments.filter(number__in=match.numbers))
@@ -228,9 +230,10 @@ def facets(products: QuerySet[Product], query: ProductQuery) -> list[Facet]:
     """Each filterable attribute's values with how many of `products` have them under every filter of `query` but
     the attribute's own (so choosing Red still shows how many are Blue), as storefront faceting counts.
 
-    Three queries whatever the number of attributes: the filterable definitions and their values, then ONE grouped
-    count over the assignments, where each attribute's rows are restricted to the products its own filter set
-    (a subquery per attribute that has a filter, one shared by all the others). CHOICE and MULTI_CHOICE list every
+    Three queries whatever the number of attributes: the filterable definitions and their values, then ONE
+    statement of grouped counts, where each attribute's rows are restricted to the products its own filter set
+    (a subquery per attribute that has a filter, one shared by all the others): the chosen values are counted
+    from AssignedValue's (product, attribute, value) index, numbers and yes/no's from the assignments'. CHOICE and MULTI_CHOICE list every
     value, at 0 when no product has it; NUMBER lists the numbers present, BOOLEAN true and false.
     """
     attributes = list(ProductAttribute.objects.filter(filterable=True).exclude(type=ProductAttribute.Type.TEXT)
@@ -243,19 +246,27 @@ def facets(products: QuerySet[Product], query: ProductQuery) -> list[Facet]:
         others = tuple(m for m in query.attributes if m.attribute_id != but)
         return filter_products(products, replace(query, attributes=others)).order_by().values("pk")
 
-    shared = [a.pk for a in attributes if a.pk not in filtered]
-    branches = Q(attribute_id__in=shared, product_id__in=matching()) if shared else Q(pk__in=[])
-    for attribute in attributes:
-        if attribute.pk in filtered:
-            branches |= Q(attribute_id=attribute.pk, product_id__in=matching(but=attribute.pk))
-    rows = (AttributeAssignment.objects.filter(branches).order_by()
-            .values_list("attribute_id", "assigned_values__value_id", "number", "boolean")
-            .annotate(products=Count("product_id", distinct=True)))
+    # One statement: per group of attributes counted over the same products, the chosen values' counts (CHOICE,
+    # MULTI_CHOICE) and the numbers' and yes/no's (NUMBER, BOOLEAN), all put together with UNION ALL.
+    groups = [([a.pk for a in attributes if a.pk not in filtered], matching())]
+    groups += [([a.pk], matching(but=a.pk)) for a in attributes if a.pk in filtered]
+    parts = []
+    for attribute_ids, products_in in groups:
+        if not attribute_ids:
+            continue
+        parts.append(AssignedValue.objects.filter(attribute_id__in=attribute_ids, product_id__in=products_in)
+                     .order_by().values_list("attribute_id", "value_id", Value(None, output_field=DecimalField()),
+                                             Value(None, output_field=BooleanField()))
+                     .annotate(products=Count("product_id", distinct=True)))
+        parts.append(AttributeAssignment.objects.filter(attribute_id__in=attribute_ids, product_id__in=products_in)
+                     .filter(Q(number__isnull=False) | Q(boolean__isnull=False)).order_by()
+                     .values_list("attribute_id", Value(None, output_field=BigIntegerField()), "number", "boolean")
+                     .annotate(products=Count("product_id", distinct=True)))
     counts: dict[int, dict] = {a.pk: {} for a in attributes}
-    for attribute_id, value_id, number, boolean, count in rows:
+    for attribute_id, value_id, number, boolean, count in parts[0].union(*parts[1:], all=True):
         key = value_id if value_id is not None else number if number is not None else boolean
         if key is not None:
-            counts[attribute_id][key] = counts[attribute_id].get(key, 0) + count
+            counts[attribute_id][key] = count
     return [Facet(attribute=a, values=_facet_values(a, counts[a.pk])) for a in attributes]
 
 

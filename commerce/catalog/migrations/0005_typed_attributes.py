@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
             name='AssignedValue',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('product', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
                 ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assigned_values', to='catalog.attributeassignment')),
                 ('value', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assigned', to='catalog.attributevalue')),
             ],
@@ -84,13 +85,10 @@ class Migration(migrations.Migration):
             name='attribute',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='catalog.productattribute'),
         ),
-        migrations.AddIndex(
+        migrations.AddField(
             model_name='assignedvalue',
-            index=models.Index(fields=['value', 'assignment'], name='assigned_value_value_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='assignedvalue',
-            constraint=models.UniqueConstraint(fields=('assignment', 'value'), name='assigned_value_unique'),
+            name='attribute',
+            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.productattribute'),
         ),
         migrations.AddConstraint(
             model_name='attributevalue',
@@ -115,5 +113,17 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='attributeassignment',
             constraint=models.UniqueConstraint(condition=models.Q(('variant__isnull', False)), fields=('variant', 'attribute'), name='assignment_one_per_variant'),
+        ),
+        migrations.AddIndex(
+            model_name='assignedvalue',
+            index=models.Index(fields=['value', 'product'], name='assigned_value_value_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='assignedvalue',
+            index=models.Index(fields=['product', 'attribute', 'value'], name='assigned_value_product_idx'),
+        ),
+        migrations.AddConstraint(
+            model_name='assignedvalue',
+            constraint=models.UniqueConstraint(fields=('assignment', 'value'), name='assigned_value_unique'),
         ),
     ]
