@@ -155,13 +155,16 @@ class ProductListField(StrawberryDjangoField):
         StrawberryDjangoField.arguments.fset(self, value)
 
     def get_queryset(self, queryset, info, filter: ProductFilter | None = None, sort: ProductSort | None = None, **kwargs):
+        prefetching = kwargs.get("_strawberry_related_field_id") is not None
         if not get_queryset_config(queryset).optimized_by_prefetching:
             if filter is not None:
                 queryset = selectors.filter_products(queryset, filter.to_query())
             queryset = selectors.sort_products(queryset, sort.to_order() if sort else selectors.ProductOrder())
-            if kwargs.get("_strawberry_related_field_id") is not None:
-                queryset = self._page_for_prefetch(queryset, info, kwargs)
-        return super().get_queryset(queryset, info, **kwargs)
+        else:
+            prefetching = False
+        queryset = super().get_queryset(queryset, info, **kwargs)
+        # windowed last, over what the type lets the viewer see, as the optimizer would
+        return self._page_for_prefetch(queryset, info, kwargs) if prefetching else queryset
 
     def _page_for_prefetch(self, queryset, info, kwargs):
         """Each parent's page, windowed in the one prefetch query, as the optimizer does for a connection.

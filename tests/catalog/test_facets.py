@@ -4,7 +4,6 @@ queries that grows with neither the page nor the number of attributes."""
 import pytest
 
 from commerce.catalog import attributes
-from commerce.catalog.demo import seed_catalog
 
 FACETS = "facets { attribute { slug } values { value { slug } count } }"
 PRODUCTS = """query ($filter: ProductFilter) { products(first: 20, filter: $filter, sort: {field: NAME}) {
@@ -120,42 +119,3 @@ def test_staff_facets_count_drafts_and_a_category_page_counts_within_its_categor
     found = {f["attribute"]["slug"]: {v["value"]["slug"]: v["count"] for v in f["values"]}
              for f in page.ok()["category"]["products"]["facets"]}
     assert found["weight"] == {"1500": 1} and found["color"] == {"red": 0, "blue": 0, "green": 0}
-
-
-FACETED_PAGE = """query($first: Int, $filter: ProductFilter) { products(first: $first, filter: $filter) { totalCount
-  pageInfo { hasNextPage endCursor }
-  edges { cursor node { id slug name isAvailable
-    priceRange { min { amount currency } max { amount currency } } rating { average count }
-    category { id name slug } images { url alt }
-    variants { id sku name price { amount currency } quantityAvailable isAvailable attributes { name value } }
-  } }
-  facets { attribute { id slug name type } values { value { slug name } count } } } }"""
-TWO_FILTERS_AND_A_SEARCH = {"search": "last", "attributes": [
-    {"slug": "color", "values": ["black", "navy", "red", "white", "sand"]},
-    {"slug": "size", "values": ["xs", "s", "m", "l"]}]}
-
-
-@pytest.fixture
-def demo_catalog(db, settings):
-    settings.GRAPHQL_MAX_COST = settings.GRAPHQL_THROTTLE_MAXIMUM = 100_000  # these pins are about SQL
-    seed_catalog(150)
-
-
-@pytest.mark.parametrize("first", [1, 20, 100])
-def test_faceted_page_costs_nine_queries_at_any_size(gql, demo_catalog, first):
-    response = gql(FACETED_PAGE, {"first": first, "filter": TWO_FILTERS_AND_A_SEARCH})
-    products = response.ok()["products"]
-    assert len(products["edges"]) == min(first, products["totalCount"]) and products["totalCount"] > 20
-    assert {f["attribute"]["slug"] for f in products["facets"]} == {"color", "size", "material", "weight", "waterproof"}
-    # the page's five (products, variants, images, options, their values), the filter's slugs, and the facets'
-    # three: the filterable definitions, their values, one grouped count for all of them
-    assert response.queries == 9
-
-
-def test_facets_cost_the_same_queries_however_many_attributes_there_are(gql, demo_catalog):
-    before = gql(FACETED_PAGE, {"first": 20, "filter": TWO_FILTERS_AND_A_SEARCH})
-    for n in range(8):
-        attributes.create_attribute(name=f"Extra {n}", type="CHOICE", filterable=True, values=["A", "B"])
-    after = gql(FACETED_PAGE, {"first": 20, "filter": TWO_FILTERS_AND_A_SEARCH})
-    assert len(after.ok()["products"]["facets"]) == len(before.ok()["products"]["facets"]) + 8
-    assert after.queries == before.queries == 9
