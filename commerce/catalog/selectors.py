@@ -13,6 +13,7 @@ from django.db.models import (
     BigIntegerField, BooleanField, Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 
 from commerce.errors import DomainError, NotFound
 
@@ -229,12 +230,11 @@ class Facet:
 def facets(products: QuerySet[Product], query: ProductQuery) -> list[Facet]:
     """Each filterable attribute's values with how many of `products` have them under every filter of `query` but
     the attribute's own (so choosing Red still shows how many are Blue), as storefront faceting counts.
+    CHOICE and MULTI_CHOICE list every value, at 0 when no product has it; NUMBER lists the numbers present,
+    BOOLEAN true and false.
 
-    Three queries whatever the number of attributes: the filterable definitions and their values, then ONE
-    statement of grouped counts, where each attribute's rows are restricted to the products its own filter set
-    (a subquery per attribute that has a filter, one shared by all the others): the chosen values are counted
-    from AssignedValue's (product, attribute, value) index, numbers and yes/no's from the assignments'. CHOICE and MULTI_CHOICE list every
-    value, at 0 when no product has it; NUMBER lists the numbers present, BOOLEAN true and false.
+    Three queries whatever the number of attributes: the filterable definitions, their values, and ONE statement
+    of grouped counts (_count_facets).
     """
     attributes = list(ProductAttribute.objects.filter(filterable=True).exclude(type=ProductAttribute.Type.TEXT)
                       .order_by("name", "pk").prefetch_related("values"))
@@ -244,30 +244,53 @@ def facets(products: QuerySet[Product], query: ProductQuery) -> list[Facet]:
 
     def matching(but: int | None = None):
         others = tuple(m for m in query.attributes if m.attribute_id != but)
-        return filter_products(products, replace(query, attributes=others)).order_by().values("pk")
+        return filter_products(products, replace(query, attributes=others)).order_by().values_list("pk")
 
-    # One statement: per group of attributes counted over the same products, the chosen values' counts (CHOICE,
-    # MULTI_CHOICE) and the numbers' and yes/no's (NUMBER, BOOLEAN), all put together with UNION ALL.
-    groups = [([a.pk for a in attributes if a.pk not in filtered], matching())]
-    groups += [([a.pk], matching(but=a.pk)) for a in attributes if a.pk in filtered]
-    parts = []
-    for attribute_ids, products_in in groups:
-        if not attribute_ids:
-            continue
-        parts.append(AssignedValue.objects.filter(attribute_id__in=attribute_ids, product_id__in=products_in)
-                     .order_by().values_list("attribute_id", "value_id", Value(None, output_field=DecimalField()),
-                                             Value(None, output_field=BooleanField()))
-                     .annotate(products=Count("product_id", distinct=True)))
-        parts.append(AttributeAssignment.objects.filter(attribute_id__in=attribute_ids, product_id__in=products_in)
-                     .filter(Q(number__isnull=False) | Q(boolean__isnull=False)).order_by()
-                     .values_list("attribute_id", Value(None, output_field=BigIntegerField()), "number", "boolean")
-                     .annotate(products=Count("product_id", distinct=True)))
-    counts: dict[int, dict] = {a.pk: {} for a in attributes}
-    for attribute_id, value_id, number, boolean, count in parts[0].union(*parts[1:], all=True):
-        key = value_id if value_id is not None else number if number is not None else boolean
-        if key is not None:
-            counts[attribute_id][key] = count
-    return [Facet(attribute=a, values=_facet_values(a, counts[a.pk])) for a in attributes]
+    groups = [([a for a in attributes if a.pk not in filtered], matching())]
+    groups += [([a], matching(but=a.pk)) for a in attributes if a.pk in filtered]
+    counts = _count_facets([(members, products_in) for members, products_in in groups if members])
+    return [Facet(attribute=a, values=_facet_values(a, counts.get(a.pk, {}))) for a in attributes]
+
+
+def _count_facets(groups: list[tuple[list[ProductAttribute], QuerySet]]) -> dict[int, dict]:
+    """{attribute id: {value id, number or yes/no: products}} for groups of attributes each counted over its own
+    set of products, in one statement.
+
+    Each set of products is computed once, as a (materialized) common table expression: a set is every filter
+    but one attribute's, so computing it again for each kind of count was most of the time at 100,000 products.
+    The chosen values (CHOICE, MULTI_CHOICE) are counted from AssignedValue's (product, attribute, value) index,
+    numbers and yes/no's from the assignments', every part joined with UNION ALL.
+    """
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    tables, table_params, parts = [], [], []
+    for n, (members, products_in) in enumerate(groups):
+        sql, params = products_in.query.sql_with_params()
+        tables.append(f"facet_products_{n} AS {materialized}({sql})")
+        table_params.extend(params)
+        in_set = RawSQL(f'SELECT * FROM facet_products_{n}', ())
+        chosen = [a.pk for a in members if a.has_values]
+        typed = [a.pk for a in members if not a.has_values]
+        if chosen:
+            parts.append(AssignedValue.objects.filter(attribute_id__in=chosen, product_id__in=in_set).order_by()
+                         .values_list("attribute_id", "value_id", Value(None, output_field=DecimalField()),
+                                      Value(None, output_field=BooleanField()))
+                         .annotate(products=Count("product_id", distinct=True)))
+        if typed:
+            parts.append(AttributeAssignment.objects.filter(attribute_id__in=typed, product_id__in=in_set)
+                         .filter(Q(number__isnull=False) | Q(boolean__isnull=False)).order_by()
+                         .values_list("attribute_id", Value(None, output_field=BigIntegerField()), "number", "boolean")
+                         .annotate(products=Count("product_id", distinct=True)))
+    sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params() if len(parts) > 1 else (
+        parts[0].query.sql_with_params())
+    counts: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(tables)} {sql}", [*table_params, *params])
+        for attribute_id, value_id, number, boolean, count in cursor.fetchall():
+            key = (value_id if value_id is not None else Decimal(str(number)) if number is not None
+                   else None if boolean is None else bool(boolean))
+            if key is not None:
+                counts.setdefault(attribute_id, {})[key] = count
+    return counts
 
 
 def _facet_values(attribute: ProductAttribute, counts: dict) -> list[FacetValue]:

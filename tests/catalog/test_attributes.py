@@ -1,12 +1,10 @@
 """Typed attributes: staff define them and set them on products and variants, values of the wrong type are refused
 on their field, and the old free-form JSON folds into them."""
-from decimal import Decimal
-
 import pytest
 from strawberry import relay
 
 from commerce.catalog.attribute_json import fold_attribute_json
-from commerce.catalog.models import AttributeAssignment, Product, ProductAttribute, ProductVariant
+from commerce.catalog.models import AttributeAssignment, ProductAttribute, ProductVariant
 from tests.catalog.test_staff_catalog import gid, run
 
 SELECTED = "attribute { slug name type } values { slug name }"
@@ -144,8 +142,8 @@ def test_a_product_page_lists_attributes_and_options_in_a_constant_number_of_que
     assert response.queries == 6
 
 
-@pytest.mark.parametrize("vendor_note", ["the migration's own function, on rows the old code wrote"])
-def test_the_json_folds_into_attributes_naming_what_it_folded_and_again_adds_nothing(make_product, vendor_note):
+def test_the_json_folds_into_attributes_naming_what_it_folded_and_again_adds_nothing(make_product):
+    """The migration's own function, on rows as the old code wrote them."""
     shirt = make_product("Shirt", variants=[("10.00", 1)] * 3, options=[[], [], []])
     old = [[{"name": "Colour", "value": "Navy Blue"}, {"name": "Size ", "value": "M"}],
            [{"name": "color", "value": "navy-blue"}, {"name": "size", "value": "L"}, {"name": "Color", "value": "Red"}],

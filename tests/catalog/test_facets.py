@@ -2,8 +2,10 @@
 (any variant), combined with the other filters; each facet counted under every filter but its own, in a number of
 queries that grows with neither the page nor the number of attributes."""
 import pytest
+from strawberry import relay
 
 from commerce.catalog import attributes
+from commerce.catalog.models import Category
 
 FACETS = "facets { attribute { slug } values { value { slug } count } }"
 PRODUCTS = """query ($filter: ProductFilter) { products(first: 20, filter: $filter, sort: {field: NAME}) {
@@ -65,12 +67,8 @@ def test_numbers_filter_by_range_or_value_and_booleans_by_yes_or_no(gql, store):
     assert names(gql, attributes=[{"slug": "waterproof", "values": ["false"]}]) == ["Wool Coat"]
 
 
-def test_attribute_filters_combine_with_search_category_price_and_stock(gql, store, make_category):
-    from commerce.catalog.models import Category
-
+def test_attribute_filters_combine_with_search_category_price_and_stock(gql, store):
     clothing = Category.objects.get(slug="clothing")
-    from strawberry import relay
-
     red = [{"slug": "color", "values": ["red", "green"]}]
     assert names(gql, attributes=red, inStock=True) == ["Rain Jacket", "Wool Coat"]
     assert names(gql, attributes=red, inStock=False) == ["Green Scarf"]
