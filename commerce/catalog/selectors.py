@@ -58,6 +58,11 @@ class AttributeMatch:
         return bool(self.value_ids or self.numbers or self.number_range or self.booleans)
 
 
+# Each attribute filter is a condition in every facet's set of products and a set of its own: a storefront shows a
+# handful at once, and a hundred would make one request cost ten thousand subqueries.
+MAX_ATTRIBUTE_FILTERS = 10
+
+
 class UnknownAttribute(DomainError):
     """A filter naming an attribute or a value that does not exist (or a TEXT attribute, which filters nothing)."""
 
@@ -175,6 +180,9 @@ def attribute_matches(conditions: list[AttributeCondition]) -> tuple[AttributeMa
     """Resolve a filter's attribute and value slugs in one query; an unknown one is UnknownAttribute naming it."""
     if not conditions:
         return ()
+    if len(conditions) > MAX_ATTRIBUTE_FILTERS:
+        raise UnknownAttribute(f"At most {MAX_ATTRIBUTE_FILTERS} attribute filters at once.",
+                               field=["filter", "attributes"])
     slugs = {c.slug for c in conditions}
     rows = ProductAttribute.objects.filter(slug__in=slugs).values_list("slug", "pk", "type", "values__slug", "values__pk")
     attributes, values = {}, {}

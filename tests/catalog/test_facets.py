@@ -86,6 +86,8 @@ def test_unknown_slugs_and_text_attributes_are_bad_user_input_naming_them(gql, s
         response = gql(PRODUCTS % FACETS, {"filter": {"attributes": [bad]}})
         assert response.codes == ["BAD_USER_INPUT"] and named in response.errors[0]["message"], response.json
         assert response.data is None
+    many = gql(PRODUCTS % FACETS, {"filter": {"attributes": [{"slug": "color", "values": ["red"]}] * 11}})
+    assert many.codes == ["BAD_USER_INPUT"] and "At most 10 attribute filters" in many.errors[0]["message"]
 
 
 def test_each_facet_counts_under_every_filter_but_its_own(gql, store):
