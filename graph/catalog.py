@@ -1,4 +1,5 @@
-"""The catalog part of the contract: categories, products, variants, images and reviews.
+"""The catalog part of the contract: categories, products, variants, images and reviews, and the products' facets
+(the attribute types are in graph.catalog_attributes).
 
 Types are declared over the models so that strawberry-django's optimizer plans every list (select_related,
 prefetches, windowed nested pages); the storefront's `filter`/`sort` are applied in `ProductListField`'s

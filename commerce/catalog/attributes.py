@@ -70,7 +70,20 @@ def _save_values(attribute: ProductAttribute, rows: list[AttributeValue]) -> Non
         value.save()
 
 
+def _free_slug(name: str) -> str:
+    """A slug from the name that no attribute has: "shoe-size", then "shoe-size-2", ..."""
+    base = attribute_slug(name)[:90]
+    taken = set(ProductAttribute.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    n, slug = 1, base
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 def _save_attribute(attribute: ProductAttribute, generated: bool) -> ProductAttribute:
+    """Save, and if another writer took a generated slug at the same moment, take the next one; a slug the caller
+    chose that is taken is ALREADY_EXISTS."""
     check_fields(attribute, ["name", "slug", "type"], path=["input"])
     for _ in range(3):
         try:
@@ -79,8 +92,8 @@ def _save_attribute(attribute: ProductAttribute, generated: bool) -> ProductAttr
                 return attribute
         except IntegrityError:
             if not generated:
-                raise CatalogError("That slug is taken.", code="ALREADY_EXISTS", field=["input", "slug"]) from None
-            attribute.slug = f"{attribute_slug(attribute.name)}-{ProductAttribute.objects.count() + 1}"
+                break
+            attribute.slug = _free_slug(attribute.name)
     raise CatalogError("That slug is taken.", code="ALREADY_EXISTS", field=["input", "slug"])
 
 
@@ -89,9 +102,7 @@ def create_attribute(*, name: str, type: str, slug: str | None = None, filterabl
                      values: list[str] | None = None) -> ProductAttribute:
     generated = not (slug or "").strip()
     attribute = ProductAttribute(name=name.strip(), type=type, filterable=bool(filterable),
-                                 slug=attribute_slug(name) if generated else slug.strip())
-    if generated and ProductAttribute.objects.filter(slug=attribute.slug).exists():
-        attribute.slug = f"{attribute.slug[:90]}-{ProductAttribute.objects.filter(slug__startswith=attribute.slug).count() + 1}"
+                                 slug=_free_slug(name) if generated else slug.strip())
     rows = _value_rows(attribute, values, ["input", "values"]) if values else []
     _save_attribute(attribute, generated)
     _save_values(attribute, rows)
