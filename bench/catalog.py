@@ -12,7 +12,12 @@ Client, server and PostgreSQL share the machine, so CPU use of each is printed t
 Note that CONN_MAX_AGE does not keep connections under ASGI: Django runs each request's sync code in a
 fresh thread, so each request over HTTP opens its own PostgreSQL connection (the in-process numbers do not).
 
+The faceted page is the catalog page a filtering storefront asks for: the same page plus `facets`, with two
+attribute filters (colour, size) and a search. Its SQL per request must not grow with the page or the catalog,
+and its p50 at 100,000 products should stay within 2x of that at 10,000 (run with --products 100000 to see).
+
     .venv/bin/python bench/catalog.py [--products 10000] [--duration 10] [--concurrency 1,4,16]
+                                      [--endpoints graphql,plain,faceted]
 """
 import argparse
 import http.client
@@ -43,6 +48,10 @@ QUERY = (
     "category { id name slug } images { url alt } variants { id sku name price { amount currency } "
     "quantityAvailable isAvailable attributes { name value } } } } } }"
 )
+FACETED_QUERY = QUERY.replace("query CatalogPage { products(first: 20) {", (
+    "query FacetedPage { products(first: 20, filter: {search: \"cotton\", attributes: ["
+    "{slug: \"color\", values: [\"black\", \"navy\"]}, {slug: \"size\", values: [\"m\", \"l\"]}]}) { "
+    "facets { attribute { id slug name type } values { value { slug name } count } } "))
 PLAIN_PATH = "/bench/plain-products/"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -58,12 +67,21 @@ def graphql_endpoint(first: int = 20) -> Endpoint:
     return Endpoint("graphql", "POST", "/graphql/", body)
 
 
+def faceted_endpoint(first: int = 20) -> Endpoint:
+    body = json.dumps({"query": FACETED_QUERY.replace("first: 20", f"first: {first}")}).encode()
+    return Endpoint("faceted", "POST", "/graphql/", body)
+
+
 PLAIN = Endpoint("plain", "GET", PLAIN_PATH)
+FACETED = faceted_endpoint()
 IN_PROCESS = [
     ("graphql", graphql_endpoint(20)),
     ("plain", PLAIN),
     ("graphql first: 1", graphql_endpoint(1)),
     ("graphql first: 100", graphql_endpoint(100)),
+    ("faceted", FACETED),
+    ("faceted first: 1", faceted_endpoint(1)),
+    ("faceted first: 100", faceted_endpoint(100)),
 ]
 
 
@@ -269,7 +287,7 @@ def print_report(results: dict, in_process: dict, concurrencies: list[int], dura
     print(header)
     print("-" * len(header))
     for concurrency in concurrencies:
-        for name in ("graphql", "plain"):
+        for name in [name for name in ("graphql", "plain", "faceted") if (name, concurrency) in results]:
             r = results[name, concurrency]
             server, db, client = (f"{c:.0f}%" for c in r["cpu"])
             failed = f"   {r['failures']} failed" if r["failures"] else ""
@@ -277,9 +295,10 @@ def print_report(results: dict, in_process: dict, concurrencies: list[int], dura
                 f"{name:<9} {concurrency:>4} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f}"
                 f" {in_process[name]['queries']:>7}   {server:>6} {db:>5} {client:>6}{failed}"
             )
-    print("\nGraphQL / plain req/s: " + ", ".join(
-        f"{results['graphql', c]['rps'] / results['plain', c]['rps']:.2f} at concurrency {c}" for c in concurrencies
-    ))
+    if all(("graphql", c) in results and ("plain", c) in results for c in concurrencies):
+        print("\nGraphQL / plain req/s: " + ", ".join(
+            f"{results['graphql', c]['rps'] / results['plain', c]['rps']:.2f} at concurrency {c}" for c in concurrencies
+        ))
     print("\nIn-process (Django test client, one persistent connection), medians:\n")
     header = f"{'request':<19} {'SQL/req':>7} {'ms/req':>8} {'SQL ms':>8}"
     print(header)
@@ -293,8 +312,10 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per endpoint and concurrency")
     parser.add_argument("--concurrency", default="1,4,16", help="comma-separated numbers of client threads")
+    parser.add_argument("--endpoints", default="graphql,plain,faceted", help="which to load over HTTP")
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
+    endpoints = [e for e in (graphql_endpoint(), PLAIN, FACETED) if e.name in args.endpoints.split(",")]
 
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     env = server_env(database_url)
@@ -313,7 +334,7 @@ def main() -> None:
             check_same_page(port)
             results = {}
             for concurrency in concurrencies:
-                for endpoint in (graphql_endpoint(), PLAIN):
+                for endpoint in endpoints:
                     print(f"  {endpoint.name}, {concurrency} client(s)...", flush=True)
                     results[endpoint.name, concurrency] = load(port, server.pid, endpoint, concurrency, args.duration)
         except Exception:  # show why, if the server is the cause

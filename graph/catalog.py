@@ -1,4 +1,5 @@
-"""The catalog part of the contract: categories, products, variants, images and reviews.
+"""The catalog part of the contract: categories, products, variants, images and reviews, and the products' facets
+(the attribute types are in graph.catalog_attributes).
 
 Types are declared over the models so that strawberry-django's optimizer plans every list (select_related,
 prefetches, windowed nested pages); the storefront's `filter`/`sort` are applied in `ProductListField`'s
@@ -12,13 +13,21 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
 from strawberry_django.arguments import argument
 from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.optimizer import mark_optimized_by_prefetching
+from strawberry_django.pagination import apply_window_pagination
 from strawberry_django.queryset import get_queryset_config
 from strawberry_django.relay import DjangoListConnection as Connection
+from strawberry_django.relay.utils import resolve_edge_class
 
 from commerce.catalog import models, selectors
+from graph.catalog_attributes import (
+    AttributeFilter, Facet, ProductAttribute, SelectedAttribute, product_attributes_field,
+)
 from graph.core.context import viewer_is_staff
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
@@ -120,16 +129,30 @@ class ProductFilter:
     price_max: Decimal | None = None
     in_stock: bool | None = None
     ids: list[strawberry.ID] | None = None
+    attributes: list[AttributeFilter] | None = strawberry.field(
+        default=None, description="AND across attributes, OR within one; a product matches an option when any of its "
+                                  "variants has it.")
 
     def to_query(self) -> selectors.ProductQuery:
-        return selectors.ProductQuery(
-            search=self.search,
-            category_id=None if self.category is None else decode_id(self.category, Category, argument="category"),
-            price_min=self.price_min,
-            price_max=self.price_max,
-            in_stock=self.in_stock,
-            ids=None if self.ids is None else [decode_id(i, Product, argument="ids") for i in self.ids],
-        )
+        """The filter as the selectors take it; the attribute slugs are looked up once per filter (the list and its
+        facets share it), and an unknown one is BAD_USER_INPUT naming it."""
+        if "_query" not in self.__dict__:
+            self.__dict__["_query"] = selectors.ProductQuery(
+                search=self.search,
+                category_id=None if self.category is None else decode_id(self.category, Category, argument="category"),
+                price_min=self.price_min,
+                price_max=self.price_max,
+                in_stock=self.in_stock,
+                ids=None if self.ids is None else [decode_id(i, Product, argument="ids") for i in self.ids],
+                attributes=self._attribute_matches(),
+            )
+        return self.__dict__["_query"]
+
+    def _attribute_matches(self) -> tuple[selectors.AttributeMatch, ...]:
+        try:
+            return selectors.attribute_matches([a.to_condition() for a in self.attributes or ()])
+        except selectors.UnknownAttribute as unknown:
+            raise BadUserInput(unknown.message, argument=".".join(unknown.field)) from None
 
 
 @strawberry.input
@@ -166,11 +189,34 @@ class ProductListField(StrawberryDjangoField):
         StrawberryDjangoField.arguments.fset(self, value)
 
     def get_queryset(self, queryset, info, filter: ProductFilter | None = None, sort: ProductSort | None = None, **kwargs):
+        prefetching = kwargs.get("_strawberry_related_field_id") is not None
         if not get_queryset_config(queryset).optimized_by_prefetching:
             if filter is not None:
                 queryset = selectors.filter_products(queryset, filter.to_query())
             queryset = selectors.sort_products(queryset, sort.to_order() if sort else selectors.ProductOrder())
-        return super().get_queryset(queryset, info, **kwargs)
+        else:
+            prefetching = False
+        queryset = super().get_queryset(queryset, info, **kwargs)
+        # windowed last, over what the type lets the viewer see, as the optimizer would
+        return self._page_for_prefetch(queryset, info, kwargs) if prefetching else queryset
+
+    def _page_for_prefetch(self, queryset, info, kwargs):
+        """Each parent's page, windowed in the one prefetch query, as the optimizer does for a connection.
+
+        The optimizer windows a nested connection only when its type is exactly DjangoListConnection (checked by
+        identity); ProductConnection subclasses it to add `facets`, so without this `Category.products` would
+        prefetch every product of every category on the page and slice them in Python."""
+        extension = next(e for e in self.extensions if hasattr(e, "connection_type") and hasattr(e, "max_results"))
+        edge_class = resolve_edge_class(extension.connection_type)
+        window = SliceMetadata.from_arguments(
+            info, first=kwargs.get("first"), last=kwargs.get("last"), before=kwargs.get("before"),
+            after=kwargs.get("after"), max_results=extension.max_results, prefix=edge_class.CURSOR_PREFIX)
+        reverse = window.expected is None
+        queryset = apply_window_pagination(
+            queryset, related_field_id=kwargs["_strawberry_related_field_id"], offset=window.start,
+            limit=kwargs.get("last") if reverse else window.end - window.start,
+            max_results=extension.max_results, reverse=reverse)
+        return mark_optimized_by_prefetching(queryset)
 
 
 @strawberry_django.type(models.Category, name="Category", field_cls=ModelField)
@@ -180,7 +226,7 @@ class Category(ModelNode):
     description: str
     parent: "Category | None"
     children: list["Category"]
-    products: Connection["Product"] = connection(
+    products: "ProductConnection" = connection(
         field_cls=ProductListField,
         field_name="listed_products",
         description="Products in this category and its descendants.",
@@ -211,6 +257,7 @@ class Product(ModelNode):
     created_at: datetime
     is_published: bool = strawberry_django.field(
         description="Listed in the storefront; only staff ever see an unpublished product.", field_cls=ModelField)
+    attributes: list[SelectedAttribute] = product_attributes_field()
 
     @strawberry_django.field(only=["min_price", "max_price", "compare_at_min_price", "compare_at_max_price"],
                              description="Current prices, a running sale's included.")
@@ -252,9 +299,18 @@ class ProductVariant(ModelNode):
         field_name="stock", description="Units that can be bought now.", field_cls=ModelField
     )
 
-    @strawberry_django.field(only=["attributes"])
+    options: list[SelectedAttribute] = strawberry_django.field(
+        description="What tells this variant apart from its siblings (Size: M).")
+
+    @strawberry_django.field(
+        prefetch_related=[Prefetch("options", to_attr="option_pairs", queryset=models.AttributeAssignment.objects
+                                   .select_related("attribute").prefetch_related("values"))],
+        description="The variant's options as plain name/value pairs (several values joined with \", \").")
     def attributes(self) -> list[Attribute]:
-        return [Attribute(name=str(a["name"]), value=str(a["value"])) for a in self.attributes]
+        options = getattr(self, "option_pairs", None)
+        if options is None:
+            options = self.options.select_related("attribute").prefetch_related("values")
+        return [Attribute(name=o.attribute.name, value=", ".join(v.name for v in o.shown_values())) for o in options]
 
     @strawberry_django.field(only=["price", "sale_price", "currency"],
                              description="What it sells for now: a running sale's price while one lowers it.")
@@ -279,9 +335,48 @@ def _one_by_id_or_slug(model, node_type, id: strawberry.ID | None, slug: str | N
     return model.objects.filter(slug=slug)
 
 
+@strawberry.type(name="ProductConnection")
+class ProductConnection(Connection[Product]):
+    """A page of products and, for the filter it was asked with, the facets beside it.
+
+    A subclass of DjangoListConnection, so the optimizer no longer windows it when nested: ProductListField does
+    (see _page_for_prefetch). Facets cost three queries (selectors.facets) wherever the connection is; asked under
+    `Category.products` they are computed per category, so a storefront asks them on the top-level `products`.
+    """
+
+    product_filter: strawberry.Private[ProductFilter | None] = None
+    listed_in: strawberry.Private[int | None] = None
+
+    @classmethod
+    def resolve_connection(cls, nodes, *, info: Info, filter: ProductFilter | None = None, **kwargs):
+        resolved = super().resolve_connection(nodes, info=info, **kwargs)
+        resolved.product_filter = filter
+        # A nested page (Category.products) is its category's related manager's queryset, which Django marks with
+        # the category; its facets count within that category.
+        parent = getattr(nodes, "_hints", {}).get("instance")
+        resolved.listed_in = parent.pk if isinstance(parent, models.Category) else None
+        return resolved
+
+    @strawberry.field(description="For each filterable attribute, its values with how many products have them under "
+                                  "every other filter given but its own (choosing Red still counts Blue).")
+    def facets(self, info: Info) -> list[Facet]:
+        query = self.product_filter.to_query() if self.product_filter else selectors.ProductQuery()
+        products = selectors.visible_products(models.Product.objects.all(), staff=viewer_is_staff(info))
+        if self.listed_in is not None:
+            listings = models.Product.listed_in.through.objects.filter(product_id=OuterRef("pk"),
+                                                                      category_id=self.listed_in)
+            products = products.filter(Exists(listings))
+        return [Facet.of(facet) for facet in selectors.facets(products, query)]
+
+
 @strawberry.type
 class CatalogQuery:
-    products: Connection[Product] = connection(field_cls=ProductListField)
+    products: ProductConnection = connection(field_cls=ProductListField)
+
+    @connection(Connection[ProductAttribute], description="The attribute definitions, by name; public, as "
+                                                          "storefronts build their filters from them.")
+    def product_attributes(self, filterable: bool | None = None) -> Iterable[ProductAttribute]:
+        return selectors.product_attributes(filterable=filterable)
 
     @connection(Connection[Category])
     def categories(self, parent: strawberry.ID | None = None, level: int | None = None) -> Iterable[Category]:

@@ -9,8 +9,10 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
+from commerce.catalog import attributes as attribute_service
 from commerce.catalog import staff
 from graph.catalog import Category, Product, ProductVariant
+from graph.catalog_attributes import AttributeType, ProductAttribute
 from graph.core.context import require_staff
 from graph.core.ids import decode_id
 from graph.core.payloads import UserError, user_errors
@@ -27,6 +29,50 @@ class AttributeInput:
 
 def _attributes(attributes: list[AttributeInput] | None) -> list[dict] | None:
     return None if attributes is None else [{"name": a.name, "value": a.value} for a in attributes]
+
+
+@strawberry.input(description="One attribute's value, by its type: `values` (value slugs or names) for CHOICE (one) "
+                              "and MULTI_CHOICE, `number`, `boolean` or `text` for the others. With none of them "
+                              "the attribute is removed.")
+class AttributeAssignInput:
+    attribute_id: strawberry.ID
+    values: list[str] | None = None
+    number: float | None = None
+    boolean: bool | None = None
+    text: str | None = None
+
+
+def _assigns(inputs: list[AttributeAssignInput] | None, argument: str) -> list[attribute_service.Assign] | None:
+    if inputs is None:
+        return None
+    return [attribute_service.Assign(attribute_id=decode_id(a.attribute_id, ProductAttribute,
+                                                     argument=f"{argument}.{i}.attributeId"),
+                              values=a.values, number=a.number, boolean=a.boolean, text=a.text)
+            for i, a in enumerate(inputs)]
+
+
+@strawberry.input(description="A new attribute definition; `slug` is generated from the name when absent.")
+class ProductAttributeCreateInput:
+    name: str
+    slug: str | None = None
+    type: AttributeType
+    filterable: bool | None = False
+    values: list[str] | None = strawberry.field(default=None, description="CHOICE and MULTI_CHOICE: the value "
+                                                                          "names, in order.")
+
+
+@strawberry.input(description="Absent fields stay as they are. `values` is the whole list in order: names not "
+                              "there yet are added, the ones left out are removed (and unset wherever chosen).")
+class ProductAttributeUpdateInput:
+    name: str | None = UNSET
+    filterable: bool | None = UNSET
+    values: list[str] | None = UNSET
+
+
+@strawberry.type
+class ProductAttributePayload:
+    attribute: ProductAttribute | None = payload_field()
+    errors: list[UserError]
 
 
 def _given(input, **convert) -> dict:
@@ -72,7 +118,10 @@ class VariantCreateInput:
     price: Decimal
     name: str | None = ""
     stock: int | None = strawberry.field(default=0, description="Units on hand; later changes: `variantStockSet`.")
-    attributes: list[AttributeInput] | None = None
+    attributes: list[AttributeInput] | None = strawberry.field(
+        default=None, deprecation_reason="Use `options`: these pairs are matched to attribute definitions by name.")
+    options: list[AttributeAssignInput] | None = strawberry.field(
+        default=None, description="What tells the variant apart (Size: M); any attribute but a MULTI_CHOICE one.")
     low_stock_threshold: int | None = strawberry.field(
         default=None, description="Staff are emailed when stock falls under this; null: the shop's default.")
     position: int | None = strawberry.field(default=None, description="Order among the product's variants; "
@@ -84,7 +133,10 @@ class VariantUpdateInput:
     sku: str | None = UNSET
     price: Decimal | None = UNSET
     name: str | None = UNSET
-    attributes: list[AttributeInput] | None = UNSET
+    attributes: list[AttributeInput] | None = strawberry.field(
+        default=UNSET, deprecation_reason="Use `options`: these pairs are matched to attribute definitions by name.")
+    options: list[AttributeAssignInput] | None = strawberry.field(
+        default=UNSET, description="Sets the attributes named; one given with no value is removed.")
     low_stock_threshold: int | None = UNSET
     position: int | None = UNSET
 
@@ -132,7 +184,7 @@ def _category_changes(input) -> dict:
 
 
 def _variant_changes(input) -> dict:
-    return _given(input, attributes=_attributes)
+    return _given(input, attributes=_attributes, options=lambda options: _assigns(options, "input.options"))
 
 
 def _as_staff(info: Info, payload_type: type, entity: str, write):
@@ -205,3 +257,27 @@ class CatalogStaffMutation:
     def category_delete(self, info: Info, id: strawberry.ID) -> CategoryPayload:
         return _as_staff(info, CategoryPayload, "category", lambda: staff.delete_category(
             decode_id(id, Category, argument="id")))
+
+    @strawberry.mutation(description="Staff.")
+    def product_attribute_create(self, info: Info, input: ProductAttributeCreateInput) -> ProductAttributePayload:
+        return _as_staff(info, ProductAttributePayload, "attribute", lambda: attribute_service.create_attribute(
+            name=input.name, slug=input.slug, type=input.type.value, filterable=bool(input.filterable),
+            values=input.values))
+
+    @strawberry.mutation(description="Staff. Absent fields stay as they are; the type cannot change.")
+    def product_attribute_update(self, info: Info, id: strawberry.ID,
+                                 input: ProductAttributeUpdateInput) -> ProductAttributePayload:
+        return _as_staff(info, ProductAttributePayload, "attribute", lambda: attribute_service.update_attribute(
+            decode_id(id, ProductAttribute, argument="id"), _given(input)))
+
+    @strawberry.mutation(description="Staff. Deletes the definition and unsets it on every product and variant.")
+    def product_attribute_delete(self, info: Info, id: strawberry.ID) -> ProductAttributePayload:
+        return _as_staff(info, ProductAttributePayload, "attribute", lambda: attribute_service.delete_attribute(
+            decode_id(id, ProductAttribute, argument="id")))
+
+    @strawberry.mutation(description="Staff. Sets the product's own attributes named (others stay); one given with "
+                                     "no value is removed. A value of the wrong type is an error on its field.")
+    def product_attributes_set(self, info: Info, id: strawberry.ID,
+                               attributes: list[AttributeAssignInput]) -> ProductPayload:
+        return _as_staff(info, ProductPayload, "product", lambda: attribute_service.set_product_attributes(
+            decode_id(id, Product, argument="id"), _assigns(attributes, "attributes")))

@@ -115,13 +115,14 @@ def make_category(db):
 @pytest.fixture
 def make_product(db):
     """make_product("Linen Shirt", shirts, variants=[("30.00", 5)], ratings=[5, 4], age_days=3)"""
-    from commerce.catalog import services
+    from commerce.catalog import attributes, services
     from commerce.catalog.models import Product, ProductImage, ProductVariant, Review
 
     counter = iter(range(1, 10_000))
 
     def make(name, category=None, *, variants=(("10.00", 1),), ratings=(), published=True, age_days=0,
-             description="", images=1):
+             description="", images=1, options=None):
+        """`options`: each variant's {"name", "value"} pairs (by default Size <i> and Color Blue)."""
         n = next(counter)
         product = Product.objects.create(
             name=name, slug=name.lower().replace(" ", "-"), category=category, is_published=published,
@@ -129,10 +130,12 @@ def make_product(db):
         )
         Product.objects.filter(pk=product.pk).update(created_at=timezone.now() - timedelta(days=age_days))
         for i, (price, stock) in enumerate(variants):
-            ProductVariant.objects.create(
+            variant = ProductVariant.objects.create(
                 product=product, sku=f"T{n}-{i}", name=f"Size {i}", price=Decimal(price), stock=stock, position=i,
-                attributes=[{"name": "Size", "value": str(i)}, {"name": "Color", "value": "Blue"}],
             )
+            pairs = options[i] if options is not None else [{"name": "Size", "value": str(i)},
+                                                            {"name": "Color", "value": "Blue"}]
+            attributes.set_variant_options(variant, attributes.options_from_pairs(pairs), path=["options"])
         for i in range(images):
             ProductImage.objects.create(product=product, url=f"https://img.example/{n}/{i}.jpg", alt=f"{name} {i}",
                                         position=i)

@@ -127,8 +127,8 @@ def test_a_variant_or_review_stays_with_its_product_when_edited_in_the_admin(adm
     lamp = make_product("Oak Lamp", variants=[("55.50", 0)], ratings=[5])
     dear, review = mug.variants.get(price="90.00"), mug.reviews.get()
     admin_client.post(reverse("admin:catalog_productvariant_change", args=[dear.pk]), {
-        "product": lamp.pk, "sku": dear.sku, "name": "Big", "price": "95.00", "stock": "1", "attributes": "[]",
-        "position": "0", "low_stock_threshold": ""})
+        "product": lamp.pk, "sku": dear.sku, "name": "Big", "price": "95.00", "stock": "1",
+        "position": "0", "low_stock_threshold": "", "options-TOTAL_FORMS": "0", "options-INITIAL_FORMS": "0"})
     admin_client.post(reverse("admin:catalog_review_change", args=[review.pk]), {
         "product": lamp.pk, "author_name": "Ann", "rating": "2", "title": "Meh", "body": "", "user": ""})
     mug.refresh_from_db(), lamp.refresh_from_db()
@@ -147,3 +147,26 @@ def test_the_admin_deletes_an_empty_category_with_its_subcategories_as_the_api_d
     assert "Emptier" in page and "Cannot delete" not in page
     admin_client.post(reverse("admin:catalog_category_delete", args=[empty.pk]), {"post": "yes"})
     assert list(Category.objects.values_list("name", flat=True)) == ["Clothing"]
+
+
+def test_staff_set_a_variants_options_in_the_admin_checked_as_the_api_checks_them(admin_client, make_product):
+    from commerce.catalog import attributes
+    from commerce.catalog.models import AssignedValue, AttributeAssignment
+
+    color = attributes.create_attribute(name="Color", type="CHOICE", filterable=True, values=["Red", "Blue"])
+    mug = make_product("Ceramic Mug", variants=[("12.50", 100)], options=[[]])
+    variant = mug.variants.get()
+    url = reverse("admin:catalog_productvariant_change", args=[variant.pk])
+    form = {"sku": variant.sku, "name": "Red", "price": "12.50", "stock": "100", "position": "0",
+            "low_stock_threshold": "", "options-TOTAL_FORMS": "1", "options-INITIAL_FORMS": "0",
+            "options-0-attribute": color.pk, "options-0-chosen": [color.values.get(slug="red").pk],
+            "options-0-number": "3", "options-0-boolean": "", "options-0-text": "", "options-0-position": "1"}
+    refused = admin_client.post(url, form)
+    assert refused.status_code == 200 and "a CHOICE attribute: give &#x27;values&#x27;" in refused.content.decode()
+    assert not AttributeAssignment.objects.filter(variant=variant).exists()
+
+    assert admin_client.post(url, {**form, "options-0-number": ""}).status_code == 302
+    option = AttributeAssignment.objects.get(variant=variant)
+    assert (option.product_id, [v.slug for v in option.values.all()]) == (mug.pk, ["red"])
+    assert AssignedValue.objects.get(assignment=option).product_id == mug.pk  # what filters and facets read
+    assert admin_client.get(url).status_code == 200

@@ -12,8 +12,11 @@ from django.utils.html import format_html
 from commerce.errors import DomainError
 from commerce.exports import csv_download
 
-from . import images, media, pricing, sales, services, staff
-from .models import Category, Product, ProductImage, ProductVariant, Review, Sale, WishlistItem
+from . import attributes, images, media, pricing, sales, services, staff
+from .models import (
+    AssignedValue, AttributeAssignment, AttributeValue, Category, Product, ProductAttribute, ProductImage,
+    ProductVariant, Review, Sale, WishlistItem,
+)
 from .services import CatalogError
 from .stock import warn_if_low
 
@@ -74,7 +77,82 @@ class VariantInline(admin.TabularInline):
     model = ProductVariant
     formset = VariantFormSet
     extra = 0
-    fields = ["sku", "name", "price", "stock", "low_stock_threshold", "attributes", "position"]
+    fields = ["sku", "name", "price", "stock", "low_stock_threshold", "position"]
+    show_change_link = True  # a variant's options are edited on its own page
+
+
+class AssignmentForm(forms.ModelForm):
+    """An attribute on a product or a variant: the values to choose (CHOICE, MULTI_CHOICE) or the number, yes/no or
+    text, checked against the attribute's type by the same rule as productAttributesSet."""
+
+    chosen = forms.ModelMultipleChoiceField(
+        AttributeValue.objects.select_related("attribute"), required=False, label="values",
+        help_text="For CHOICE (one) and MULTI_CHOICE attributes.")
+
+    class Meta:
+        model = AttributeAssignment
+        fields = ["attribute", "chosen", "number", "boolean", "text", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["chosen"].initial = list(self.instance.values.all())
+
+    def clean(self):
+        cleaned = super().clean()
+        attribute = cleaned.get("attribute")
+        if attribute is None:
+            return cleaned
+        chosen = list(cleaned.get("chosen") or [])
+        if any(value.attribute_id != attribute.pk for value in chosen):
+            raise forms.ValidationError(f"Choose values of {attribute.name}.")
+        assign = attributes.Assign(attribute_id=attribute.pk, values=[v.slug for v in chosen] or None,
+                                   number=cleaned.get("number"), boolean=cleaned.get("boolean"),
+                                   text=cleaned.get("text"))
+        try:
+            attributes.checked(attribute, assign, option=bool(self.instance.variant_id or getattr(self, "is_option", False)))
+        except DomainError as refused:
+            raise forms.ValidationError([error.message for error in refused.errors]) from None
+        return cleaned
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        attributes.replace_values(self.instance, list(self.cleaned_data.get("chosen") or []))
+
+
+class ProductAttributeInline(admin.TabularInline):
+    """The product's own attributes (not its variants' options)."""
+
+    model = AttributeAssignment
+    fk_name = "product"
+    form = AssignmentForm
+    extra = 0
+    verbose_name, verbose_name_plural = "attribute", "attributes"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(variant__isnull=True).select_related("attribute")
+
+
+class OptionFormSet(forms.BaseInlineFormSet):
+    """A variant's options carry its product, so product filters find them without joining variants."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.is_option = True
+        return form
+
+    def save_new(self, form, commit=True):
+        form.instance.product_id = self.instance.product_id
+        return super().save_new(form, commit=commit)
+
+
+class OptionInline(admin.TabularInline):
+    model = AttributeAssignment
+    fk_name = "variant"
+    form = AssignmentForm
+    formset = OptionFormSet
+    extra = 0
+    verbose_name, verbose_name_plural = "option", "options"
 
 
 class ImageUrlForm(forms.ModelForm):
@@ -158,7 +236,7 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category"]
     readonly_fields = ["min_price", "max_price", "compare_at_min_price", "compare_at_max_price", "rating_average",
                        "rating_count", "created_at", "updated_at"]
-    inlines = [VariantInline, ImageInline]
+    inlines = [VariantInline, ProductAttributeInline, ImageInline]
     actions = ["export_csv"]
 
     def save_formset(self, request, form, formset, change):
@@ -236,6 +314,8 @@ class ProductVariantAdmin(RefreshesItsProduct):
     search_fields = ["sku", "name", "product__name"]
     autocomplete_fields = ["product"]
     ordering = ["stock", "sku"]
+    inlines = [OptionInline]
+    readonly_fields = ["legacy_attributes"]
 
     def delete_model(self, request, obj):
         staff.delete_variant(obj.pk)  # archived instead when an order holds it, as variantDelete does
@@ -354,3 +434,59 @@ class SaleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for sale in queryset:
             sales.delete_sale(sale.pk)
+
+
+class AttributeValueInline(admin.TabularInline):
+    model = AttributeValue
+    extra = 0
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ProductAttribute)
+class ProductAttributeAdmin(admin.ModelAdmin):
+    """Attribute definitions with their values; removing a value unsets it wherever it was chosen."""
+
+    list_display = ["name", "slug", "type", "filterable"]
+    list_filter = ["type", "filterable"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AttributeValueInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["type"] if obj is not None else []  # assignments hold a value of the type they were made with
+
+
+@admin.register(AttributeValue)
+class AttributeValueAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "attribute", "position"]
+    list_filter = ["attribute"]
+    search_fields = ["name", "slug", "attribute__name"]
+
+
+class AssignedValueInline(admin.TabularInline):
+    model = AssignedValue
+    extra = 0
+    raw_id_fields = ["value"]
+
+
+@admin.register(AttributeAssignment)
+class AttributeAssignmentAdmin(admin.ModelAdmin):
+    """Every product's attributes and variant's options, for finding what has a value; edited on the product and
+    the variant pages."""
+
+    list_display = ["attribute", "product", "variant", "number", "boolean", "text"]
+    list_filter = ["attribute"]
+    search_fields = ["product__name", "variant__sku", "attribute__name", "text"]
+    raw_id_fields = ["product", "variant"]
+    form = AssignmentForm
+    readonly_fields = ["product", "variant"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AssignedValue)
+class AssignedValueAdmin(admin.ModelAdmin):
+    list_display = ["assignment", "value"]
+    search_fields = ["value__name", "assignment__product__name"]
+    raw_id_fields = ["assignment", "value"]

@@ -9,7 +9,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from . import services
-from .models import Category, Product, ProductImage, ProductVariant, Review
+from .models import (
+    AssignedValue, AttributeAssignment, AttributeValue, Category, Product, ProductAttribute, ProductImage,
+    ProductVariant, Review,
+)
 
 TREE = {
     "Apparel": {"Men": ["Shirts", "Jackets", "Trousers"], "Women": ["Dresses", "Tops", "Skirts"], "Kids": ["Baby", "Boys", "Girls"]},
@@ -22,6 +25,17 @@ ADJECTIVES = ["Classic", "Everyday", "Premium", "Compact", "Organic", "Rugged", 
 MATERIALS = ["Cotton", "Linen", "Oak", "Steel", "Wool", "Bamboo", "Leather", "Ceramic", "Recycled", "Aluminium"]
 COLORS = ["Black", "White", "Navy", "Olive", "Sand", "Red", "Grey"]
 SIZES = ["XS", "S", "M", "L", "XL"]
+WEIGHTS = [120, 250, 400, 500, 750, 1000, 1500, 2500]  # grams: a NUMBER attribute with values worth faceting
+CARE = ["Machine wash at 30°C", "Wipe clean", "Hand wash only", "Do not tumble dry"]
+# slug: (name, type, filterable, values)
+ATTRIBUTES = {
+    "color": ("Color", "CHOICE", True, COLORS),
+    "size": ("Size", "CHOICE", True, SIZES),
+    "material": ("Material", "MULTI_CHOICE", True, MATERIALS),
+    "weight": ("Weight (g)", "NUMBER", True, []),
+    "waterproof": ("Waterproof", "BOOLEAN", True, []),
+    "care": ("Care", "TEXT", False, []),
+}
 REVIEW_TITLES = {5: "Love it", 4: "Very good", 3: "Does the job", 2: "Disappointing", 1: "Would not buy again"}
 AUTHORS = ["Alex", "Sam", "Jordan", "Robin", "Kim", "Morgan", "Taylor", "Charlie"]
 
@@ -51,19 +65,43 @@ def seed_categories() -> list[Category]:
     return leaves
 
 
+def seed_attributes() -> dict[str, tuple[ProductAttribute, dict[str, AttributeValue]]]:
+    """The demo's attribute definitions (Colour and Size tell variants apart; Material, Weight, Waterproof and Care
+    describe products), by slug, each with its values by name."""
+    seeded = {}
+    for slug, (name, kind, filterable, value_names) in ATTRIBUTES.items():
+        attribute, _ = ProductAttribute.objects.get_or_create(
+            slug=slug, defaults={"name": name, "type": kind, "filterable": filterable})
+        values = {}
+        for i, value_name in enumerate(value_names):
+            values[value_name], _ = AttributeValue.objects.get_or_create(
+                attribute=attribute, slug=_slug(value_name), defaults={"name": value_name, "position": i})
+        seeded[slug] = (attribute, values)
+    return seeded
+
+
+def _assign(rows: list, chosen: list, attribute, product, variant=None, *, values=(), position=0, **typed) -> None:
+    assignment = AttributeAssignment(product=product, variant=variant, attribute=attribute, position=position, **typed)
+    rows.append(assignment)
+    chosen.extend((assignment, value) for value in values)
+
+
 @transaction.atomic
 def seed_catalog(products: int) -> int:
     """Ensure products 1..N exist; returns how many were created."""
     leaves = seed_categories()
+    attributes = seed_attributes()
+    (color, colors), (size, sizes), (material, materials) = (attributes[s] for s in ("color", "size", "material"))
     existing = set(Product.objects.filter(slug__startswith="demo-").values_list("slug", flat=True))
-    new_products, variants, images, reviews = [], [], [], []
+    new_products, variants, images, reviews, assignments, chosen = [], [], [], [], [], []
     for n in range(1, products + 1):
         slug = f"demo-{n:05d}"
         if slug in existing:
             continue
         rng = random.Random(n)
         leaf = leaves[n % len(leaves)]
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {leaf.name.rstrip('s')} {n}"
+        main_material = rng.choice(MATERIALS)
+        name = f"{rng.choice(ADJECTIVES)} {main_material} {leaf.name.rstrip('s')} {n}"
         product = Product(
             slug=slug,
             name=name,
@@ -72,20 +110,26 @@ def seed_catalog(products: int) -> int:
             is_published=n % 25 != 0,  # a few drafts, visible to staff only
         )
         new_products.append(product)
+        product_materials = {main_material, *([rng.choice(MATERIALS)] if rng.random() < 0.3 else [])}
+        _assign(assignments, chosen, material, product, values=[materials[m] for m in sorted(product_materials)],
+                position=1)
+        _assign(assignments, chosen, attributes["weight"][0], product, number=Decimal(rng.choice(WEIGHTS)), position=2)
+        _assign(assignments, chosen, attributes["waterproof"][0], product, boolean=rng.random() < 0.3, position=3)
+        _assign(assignments, chosen, attributes["care"][0], product, text=rng.choice(CARE), position=4)
         base = Decimal(rng.randrange(500, 25000)) / 100
         for v in range(rng.randint(1, 5)):
-            color, size = COLORS[(n + v) % len(COLORS)], SIZES[v % len(SIZES)]
-            variants.append(
-                ProductVariant(
-                    product=product,
-                    sku=f"SKU-{n:05d}-{v + 1}",
-                    name=f"{color} / {size}",
-                    attributes=[{"name": "Color", "value": color}, {"name": "Size", "value": size}],
-                    price=base + Decimal(v * 5),
-                    stock=0 if rng.random() < 0.1 else rng.randint(1, 60),
-                    position=v,
-                )
+            color_name, size_name = COLORS[(n + v) % len(COLORS)], SIZES[v % len(SIZES)]
+            variant = ProductVariant(
+                product=product,
+                sku=f"SKU-{n:05d}-{v + 1}",
+                name=f"{color_name} / {size_name}",
+                price=base + Decimal(v * 5),
+                stock=0 if rng.random() < 0.1 else rng.randint(1, 60),
+                position=v,
             )
+            variants.append(variant)
+            _assign(assignments, chosen, color, product, variant, values=[colors[color_name]], position=1)
+            _assign(assignments, chosen, size, product, variant, values=[sizes[size_name]], position=2)
         for i in range(rng.randint(1, 3)):
             images.append(
                 ProductImage(
@@ -112,6 +156,12 @@ def seed_catalog(products: int) -> int:
         for row in rows:
             row.product_id = row.product.pk  # assigned by the bulk insert above
         model.objects.bulk_create(rows, batch_size=2000)
+    for assignment in assignments:
+        assignment.product_id = assignment.product.pk
+        assignment.variant_id = assignment.variant.pk if assignment.variant else None
+    AttributeAssignment.objects.bulk_create(assignments, batch_size=2000)
+    AssignedValue.objects.bulk_create([AssignedValue(assignment_id=a.pk, value=v, product_id=a.product_id,
+                                                 attribute_id=a.attribute_id) for a, v in chosen], batch_size=5000)
     if new_products:
         services.refresh_products([p.pk for p in new_products])
     return len(new_products)

@@ -13,6 +13,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.utils.text import slugify
 
 
 class SqlFlag:
@@ -135,8 +136,10 @@ class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, blank=True)
-    # Ordered [{"name": ..., "value": ...}] pairs: a list, because jsonb does not keep key order.
-    attributes = models.JSONField(default=list, blank=True)
+    # The free-form [{"name": ..., "value": ...}] pairs this catalog had before typed attributes: read-only, kept
+    # (in its old column) one release so that `manage.py fold_attribute_json` can fold again what processes still
+    # running the old code wrote during a rolling deploy. What a variant is now lives in `options`.
+    legacy_attributes = models.JSONField(default=list, blank=True, editable=False, db_column="attributes")
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)],
                                 help_text="The regular price; a running sale lowers what is charged (sale_price).")
     # The best running sale's price, below `price`; null when no sale lowers it. Kept by services (the sales
@@ -325,3 +328,126 @@ class Sale(models.Model):
     def active_at(now) -> Q:
         """`is_active_at` as a filter: started (or no start) and not yet ended (or no end)."""
         return (Q(starts_at__isnull=True) | Q(starts_at__lte=now)) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+def number_text(number) -> str:
+    """A NUMBER attribute's value as shown and as its facet slug: "250", "1.5" (no exponent, no trailing zeros)."""
+    text = format(Decimal(number).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+class ProductAttribute(models.Model):
+    """An attribute definition (Colour, Size, Weight): what a product or a variant may be described by."""
+
+    class Type(models.TextChoices):
+        CHOICE = "CHOICE", "one of the values"
+        MULTI_CHOICE = "MULTI_CHOICE", "several of the values"
+        NUMBER = "NUMBER", "a number"
+        BOOLEAN = "BOOLEAN", "yes or no"
+        TEXT = "TEXT", "free text"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.CHOICE)
+    # Offered as a facet and a storefront filter.
+    filterable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["filterable"], name="attribute_filterable_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_values(self) -> bool:
+        """Its assignments pick among its AttributeValues (the others hold a number, a yes/no or a text)."""
+        return self.type in (self.Type.CHOICE, self.Type.MULTI_CHOICE)
+
+
+class AttributeValue(models.Model):
+    attribute = models.ForeignKey(ProductAttribute, on_delete=models.CASCADE, related_name="values")
+    slug = models.SlugField(max_length=100)
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["attribute", "slug"], name="attribute_value_slug_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributeAssignment(models.Model):
+    """An attribute given to a product (`variant` empty) or to one of its variants (an option: Size M).
+
+    A variant's option also carries its product, so "products having Red" is one indexed lookup on this table
+    whether the product or any of its variants is red: filters and facets never join through variants.
+    NUMBER, BOOLEAN and TEXT keep their value in the typed column; CHOICE and MULTI_CHOICE in `values`.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attribute_assignments")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="options"
+    )
+    attribute = models.ForeignKey(ProductAttribute, on_delete=models.CASCADE, related_name="assignments")
+    values = models.ManyToManyField(AttributeValue, through="AssignedValue", blank=True, related_name="assignments")
+    number = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    boolean = models.BooleanField(null=True, blank=True)
+    text = models.CharField(max_length=250, blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "attribute"], condition=Q(variant__isnull=True),
+                                    name="assignment_one_per_product"),
+            models.UniqueConstraint(fields=["variant", "attribute"], condition=Q(variant__isnull=False),
+                                    name="assignment_one_per_variant"),
+        ]
+        indexes = [
+            # Filters ("this product has ...") and the facet counts' "attribute A over these products".
+            models.Index(fields=["product", "attribute"], name="assignment_product_idx"),
+            models.Index(fields=["attribute", "number", "product"], name="assignment_number_idx"),
+            models.Index(fields=["attribute", "boolean", "product"], name="assignment_boolean_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute}: {', '.join(v.name for v in self.shown_values())}"
+
+    def shown_values(self) -> list["AttributeValue"]:
+        """What the assignment holds, as values: its chosen AttributeValues (read through `values.all()`, so a
+        prefetch serves them), or its number, yes/no or text as an unsaved value with the slug filters take."""
+        if self.number is not None:
+            text = number_text(self.number)
+            return [AttributeValue(attribute_id=self.attribute_id, slug=text, name=text)]
+        if self.boolean is not None:
+            return [AttributeValue(attribute_id=self.attribute_id, slug=str(self.boolean).lower(),
+                                   name="Yes" if self.boolean else "No")]
+        if self.text:
+            return [AttributeValue(attribute_id=self.attribute_id, slug=slugify(self.text)[:100] or "text",
+                                   name=self.text)]
+        return list(self.values.all())
+
+
+class AssignedValue(models.Model):
+    """One chosen value of a CHOICE or MULTI_CHOICE assignment, with the assignment's product and attribute copied
+    in (kept by the services that write it), so that "products having Red" and the facet counts read this one
+    table's indexes and never join the assignments: at 100,000 products that join was most of a faceted page."""
+
+    assignment = models.ForeignKey(AttributeAssignment, on_delete=models.CASCADE, related_name="assigned_values")
+    value = models.ForeignKey(AttributeValue, on_delete=models.CASCADE, related_name="assigned")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", editable=False)
+    attribute = models.ForeignKey(ProductAttribute, on_delete=models.CASCADE, related_name="+", editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assignment", "value"], name="assigned_value_unique")]
+        indexes = [
+            models.Index(fields=["value", "product"], name="assigned_value_value_idx"),  # filters
+            models.Index(fields=["product", "attribute", "value"], name="assigned_value_product_idx"),  # facets
+        ]
+
+    def save(self, *args, **kwargs):
+        self.product_id, self.attribute_id = self.assignment.product_id, self.assignment.attribute_id
+        super().save(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from commerce.errors import NotFound
 from commerce.validation import check_fields
 
+from .attributes import Assign, options_from_pairs, set_variant_options
 from .models import Category, Product, ProductVariant
 from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
 from .signals import ask, product_ordered, variant_ordered, variant_withdrawn
@@ -143,36 +144,44 @@ def _checked_attributes(attributes: list[dict], path: list[str]) -> list[dict]:
     cleaned = []
     for i, attribute in enumerate(attributes):
         name, value = str(attribute["name"]).strip(), str(attribute["value"]).strip()
-        if not name or max(len(name), len(value)) > ATTRIBUTE_TEXT_MAX_LENGTH:
-            raise CatalogError(f"An attribute needs a name; names and values are at most "
+        if not name or not value or max(len(name), len(value)) > ATTRIBUTE_TEXT_MAX_LENGTH:
+            raise CatalogError(f"An attribute needs a name and a value; both are at most "
                                f"{ATTRIBUTE_TEXT_MAX_LENGTH} characters.", field=[*path, "attributes", str(i)])
         cleaned.append({"name": name, "value": value})
     return cleaned
 
 
 def _write_variant(variant: ProductVariant, changes: dict) -> ProductVariant:
-    if changes.get("attributes") is not None:
-        changes = {**changes, "attributes": _checked_attributes(changes["attributes"], ["input"])}
+    """`options` (attributes.Assign) set the variant's options; `attributes`, the old free-form pairs, still do,
+    folded onto the attribute definitions as the JSON migration folds them."""
+    changes = dict(changes)
+    pairs, options = changes.pop("attributes", None), changes.pop("options", None)
     _apply(variant, changes, path=["input"])
     try:
         with transaction.atomic():
             variant.save()
     except IntegrityError:  # a SKU taken by a concurrent writer after the check
         raise CatalogError("Another variant has this SKU.", code="ALREADY_EXISTS", field=["input", "sku"]) from None
+    if pairs:
+        set_variant_options(variant, options_from_pairs(_checked_attributes(pairs, ["input"])),
+                            path=["input", "attributes"])
+    if options:
+        set_variant_options(variant, options, path=["input", "options"])
     refresh_price_ranges([variant.product_id])
     return variant
 
 
 @transaction.atomic
 def create_variant(product_id: int, *, sku: str, price: Decimal, name: str = "", stock: int = 0,
-                   attributes: list[dict] | None = None, low_stock_threshold: int | None = None,
-                   position: int | None = None) -> ProductVariant:
+                   attributes: list[dict] | None = None, options: list[Assign] | None = None,
+                   low_stock_threshold: int | None = None, position: int | None = None) -> ProductVariant:
     product = _get(Product, product_id, field=["productId"], lock=True)
     if position is None:
         position = (product.variants.aggregate(last=Max("position"))["last"] or -1) + 1
     variant = ProductVariant(product=product)
     return _write_variant(variant, {"sku": sku, "price": price, "name": name, "stock": stock,
-                                    "attributes": attributes or [], "low_stock_threshold": low_stock_threshold,
+                                    "attributes": attributes, "options": options,
+                                    "low_stock_threshold": low_stock_threshold,
                                     "position": position})
 
 

@@ -13,7 +13,8 @@ from strawberry.extensions import SchemaExtension
 from graph.transport.documents import root_fields
 
 PUBLIC_FIELDS = frozenset(
-    {"shop", "products", "product", "categories", "category", "node", "nodes", "shippingMethods", "__typename"}
+    {"shop", "products", "product", "categories", "category", "productAttributes", "node", "nodes", "shippingMethods",
+     "__typename"}
 )
 
 

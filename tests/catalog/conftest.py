@@ -23,3 +23,23 @@ def shop(make_category, make_product):
     world.mug = make_product("Ceramic Mug", home, variants=[("12.50", 100)], age_days=2)
     world.draft = make_product("Draft Scarf", clothing, variants=[("20.00", 10)], published=False, age_days=1)
     return world
+
+
+@pytest.fixture
+def defined(db):
+    """Attribute definitions as staff make them: color and size (options), material, weight, waterproof, care."""
+    from commerce.catalog import attributes
+
+    class Defined:
+        pass
+
+    world = Defined()
+    world.color = attributes.create_attribute(name="Color", type="CHOICE", filterable=True,
+                                              values=["Red", "Blue", "Green"])
+    world.size = attributes.create_attribute(name="Size", type="CHOICE", filterable=True, values=["S", "M", "L"])
+    world.material = attributes.create_attribute(name="Material", type="MULTI_CHOICE", filterable=True,
+                                                 values=["Cotton", "Wool"])
+    world.weight = attributes.create_attribute(name="Weight", type="NUMBER", filterable=True)
+    world.waterproof = attributes.create_attribute(name="Waterproof", type="BOOLEAN", filterable=True)
+    world.care = attributes.create_attribute(name="Care", type="TEXT")
+    return world
