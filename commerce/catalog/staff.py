@@ -16,7 +16,7 @@ from commerce.errors import NotFound
 from commerce.validation import check_fields
 
 from .attributes import Assign, options_from_pairs, set_variant_options
-from .models import Category, Product, ProductVariant
+from .models import AttributeAssignment, Category, Product, ProductVariant
 from .services import CatalogError, lock_tree, refresh_listings, refresh_price_ranges, save_category, subtree
 from .signals import ask, product_ordered, variant_ordered, variant_withdrawn
 from .stock import warn_if_low
@@ -206,6 +206,7 @@ def delete_variant(variant_id: int) -> ProductVariant:
     ProductVariant.objects.select_for_update().filter(pk=variant_id).first()
     variant_withdrawn.send(sender=ProductVariant, variant_id=variant_id)
     if ask(variant_ordered, variant_id=variant_id):
+        AttributeAssignment.objects.filter(variant_id=variant_id).delete()  # it no longer makes its product match
         sku_length = ProductVariant._meta.get_field("sku").max_length
         ProductVariant.objects.filter(pk=variant_id).update(
             is_archived=True, stock=0, sku=f"deleted-{variant_id}-{variant.sku}"[:sku_length])
