@@ -24,9 +24,9 @@ from tests.fakes.oidc import (
     rsa_key,
 )
 
-SOCIAL = """mutation ($provider: String!, $idToken: String!, $cartToken: String, $nonce: String, $code: String) {
-  tokenCreateFromIdToken(provider: $provider, idToken: $idToken, cartToken: $cartToken, nonce: $nonce,
-                         authorizationCode: $code) {
+SOCIAL = """mutation ($provider: String!, $idToken: String!, $cartToken: String, $nonce: String, $code: String,
+  $otp: String) { tokenCreateFromIdToken(provider: $provider, idToken: $idToken, cartToken: $cartToken, nonce: $nonce,
+                                         authorizationCode: $code, otp: $otp) {
     accessToken refreshToken user { email } errors { field code message } } }"""
 ME = "{ me { email } }"
 
@@ -356,3 +356,18 @@ def test_staff_see_the_links_in_the_admin(admin_client, ann):
     assert page.status_code == 200 and b"g-ann" in page.content
     page = admin_client.get(reverse("admin:accounts_socialaccount_change", args=[link.pk]))
     assert page.status_code == 200 and b"apple_refresh_token" not in page.content
+
+
+def test_social_sign_in_does_not_bypass_two_factor(gql, idp, ann, settings):
+    """An account with two-factor on gets OTP_REQUIRED from an ID token alone, and signs in with the code."""
+    from tests.accounts.test_two_factor import totp, turn_on
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's back-off after the wrong code (tests/accounts/test_two_factor)
+    secret = turn_on(ann)
+    without = social(gql, "google", idp.id_token("google", sub="g-ann"))
+    assert errors(without) == [(["otp"], "OTP_REQUIRED")] and without["accessToken"] is None
+    wrong_code = "000000" if totp(secret) != "000000" else "111111"
+    wrong = social(gql, "google", idp.id_token("google", sub="g-ann"), otp=wrong_code)
+    assert errors(wrong) == [(["otp"], "INVALID_CREDENTIALS")]
+    signed_in = social(gql, "google", idp.id_token("google", sub="g-ann"), otp=totp(secret))
+    assert signed_in["errors"] == [] and signed_in["accessToken"]
