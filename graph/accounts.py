@@ -210,7 +210,7 @@ class AccountMutation:
         user = require_user(info)
         with user_errors(AccountPayload) as result:
             result.user = verification.request_email_change(user, new_email=new_email, password=password,
-                                                            id_token=id_token)
+                                                            id_token=id_token, address=info.context.client_ip)
         return result.payload
 
     @strawberry.mutation(description="Moves the signed-in account to the address the token was mailed to, which "

@@ -12,16 +12,8 @@ from strawberry.types import Info
 from commerce.catalog import media
 from graph.catalog import Image, Product
 from graph.catalog_staff import ProductPayload
-from graph.core.context import require_staff
 from graph.core.ids import decode_id
-from graph.core.payloads import user_errors
-
-
-def _product_payload(info: Info, write) -> ProductPayload:
-    require_staff(info)
-    with user_errors(ProductPayload) as result:
-        result.product = write()
-    return result.payload
+from graph.core.payloads import staff_write
 
 
 @strawberry.type
@@ -34,17 +26,18 @@ class CatalogMediaMutation:
         "renditions are made moments later; until then `url` answers the original."))
     def product_media_upload(self, info: Info, product_id: strawberry.ID, file: Upload,
                              alt: str | None = None) -> ProductPayload:
-        return _product_payload(info, lambda: media.upload_image(
+        return staff_write(info, ProductPayload, "product", lambda: media.upload_image(
             decode_id(product_id, Product, argument="productId"), file, alt or "").product)
 
     @strawberry.mutation(description="Staff. Deletes the image, its file and its renditions.")
     def product_media_delete(self, info: Info, image_id: strawberry.ID) -> ProductPayload:
-        return _product_payload(info, lambda: media.delete_image(decode_id(image_id, Image, argument="imageId")))
+        return staff_write(info, ProductPayload, "product", lambda: media.delete_image(
+            decode_id(image_id, Image, argument="imageId")))
 
     @strawberry.mutation(description="Staff. Orders the product's images as `imageIds` lists them; it must list each "
                                      "of them exactly once.")
     def product_media_reorder(self, info: Info, product_id: strawberry.ID,
                               image_ids: list[strawberry.ID]) -> ProductPayload:
-        return _product_payload(info, lambda: media.reorder_images(
+        return staff_write(info, ProductPayload, "product", lambda: media.reorder_images(
             decode_id(product_id, Product, argument="productId"),
             [decode_id(image_id, Image, argument=f"imageIds.{i}") for i, image_id in enumerate(image_ids)]))

@@ -13,9 +13,8 @@ from commerce.catalog import attributes as attribute_service
 from commerce.catalog import staff
 from graph.catalog import Category, Product, ProductVariant
 from graph.catalog_attributes import AttributeType, ProductAttribute
-from graph.core.context import require_staff
 from graph.core.ids import decode_id
-from graph.core.payloads import UserError, user_errors
+from graph.core.payloads import UserError, given, staff_write
 from graph.core.types import payload_field
 
 UNSET = strawberry.UNSET
@@ -73,16 +72,6 @@ class ProductAttributeUpdateInput:
 class ProductAttributePayload:
     attribute: ProductAttribute | None = payload_field()
     errors: list[UserError]
-
-
-def _given(input, **convert) -> dict:
-    """The fields the client sent, by model field name (`categoryId` -> `category_id`), converted as asked."""
-    changes = {}
-    for name, value in vars(input).items():
-        if value is UNSET:
-            continue
-        changes[name] = convert[name](value) if name in convert else value
-    return changes
 
 
 def _id_of(node_type, argument: str):
@@ -176,23 +165,15 @@ class CategoryPayload:
 
 
 def _product_changes(input) -> dict:
-    return _given(input, category_id=_id_of(Category, "input.categoryId"))
+    return given(input, category_id=_id_of(Category, "input.categoryId"))
 
 
 def _category_changes(input) -> dict:
-    return _given(input, parent_id=_id_of(Category, "input.parentId"))
+    return given(input, parent_id=_id_of(Category, "input.parentId"))
 
 
 def _variant_changes(input) -> dict:
-    return _given(input, attributes=_attributes, options=lambda options: _assigns(options, "input.options"))
-
-
-def _as_staff(info: Info, payload_type: type, entity: str, write):
-    """The one shape of every mutation here: staff only, then the write, its DomainErrors as UserErrors."""
-    require_staff(info)
-    with user_errors(payload_type) as result:
-        setattr(result, entity, write())
-    return result.payload
+    return given(input, attributes=_attributes, options=lambda options: _assigns(options, "input.options"))
 
 
 def _with_defaults(changes: dict, **defaults) -> dict:
@@ -204,80 +185,80 @@ def _with_defaults(changes: dict, **defaults) -> dict:
 class CatalogStaffMutation:
     @strawberry.mutation(description="Staff.")
     def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
-        return _as_staff(info, ProductPayload, "product", lambda: staff.create_product(
+        return staff_write(info, ProductPayload, "product", lambda: staff.create_product(
             **_with_defaults(_product_changes(input), description="", seo_title="", seo_description="")))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are.")
     def product_update(self, info: Info, id: strawberry.ID, input: ProductUpdateInput) -> ProductPayload:
-        return _as_staff(info, ProductPayload, "product", lambda: staff.update_product(
+        return staff_write(info, ProductPayload, "product", lambda: staff.update_product(
             decode_id(id, Product, argument="id"), _product_changes(input)))
 
     @strawberry.mutation(description="Staff. A product that is in an order is unpublished instead of deleted, so "
                                      "orders keep it; the payload returns it either way.")
     def product_delete(self, info: Info, id: strawberry.ID) -> ProductPayload:
-        return _as_staff(info, ProductPayload, "product", lambda: staff.delete_product(
+        return staff_write(info, ProductPayload, "product", lambda: staff.delete_product(
             decode_id(id, Product, argument="id")))
 
     @strawberry.mutation(description="Staff.")
     def variant_create(self, info: Info, product_id: strawberry.ID, input: VariantCreateInput) -> VariantPayload:
-        return _as_staff(info, VariantPayload, "variant", lambda: staff.create_variant(
+        return staff_write(info, VariantPayload, "variant", lambda: staff.create_variant(
             decode_id(product_id, Product, argument="productId"),
             **_with_defaults(_variant_changes(input), name="", stock=0)))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are.")
     def variant_update(self, info: Info, id: strawberry.ID, input: VariantUpdateInput) -> VariantPayload:
-        return _as_staff(info, VariantPayload, "variant", lambda: staff.update_variant(
+        return staff_write(info, VariantPayload, "variant", lambda: staff.update_variant(
             decode_id(id, ProductVariant, argument="id"), _variant_changes(input)))
 
     @strawberry.mutation(description="Staff. A variant that is in an order is archived instead of deleted (gone "
                                      "from the product, carts and listings; the order keeps it); the payload "
                                      "returns it either way.")
     def variant_delete(self, info: Info, id: strawberry.ID) -> VariantPayload:
-        return _as_staff(info, VariantPayload, "variant", lambda: staff.delete_variant(
+        return staff_write(info, VariantPayload, "variant", lambda: staff.delete_variant(
             decode_id(id, ProductVariant, argument="id")))
 
     @strawberry.mutation(description="Staff. Sets the units on hand (never below zero); staff are alerted when it "
                                      "falls under the low-stock threshold.")
     def variant_stock_set(self, info: Info, id: strawberry.ID, quantity: int) -> VariantPayload:
-        return _as_staff(info, VariantPayload, "variant", lambda: staff.set_stock(
+        return staff_write(info, VariantPayload, "variant", lambda: staff.set_stock(
             decode_id(id, ProductVariant, argument="id"), quantity))
 
     @strawberry.mutation(description="Staff.")
     def category_create(self, info: Info, input: CategoryCreateInput) -> CategoryPayload:
-        return _as_staff(info, CategoryPayload, "category", lambda: staff.create_category(
+        return staff_write(info, CategoryPayload, "category", lambda: staff.create_category(
             **_with_defaults(_category_changes(input), description="")))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are; a category cannot move below itself.")
     def category_update(self, info: Info, id: strawberry.ID, input: CategoryUpdateInput) -> CategoryPayload:
-        return _as_staff(info, CategoryPayload, "category", lambda: staff.update_category(
+        return staff_write(info, CategoryPayload, "category", lambda: staff.update_category(
             decode_id(id, Category, argument="id"), _category_changes(input)))
 
     @strawberry.mutation(description="Staff. Deletes the category and its subcategories; refused with "
                                      "CATEGORY_NOT_EMPTY while any of them holds products.")
     def category_delete(self, info: Info, id: strawberry.ID) -> CategoryPayload:
-        return _as_staff(info, CategoryPayload, "category", lambda: staff.delete_category(
+        return staff_write(info, CategoryPayload, "category", lambda: staff.delete_category(
             decode_id(id, Category, argument="id")))
 
     @strawberry.mutation(description="Staff.")
     def product_attribute_create(self, info: Info, input: ProductAttributeCreateInput) -> ProductAttributePayload:
-        return _as_staff(info, ProductAttributePayload, "attribute", lambda: attribute_service.create_attribute(
+        return staff_write(info, ProductAttributePayload, "attribute", lambda: attribute_service.create_attribute(
             name=input.name, slug=input.slug, type=input.type.value, filterable=bool(input.filterable),
             values=input.values))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are; the type cannot change.")
     def product_attribute_update(self, info: Info, id: strawberry.ID,
                                  input: ProductAttributeUpdateInput) -> ProductAttributePayload:
-        return _as_staff(info, ProductAttributePayload, "attribute", lambda: attribute_service.update_attribute(
-            decode_id(id, ProductAttribute, argument="id"), _given(input)))
+        return staff_write(info, ProductAttributePayload, "attribute", lambda: attribute_service.update_attribute(
+            decode_id(id, ProductAttribute, argument="id"), given(input)))
 
     @strawberry.mutation(description="Staff. Deletes the definition and unsets it on every product and variant.")
     def product_attribute_delete(self, info: Info, id: strawberry.ID) -> ProductAttributePayload:
-        return _as_staff(info, ProductAttributePayload, "attribute", lambda: attribute_service.delete_attribute(
+        return staff_write(info, ProductAttributePayload, "attribute", lambda: attribute_service.delete_attribute(
             decode_id(id, ProductAttribute, argument="id")))
 
     @strawberry.mutation(description="Staff. Sets the product's own attributes named (others stay); one given with "
                                      "no value is removed. A value of the wrong type is an error on its field.")
     def product_attributes_set(self, info: Info, id: strawberry.ID,
                                attributes: list[AttributeAssignInput]) -> ProductPayload:
-        return _as_staff(info, ProductPayload, "product", lambda: attribute_service.set_product_attributes(
+        return staff_write(info, ProductPayload, "product", lambda: attribute_service.set_product_attributes(
             decode_id(id, Product, argument="id"), _assigns(attributes, "attributes")))

@@ -15,7 +15,7 @@ from commerce.catalog import models, sales
 from graph.catalog import Category, Product
 from graph.core.context import require_staff, viewer_is_staff
 from graph.core.ids import decode_id
-from graph.core.payloads import UserError, user_errors
+from graph.core.payloads import UserError, given, staff_write
 from graph.core.types import GuardedNode, ModelField, Money, connection, money, payload_field
 
 UNSET = strawberry.UNSET
@@ -61,12 +61,6 @@ CONVERT = {
 }
 
 
-def _given(input) -> dict:
-    """The fields the client sent, by model field name, converted."""
-    return {name: CONVERT[name](value) if name in CONVERT else value
-            for name, value in vars(input).items() if value is not UNSET}
-
-
 @strawberry.input(description="Exactly one of percentOff and amountOff. Categories include their subcategories; "
                               "no start: from now, no end: until it is ended.")
 class SaleCreateInput:
@@ -98,13 +92,6 @@ class SalePayload:
     errors: list[UserError]
 
 
-def _as_staff(info: Info, write) -> SalePayload:
-    require_staff(info)
-    with user_errors(SalePayload) as result:
-        result.sale = write()
-    return result.payload
-
-
 @strawberry.type
 class SaleQuery:
     @connection(Connection[Sale], description="Staff only; newest first. `active`: running now, or not.")
@@ -121,12 +108,13 @@ class SaleQuery:
 class SaleMutation:
     @strawberry.mutation(description="Staff. Prices change at once while it runs, and at its start and end.")
     def sale_create(self, info: Info, input: SaleCreateInput) -> SalePayload:
-        return _as_staff(info, lambda: sales.create_sale(**_given(input)))
+        return staff_write(info, SalePayload, "sale", lambda: sales.create_sale(**given(input, **CONVERT)))
 
     @strawberry.mutation(description="Staff. Absent fields stay as they are.")
     def sale_update(self, info: Info, id: strawberry.ID, input: SaleUpdateInput) -> SalePayload:
-        return _as_staff(info, lambda: sales.update_sale(decode_id(id, Sale, argument="id"), _given(input)))
+        return staff_write(info, SalePayload, "sale", lambda: sales.update_sale(
+            decode_id(id, Sale, argument="id"), given(input, **CONVERT)))
 
     @strawberry.mutation(description="Staff. Its products go back to the prices left without it.")
     def sale_delete(self, info: Info, id: strawberry.ID) -> SalePayload:
-        return _as_staff(info, lambda: sales.delete_sale(decode_id(id, Sale, argument="id")))
+        return staff_write(info, SalePayload, "sale", lambda: sales.delete_sale(decode_id(id, Sale, argument="id")))

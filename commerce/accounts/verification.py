@@ -154,7 +154,7 @@ def forget_verification(user: User) -> None:
 
 
 def request_email_change(user: User, *, new_email: str, password: str | None = None,
-                         id_token: str | None = None) -> User:
+                         id_token: str | None = None, address: str | None = None) -> User:
     """Ask to move the account to `new_email`: a fresh proof of identity, then a job mails a link to the new
     address and tells the old one. Nothing changes until the link is used (confirm_email_change).
 
@@ -168,7 +168,7 @@ def request_email_change(user: User, *, new_email: str, password: str | None = N
         raise AccountError("Enter a valid email address.", field=field) from None
     if new_email == user.email:
         raise AccountError("This is already the account's email address.", field=field)
-    confirm_identity(user, password=password, id_token=id_token)
+    confirm_identity(user, password=password, id_token=id_token, address=address)
     if not _count_request("email-change", str(user.pk), settings.EMAIL_CONFIRMATION_MAX_REQUESTS):
         raise AccountError("Too many email change requests. Try again later.", code="THROTTLED", field=field)
     announce(email_change_requested, user_id=user.pk, new_email=new_email, request_id=uuid.uuid4().hex)

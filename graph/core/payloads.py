@@ -11,6 +11,7 @@ from enum import Enum
 import strawberry
 
 from commerce.errors import Code, DomainError
+from graph.core.context import require_staff
 from graph.core.errors import BadUserInput
 
 ErrorCode = strawberry.enum(
@@ -63,3 +64,19 @@ class user_errors:
     @property
     def payload(self):
         return self._payload_type(**self._values, errors=self.errors)
+
+
+def staff_write(info, payload_type: type, entity: str, write):
+    """The one shape of a staff mutation: staff only (a top-level FORBIDDEN before anything runs), then the write,
+    its DomainErrors as UserErrors, what it returns as the payload's `entity`."""
+    require_staff(info)
+    with user_errors(payload_type) as result:
+        setattr(result, entity, write())
+    return result.payload
+
+
+def given(input, **convert) -> dict:
+    """The fields of an update input the client sent, by model field name, converted as asked (strawberry.UNSET
+    is "absent"; null is a value)."""
+    return {name: convert[name](value) if name in convert else value
+            for name, value in vars(input).items() if value is not strawberry.UNSET}
