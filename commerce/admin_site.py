@@ -43,7 +43,7 @@ class TwoFactorLoginForm(ThrottledLogin, AdminAuthenticationForm):
             return cleaned
         try:
             device = twofactor.check_second_factor(user, cleaned.get("otp"), field=["otp"],
-                                                   ip=self.client_address())
+                                                   address=self.client_address())
         except twofactor.TwoFactorError as refused:
             self.fields["password"].widget.render_value = True
             raise forms.ValidationError(refused.message, code=refused.code.lower()) from None
@@ -98,7 +98,8 @@ class CommerceAdminSite(OTPAdminSite):
         context = {**self.each_context(request), "title": "Set up two-factor sign-in"}
         if request.method == "POST":
             try:
-                device, codes = twofactor.confirm_setup(user, request.POST.get("otp", ""), ip=request_address(request))
+                device, codes = twofactor.confirm_setup(user, request.POST.get("otp", ""),
+                                                        address=request_address(request))
             except twofactor.TwoFactorError as refused:
                 context["error"] = refused.message
             else:

@@ -262,7 +262,7 @@ class AccountMutation:
                          id_token: str | None = None) -> TwoFactorSetupPayload:
         user = require_user(info)
         with user_errors(TwoFactorSetupPayload) as result:
-            device = twofactor.start_setup(user, password=password, id_token=id_token, ip=info.context.client_ip)
+            device = twofactor.start_setup(user, password=password, id_token=id_token, address=info.context.client_ip)
             result.otpauth_url, result.qr_svg = device.config_url, twofactor.qr_svg(device)
         return result.payload
 
@@ -270,7 +270,7 @@ class AccountMutation:
     def two_factor_confirm(self, info: Info, code: str) -> TwoFactorConfirmPayload:
         user = require_user(info)
         with user_errors(TwoFactorConfirmPayload) as result:
-            _, result.recovery_codes = twofactor.confirm_setup(user, code, ip=info.context.client_ip)
+            _, result.recovery_codes = twofactor.confirm_setup(user, code, address=info.context.client_ip)
             result.user = user
         return result.payload
 
@@ -281,7 +281,7 @@ class AccountMutation:
         user = require_user(info)
         with user_errors(AccountPayload) as result:
             result.user = twofactor.disable(user, code, password=password, id_token=id_token,
-                                            ip=info.context.client_ip)
+                                            address=info.context.client_ip)
         return result.payload
 
     @strawberry.mutation(description=(

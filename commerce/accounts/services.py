@@ -82,7 +82,7 @@ def sign_in(*, email: str, password: str, address: str | None, otp: str | None =
     """Credentials for a token pair; failures are throttled per (email, address) (see throttle). With two-factor
     on, the code too (`otp`: OTP_REQUIRED until it is given), counted per account and per address."""
     user = check_credentials(email=email, password=password, address=address, field=["email"])
-    twofactor.check_second_factor(user, otp, field=["otp"], ip=address)
+    twofactor.check_second_factor(user, otp, field=["otp"], address=address)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user, tokens.sign_in(user)
 

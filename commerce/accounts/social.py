@@ -162,7 +162,7 @@ def sign_in(*, provider_name: str, id_token: str, nonce: str | None = None, otp:
     for _ in range(2):  # a concurrent first sign-in may make the account or the link in between: look again
         user = _existing_user(identity)
         if user is not None:
-            check_second_factor(user, otp, field=["otp"], ip=address)
+            check_second_factor(user, otp, field=["otp"], address=address)
         try:
             with transaction.atomic():
                 user, link = _link(identity, user)

@@ -40,7 +40,7 @@ def must_set_up(user: User) -> bool:
 
 
 def check_second_factor(user: User, otp: str | None, *, field: list[str] | None = None,
-                        ip: str | None = None) -> Device | None:
+                        address: str | None = None) -> Device | None:
     """Raise OTP_REQUIRED (no code given) or INVALID_CREDENTIALS (a wrong or used code) for a user with two-factor
     on; OTP_REQUIRED also for staff who must set it up first (STAFF_TWO_FACTOR_REQUIRED), since a password alone
     must not sign them in. Returns the device that took the code (None for a user without two-factor).
@@ -58,13 +58,14 @@ def check_second_factor(user: User, otp: str | None, *, field: list[str] | None 
     if not otp or not otp.strip():
         raise TwoFactorError("Enter the 6-digit code from your authenticator app, or a recovery code.",
                              code="OTP_REQUIRED", field=field)
-    return verify_code(user, otp, field=field, ip=ip)
+    return verify_code(user, otp, field=field, address=address)
 
 
-def verify_code(user: User, code: str, *, field: list[str], ip: str | None = None, confirmed: bool = True) -> Device:
+def verify_code(user: User, code: str, *, field: list[str], address: str | None = None,
+                confirmed: bool = True) -> Device:
     """The device of the user's (a confirmed one, or the pending set-up's) that takes `code`: a 6-digit TOTP code
     or a recovery code. Raises THROTTLED or INVALID_CREDENTIALS; a failure is recorded either way."""
-    _count_attempt(user, ip, field)
+    _count_attempt(user, address, field)
     code = "".join(code.split())  # apps show the code as "123 456"
     with transaction.atomic():  # returns, never raises, after verify_token: its throttle count must commit
         device = _device_for(user, code, confirmed=confirmed)
@@ -77,8 +78,8 @@ def verify_code(user: User, code: str, *, field: list[str], ip: str | None = Non
     if device is None:
         raise TwoFactorError("The code is not correct, or it was already used.", field=field)
     throttle.forget("otp", str(user.pk))
-    if ip:
-        throttle.give_back("otp-ip", ip)
+    if address:
+        throttle.give_back("otp-ip", address)
     return device
 
 
@@ -92,14 +93,14 @@ def _device_for(user: User, code: str, *, confirmed: bool) -> Device | None:
     return devices.select_for_update().first()
 
 
-def _count_attempt(user: User, ip: str | None, field: list[str]) -> None:
+def _count_attempt(user: User, address: str | None, field: list[str]) -> None:
     """Count a code tried, before it is judged (throttle.count); right codes are uncounted afterwards."""
     window = settings.TWO_FACTOR_FAILURE_WINDOW
     minutes = int(window.total_seconds() // 60)
     if throttle.count("otp", str(user.pk), window) > settings.TWO_FACTOR_MAX_FAILURES:
         raise TwoFactorError(f"Too many wrong codes for this account. Try again in up to {minutes} minutes.",
                              code="THROTTLED", field=field)
-    if ip and throttle.count("otp-ip", ip, window) > settings.TWO_FACTOR_MAX_FAILURES_PER_IP:
+    if address and throttle.count("otp-ip", address, window) > settings.TWO_FACTOR_MAX_FAILURES_PER_IP:
         raise TwoFactorError(f"Too many wrong codes from this address. Try again in up to {minutes} minutes.",
                              code="THROTTLED", field=field)
 
@@ -108,10 +109,10 @@ def _count_attempt(user: User, ip: str | None, field: list[str]) -> None:
 
 
 def start_setup(user: User, *, password: str | None = None, id_token: str | None = None,
-                ip: str | None = None) -> TOTPDevice:
+                address: str | None = None) -> TOTPDevice:
     """A new secret, unconfirmed until `confirm_setup` gets a code from it (so a scan that failed changes
     nothing). Needs proof of a fresh sign-in; refused while two-factor is on (turn it off first, with a code)."""
-    confirm_identity(user, password=password, id_token=id_token, address=ip)
+    confirm_identity(user, password=password, id_token=id_token, address=address)
     return pending_device(user, new=True)
 
 
@@ -140,12 +141,12 @@ def secret_of(device: TOTPDevice) -> str:
     return b32encode(device.bin_key).decode()
 
 
-def confirm_setup(user: User, code: str, *, ip: str | None = None) -> tuple[TOTPDevice, list[str]]:
+def confirm_setup(user: User, code: str, *, address: str | None = None) -> tuple[TOTPDevice, list[str]]:
     """Turn two-factor on with the first code from the pending device; returns the recovery codes, which are
     shown this once (only their digests are kept)."""
     if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
         raise TwoFactorError("Nothing is being set up: start with twoFactorSetup.", code="NOT_FOUND", field=["code"])
-    device = verify_code(user, code, field=["code"], ip=ip, confirmed=False)
+    device = verify_code(user, code, field=["code"], address=address, confirmed=False)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         if has_two_factor(user):  # another set-up finished first
@@ -171,13 +172,13 @@ def _recovery_code() -> str:
 
 
 def disable(user: User, code: str, *, password: str | None = None, id_token: str | None = None,
-            ip: str | None = None) -> User:
+            address: str | None = None) -> User:
     """Turn two-factor off: a fresh sign-in's proof and a current code (or a recovery code) both, so neither a
     stolen session nor a stolen password alone can remove it."""
-    confirm_identity(user, password=password, id_token=id_token, address=ip)
+    confirm_identity(user, password=password, id_token=id_token, address=address)
     if not has_two_factor(user):
         raise TwoFactorError("Two-factor sign-in is not on.", code="NOT_FOUND", field=["code"])
-    verify_code(user, code, field=["code"], ip=ip)
+    verify_code(user, code, field=["code"], address=address)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCodes.objects.filter(user=user).delete()
