@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "commerce.orders",
     "commerce.payments",
     "commerce.notifications",
+    "commerce.audit",  # who changed what: every app writes to it (commerce/audit/__init__.py)
     "tasks",  # after the domain apps: it connects their signals to jobs
 ]
 
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # the admin session's second factor (request.user.is_verified())
+    "commerce.audit.middleware.ActingUser",  # the admin's changes are recorded as the session user's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -12,7 +12,7 @@ from commerce.catalog.models import Category, Product, ProductVariant
 from commerce.orders import checkout
 from commerce.orders.models import Order
 
-OUR_APPS = {"accounts", "catalog", "carts", "orders", "payments", "notifications"}
+OUR_APPS = {"accounts", "catalog", "carts", "orders", "payments", "notifications", "audit"}
 
 
 @pytest.fixture

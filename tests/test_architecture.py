@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Each commerce app and the apps it may import. The shared modules at commerce's top level, and the
-# notifications app (the sent-email log every app writes to), are open to all.
+# Each commerce app and the apps it may import. The shared modules at commerce's top level, the notifications
+# app (the sent-email log every app writes to) and the audit app (the log of who changed what) are open to all.
 COMMERCE_LAYERS = {
     "accounts": set(),
     "catalog": set(),
@@ -43,6 +43,13 @@ def test_commerce_imports_neither_graph_nor_tasks_and_its_apps_point_down(path):
         allowed = COMMERCE_LAYERS[app] | {app}
         reached = {m.split(".")[1] for m in modules if m.startswith("commerce.") and m.count(".") >= 1}
         assert reached & set(COMMERCE_LAYERS) <= allowed, f"commerce.{app} imports a higher app"
+
+
+@pytest.mark.parametrize("path", sources("commerce/audit"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_audit_log_imports_no_app_so_every_app_can_import_it(path):
+    """Only accounts' signals, to redact what entries hold of a deleted account (as the sent-email log does)."""
+    reached = {m for m in imported_modules(path) if m.startswith("commerce.") and m.split(".")[1] in COMMERCE_LAYERS}
+    assert reached <= {"commerce.accounts.signals", "commerce.accounts.signals.account_erasing"}
 
 
 @pytest.mark.parametrize("path", [p for p in sources("graph") if p.parent == ROOT / "graph" or p.parent.name == "core"],

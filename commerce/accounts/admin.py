@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
 
 from commerce.admin import ReadOnlyAdmin
+from commerce.audit.admin import Audited
 from commerce.errors import DomainError
 
 from .deletion import erase_account
@@ -14,7 +15,9 @@ from .verification import forget_verification
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(Audited, BaseUserAdmin):
+    # Who may do what: the audit log records changes of these (not of the personal data on the same page).
+    audited_fields = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_email_verified", "is_staff", "is_active", "date_joined",
                     "deleted_at"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from commerce.audit.admin import Audited
+
 from .models import Cart, CartLine, ShippingMethod, Voucher
 
 
@@ -10,7 +12,8 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
+class VoucherAdmin(Audited, admin.ModelAdmin):
+    audited_fields = ("code", "kind", "value", "min_subtotal", "starts_at", "ends_at", "usage_limit", "is_active")
     list_display = ["code", "kind", "value", "min_subtotal", "starts_at", "ends_at", "used_count", "usage_limit", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code"]

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from commerce import audit
+from commerce.audit.admin import Audited
 from commerce.errors import DomainError
 from commerce.exports import csv_download
 
@@ -243,8 +245,16 @@ class ProductAdmin(admin.ModelAdmin):
         if formset.model is not ProductVariant:
             return super().save_formset(request, form, formset, change)
         stock_before = dict(ProductVariant.objects.filter(product=form.instance).values_list("pk", "stock"))
+        audited_before = {v.pk: audit.snapshot(v, staff.AUDITED_VARIANT_FIELDS)
+                          for v in ProductVariant.objects.filter(product=form.instance)}
         super().save_formset(request, form, formset, change)
-        _save_variants([f.instance for f in formset.forms if f.instance.pk], stock_before)
+        saved = [f.instance for f in formset.forms if f.instance.pk]
+        _save_variants(saved, stock_before)
+        for variant in saved:
+            before = audited_before.get(variant.pk)
+            audit.record(audit.UPDATE if before is not None else audit.CREATE, variant,
+                         audit.diff(before or {}, audit.snapshot(variant, staff.AUDITED_VARIANT_FIELDS)),
+                         actor=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -305,8 +315,10 @@ class RefreshesItsProduct(admin.ModelAdmin):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(RefreshesItsProduct):
+class ProductVariantAdmin(Audited, RefreshesItsProduct):
     """Variants across products, for finding a SKU or what runs low."""
+
+    audited_fields = staff.AUDITED_VARIANT_FIELDS
 
     refresh = staticmethod(services.refresh_price_ranges)
     list_display = ["sku", "product", "name", "price", "sale_price", "stock", "low_stock_threshold"]
@@ -443,8 +455,10 @@ class AttributeValueInline(admin.TabularInline):
 
 
 @admin.register(ProductAttribute)
-class ProductAttributeAdmin(admin.ModelAdmin):
+class ProductAttributeAdmin(Audited, admin.ModelAdmin):
     """Attribute definitions with their values; removing a value unsets it wherever it was chosen."""
+
+    audited_fields = ("name", "slug", "type", "filterable")
 
     list_display = ["name", "slug", "type", "filterable"]
     list_filter = ["type", "filterable"]

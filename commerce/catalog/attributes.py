@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from commerce import audit
 from commerce.errors import DomainError, DomainErrors, NotFound
 from commerce.validation import check_fields
 
@@ -106,6 +107,7 @@ def create_attribute(*, name: str, type: str, slug: str | None = None, filterabl
     rows = _value_rows(attribute, values, ["input", "values"]) if values else []
     _save_attribute(attribute, generated)
     _save_values(attribute, rows)
+    audit.record(audit.CREATE, attribute, audit.diff({}, _audited(attribute)))
     return attribute
 
 
@@ -116,6 +118,7 @@ def update_attribute(attribute_id: int, changes: dict) -> ProductAttribute:
     attribute = ProductAttribute.objects.select_for_update().filter(pk=attribute_id).first()
     if attribute is None:
         raise NotFound("No such attribute.", field=["id"])
+    before = _audited(attribute)
     if changes.get("name") is not None:
         attribute.name = changes["name"].strip()
     if changes.get("filterable") is not None:
@@ -124,6 +127,7 @@ def update_attribute(attribute_id: int, changes: dict) -> ProductAttribute:
     _save_attribute(attribute, generated=False)
     if rows is not None:
         _save_values(attribute, rows)
+    audit.record(audit.UPDATE, attribute, audit.diff(before, _audited(attribute)))
     return attribute
 
 
@@ -133,9 +137,16 @@ def delete_attribute(attribute_id: int) -> ProductAttribute:
     attribute = ProductAttribute.objects.select_for_update().filter(pk=attribute_id).first()
     if attribute is None:
         raise NotFound("No such attribute.", field=["id"])
+    audit.record(audit.DELETE, attribute, {name: [value, None] for name, value in _audited(attribute).items()})
     attribute.delete()
     attribute.pk = attribute_id
     return attribute
+
+
+def _audited(attribute: ProductAttribute) -> dict:
+    """What the audit log records of a definition: its fields and its values' names, in order."""
+    return {**audit.snapshot(attribute, ("name", "slug", "type", "filterable")),
+            "values": list(attribute.values.order_by("position", "pk").values_list("name", flat=True))}
 
 
 # Assignments

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from commerce import audit
 from commerce.errors import DomainError, DomainErrors, NotFound
 from commerce.validation import check_fields
 
@@ -58,6 +59,7 @@ def delete_sale(sale_id: int) -> Sale:
     lock_tree()
     sale = _locked(sale_id)
     affected = _reach(sale)
+    audit.record(audit.DELETE, sale, {name: [value, None] for name, value in _audited(sale).items()})
     sale.delete()
     sale.pk = sale_id
     _reprice(affected)
@@ -99,7 +101,12 @@ def _reprice(products: QuerySet[Product], now: datetime | None = None) -> None:
     pricing.reprice(pricing.lock_products(products), now)
 
 
+def _audited(sale: Sale) -> dict:
+    return audit.snapshot(sale, (*FIELDS, "products", "categories"))
+
+
 def _write(sale: Sale, changes: dict, *, before: QuerySet[Product]) -> Sale:
+    created, audited_before = sale.pk is None, _audited(sale)
     reach_or_amount_changes = sale.pk is None or {"amount_off", "product_ids", "category_ids"} & set(changes)
     product_ids, category_ids = changes.pop("product_ids", None), changes.pop("category_ids", None)
     for name, value in changes.items():
@@ -130,6 +137,8 @@ def _write(sale: Sale, changes: dict, *, before: QuerySet[Product]) -> Sale:
     if categories is not None:
         sale.categories.set(categories)
     _reprice(after | before, now)
+    audit.record(audit.CREATE if created else audit.UPDATE, sale,
+                 audit.diff({} if created else audited_before, _audited(sale)))
     return sale
 
 

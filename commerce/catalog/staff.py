@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Model
 from django.utils.text import slugify
 
+from commerce import audit
 from commerce.errors import NotFound
 from commerce.validation import check_fields
 
@@ -22,6 +23,7 @@ from .signals import ask, product_ordered, variant_ordered, variant_withdrawn
 from .stock import warn_if_low
 
 ATTRIBUTE_TEXT_MAX_LENGTH = 100
+AUDITED_VARIANT_FIELDS = ("sku", "name", "price", "stock", "low_stock_threshold")  # what the audit log records
 
 
 def unique_slug(model: type[Model], text: str, *, exclude_pk: int | None = None) -> str:
@@ -156,6 +158,7 @@ def _write_variant(variant: ProductVariant, changes: dict) -> ProductVariant:
     folded onto the attribute definitions as the JSON migration folds them."""
     changes = dict(changes)
     pairs, options = changes.pop("attributes", None), changes.pop("options", None)
+    created, before = variant.pk is None, audit.snapshot(variant, AUDITED_VARIANT_FIELDS)
     _apply(variant, changes, path=["input"])
     try:
         with transaction.atomic():
@@ -168,6 +171,8 @@ def _write_variant(variant: ProductVariant, changes: dict) -> ProductVariant:
     if options:
         set_variant_options(variant, options, path=["input", "options"])
     refresh_price_ranges([variant.product_id])
+    audit.record(audit.CREATE if created else audit.UPDATE, variant,
+                 audit.diff({} if created else before, audit.snapshot(variant, AUDITED_VARIANT_FIELDS)))
     return variant
 
 
@@ -227,6 +232,7 @@ def set_stock(variant_id: int, quantity: int) -> ProductVariant:
     before, variant.stock = variant.stock, quantity
     variant.save(update_fields=["stock"])
     warn_if_low(variant, before, quantity)
+    audit.record(audit.UPDATE, variant, {"stock": [before, quantity]} if before != quantity else {})
     return variant
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from commerce import audit
 from commerce.carts.models import Voucher
 from commerce.catalog.stock import change_stock
 from commerce.errors import DomainError
@@ -55,7 +56,7 @@ def transition(order: Order, to: str, event_type: str, *, actor=None, message: s
     order = Order.objects.select_for_update().get(pk=order.pk)
     if not can_become(order.status, to) or (only_from is not None and order.status not in only_from):
         raise OrderError(f"An order that is {order.status} cannot become {to}.", code="INVALID_TRANSITION", field=["id"])
-    previous = order.status
+    previous, audited_before = order.status, audit.snapshot(order, changes)
     order.status = to
     for name, value in changes.items():
         setattr(order, name, value)
@@ -63,6 +64,8 @@ def transition(order: Order, to: str, event_type: str, *, actor=None, message: s
     if to == OrderStatus.CANCELLED:
         _release(order, was_paid=previous != OrderStatus.UNPAID, restock=restock)
     record_event(order, event_type, previous_status=previous, actor=actor, message=message)
+    audit.record(audit.TRANSITION, order, {"status": [previous, to],
+                                           **audit.diff(audited_before, audit.snapshot(order, changes))}, actor=actor)
     return order
 
 

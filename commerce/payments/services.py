@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from commerce import audit
 from commerce.errors import DomainError
 from commerce.events import announce
 from commerce.money import from_minor, to_minor
@@ -367,6 +368,7 @@ def refund(order: Order, *, amount: Decimal | None, actor, restock: bool | None 
                                    field=["amount"])
             pending = Refund.objects.create(payment=payment, amount=amount, actor=actor)
     _refund_at_provider(pending, f"refund-{pending.pk}", retry=retry)
+    audit.record(audit.REFUND, order, {"refund": [None, f"{pending.amount} {payment.currency}"]}, actor=actor)
     settle(payment, restock=restock)
     return Order.objects.get(pk=order.pk)
 

@@ -6,12 +6,16 @@ forged token refuses the whole operation with UNAUTHENTICATED and `extensions.re
 operations that exist to get a new token (AUTH_EXEMPT), which ignore the header so that a client's refresh
 link works while it still sends the stale token. A websocket signs in at connection_init instead
 (graph.transport.consumers).
+
+The caller is also who the audit log names for what the operation changes (commerce.audit.acting_as).
 """
 from django.contrib.auth.models import AnonymousUser
 from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
+from commerce import audit
 from commerce.accounts.tokens import TokenError, user_for_access_token
+from graph.transport import request_ids
 from graph.transport.documents import root_fields
 
 AUTH_EXEMPT = frozenset(
@@ -29,7 +33,8 @@ class Authentication(SchemaExtension):
             except TokenError as bad:
                 error = GraphQLError(bad.message, extensions={"code": "UNAUTHENTICATED", "reason": bad.code})
                 context.result = ExecutionResult(data=None, errors=[error])
-        yield
+        with audit.acting_as(context.context.user, source="api", request_id=request_ids.current()):
+            yield
 
     def _caller(self, authorization: str):
         token = bearer_token(authorization)
