@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # the admin session's second factor (request.user.is_verified())
-    "commerce.audit.middleware.ActingUser",  # the admin's changes are recorded as the session user's
+    "project.middleware.ActingUser",  # the admin's changes are recorded as the session user's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

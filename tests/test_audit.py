@@ -163,7 +163,7 @@ def test_a_job_records_no_user_and_its_name(store, ready_cart, settings):
 def test_a_price_changed_on_the_variants_admin_page(admin_client, staff_user, store):
     save_in_admin(admin_client, store.mug, price="11.00")
     entry = the_entry(object_type="catalog.productvariant")
-    assert (entry.actor, entry.source, entry.action) == (staff_user, "admin", "update")
+    assert (entry.actor, entry.source, entry.action) == (staff_user, "admin", "update") and entry.request_id
     assert entry.changes == {"price": ["12.50", "11.00"]}
 
 

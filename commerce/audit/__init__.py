@@ -6,7 +6,7 @@ commerce.accounts.signals, as the sent-email log does), so a service at any laye
 
 Who acted: a service that already takes an `actor` (orders, refunds) passes it; the rest read the actor of the
 work in progress from a context variable, which the edges set for their duration with `acting_as`: the GraphQL
-operation (graph.transport.auth, the token's user), a Django view such as the admin (commerce.audit.middleware,
+operation (graph.transport.auth, the token's user), a Django view such as the admin (project.middleware.ActingUser,
 the session's user) and a job (tasks' middleware: no user, the job's name as `source`). Passing the user through
 every catalog service's signature would have changed every caller for a value none of their rules read; the
 context variable follows the work into Django's threads as the request id does.

@@ -1,10 +1,12 @@
 """What the audit log erases of an account being deleted (commerce.accounts.deletion): the email it copied, as
-the actor and wherever an entry names the user (a staff flag changed on their account). The entries stay, with
-the actor's link to the emptied account, so who changed what is still known by id."""
+the actor's and in the entries about the account itself (a staff flag changed on it). The entries stay, the actor
+still linked to the emptied account, so who changed what is still known by id.
+
+Only those entries are read, by indexed columns (the actor, the object), never the whole log: an email is copied
+into an entry only as its actor's or as its object's name (no audited field of another object holds one)."""
 import re
 
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.dispatch import receiver
 
 from commerce.accounts.signals import account_erasing
@@ -15,17 +17,14 @@ from commerce.audit.models import AuditEntry
 def redact_user(sender, *, user, **kwargs) -> None:
     placeholder = f"deleted-{user.pk}@invalid"
     AuditEntry.objects.filter(actor=user).update(actor_email=placeholder)
-    email = user.email
-    if not email:
+    if not user.email:
         return
-    pattern = re.compile(re.escape(email), re.IGNORECASE)
-    about = (AuditEntry.objects.annotate(text=Cast("changes", TextField()))
-             .filter(Q(object_repr__icontains=email) | Q(text__icontains=email) | Q(actor_email__iexact=email)))
+    email = re.compile(re.escape(user.email), re.IGNORECASE)
+    about = AuditEntry.objects.filter(Q(object_type=user._meta.label_lower, object_id=str(user.pk)) | Q(actor=user))
     for entry in about.iterator():
-        entry.object_repr = pattern.sub(placeholder, entry.object_repr)
-        entry.actor_email = pattern.sub(placeholder, entry.actor_email)
-        entry.changes = _redacted(entry.changes, pattern, placeholder)
-        entry.save(update_fields=["object_repr", "actor_email", "changes"])
+        entry.object_repr = email.sub(placeholder, entry.object_repr)
+        entry.changes = _redacted(entry.changes, email, placeholder)
+        entry.save(update_fields=["object_repr", "changes"])
 
 
 def _redacted(value, pattern: re.Pattern, placeholder: str):
