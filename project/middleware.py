@@ -8,7 +8,7 @@ slot, before touching the database, instead of failing.
 import threading
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from commerce import audit
 from graph.transport import request_ids
@@ -36,6 +36,9 @@ class ActingUser:
         self.get_response = get_response
 
     def __call__(self, request):
-        source = "admin" if request.path.startswith(reverse("admin:index")) else "web"
+        try:
+            source = "admin" if request.path.startswith(reverse("admin:index")) else "web"
+        except NoReverseMatch:  # a URLconf without the admin
+            source = "web"
         with audit.acting_as(getattr(request, "user", None), source=source, request_id=request_ids.current()):
             return self.get_response(request)

@@ -227,3 +227,14 @@ def test_deleting_an_account_redacts_its_email_and_keeps_the_entries(admin_clien
     assert {entry.actor_email for entry in kept} == {f"deleted-{staff_user.pk}@invalid"}
     assert the_entry(object_type="catalog.productvariant").changes == {"stock": [100, 3]}
     assert not AuditEntry.objects.filter(object_repr__icontains="@example.com").exists()
+
+
+def test_an_attribute_added_in_the_admin_with_its_values(admin_client, staff_user):
+    response = admin_client.post(reverse("admin:catalog_productattribute_add"), {
+        "name": "Material", "slug": "material", "type": "CHOICE",
+        "values-TOTAL_FORMS": "1", "values-INITIAL_FORMS": "0", "values-MIN_NUM_FORMS": "0",
+        "values-MAX_NUM_FORMS": "1000", "values-0-name": "Oak", "values-0-slug": "oak", "values-0-position": "0"})
+    assert response.status_code == 302
+    entry = the_entry(object_type="catalog.productattribute", object_repr="Material")
+    assert (entry.actor, entry.action) == (staff_user, "create")
+    assert entry.changes["values"] == [None, ["Oak"]] and entry.changes["type"] == [None, "CHOICE"]

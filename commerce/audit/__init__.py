@@ -75,7 +75,8 @@ def snapshot(obj, fields: Iterable[str]) -> dict:
     """The fields' values as plain JSON (a row not yet saved has no related sets: empty)."""
     values = {}
     for name in fields:
-        if obj.pk is None and obj._meta.get_field(name).many_to_many:
+        field = obj._meta.get_field(name)
+        if obj.pk is None and (field.many_to_many or field.one_to_many):
             values[name] = []
         else:
             values[name] = plain(getattr(obj, name))

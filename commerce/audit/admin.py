@@ -34,7 +34,7 @@ class Audited:
 
     def save_model(self, request, obj, form, change):
         before = type(obj).objects.filter(pk=obj.pk).first() if change else None
-        form._audit_before = audit.snapshot(before or type(obj)(), self.audited_fields)
+        form._audit_before = audit.snapshot(before, self.audited_fields) if before is not None else {}
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

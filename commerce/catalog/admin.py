@@ -458,7 +458,7 @@ class AttributeValueInline(admin.TabularInline):
 class ProductAttributeAdmin(Audited, admin.ModelAdmin):
     """Attribute definitions with their values; removing a value unsets it wherever it was chosen."""
 
-    audited_fields = ("name", "slug", "type", "filterable")
+    audited_fields = ("name", "slug", "type", "filterable", "values")
 
     list_display = ["name", "slug", "type", "filterable"]
     list_filter = ["type", "filterable"]
