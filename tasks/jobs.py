@@ -25,7 +25,10 @@ def job(fn=None, **options):
         "time_limit": TIME_LIMIT_MS,
         **options,
     }
-    return (lambda fn: dramatiq.actor(_as_system(fn), **options)) if fn is None else dramatiq.actor(_as_system(fn), **options)
+    def declare(fn):
+        return dramatiq.actor(_as_system(fn), **options)
+
+    return declare if fn is None else declare(fn)
 
 
 def _as_system(fn):
