@@ -33,7 +33,9 @@ class RequestThreads:
     def __init__(self, app, size: int):
         self.app = app
         self.size = size
-        self._idle: asyncio.Queue | None = None  # made on first use, inside the server's event loop
+        # Last in, first out: the thread that finished last serves next, so a quiet process keeps as many
+        # connections open as it has requests at once, not one per thread it ever used.
+        self._idle: asyncio.LifoQueue | None = None  # made on first use, inside the server's event loop
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or self.size <= 0 or scope["path"] in UNQUEUED_PATHS:
@@ -48,9 +50,9 @@ class RequestThreads:
             # same thread: a thread never runs two requests at once.
             idle.put_nowait(executor)
 
-    def _queue(self) -> asyncio.Queue:
+    def _queue(self) -> asyncio.LifoQueue:
         if self._idle is None:
-            self._idle = asyncio.Queue()
+            self._idle = asyncio.LifoQueue()
             for number in range(self.size):
                 self._idle.put_nowait(RequestThread(f"request-{number}"))
         return self._idle

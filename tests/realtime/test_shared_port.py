@@ -18,7 +18,8 @@ def test_two_processes_on_one_port_serve_requests_and_live_updates_and_outlive_e
     postgres, redis_url, redis_key_prefix, transactional_db, stripe, customer, order_of, tmp_path
 ):
     env = deployed_env(REDIS_URL=redis_url, REDIS_KEY_PREFIX=f"{redis_key_prefix}-port", STRIPE_API_BASE=stripe.base,
-                       CONN_MAX_AGE="60")  # as deployed: request threads keep their connections (project/threads.py)
+                       CONN_MAX_AGE="60",  # as deployed: request threads keep their connections (project/threads.py)
+                       MAX_CONCURRENT_REQUESTS="4")
     logs = [tmp_path / "daphne-1.log", tmp_path / "daphne-2.log"]
     processes, base = start_daphnes_on_one_port(env, 2, logs)  # returns once each has answered
     customer_token = tokens.sign_in(customer).access
