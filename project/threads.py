@@ -10,8 +10,9 @@ already": bench/catalog.py's 362 failures at 16 clients.
 Here each HTTP request borrows one of MAX_CONCURRENT_REQUESTS one-thread executors and enters asgiref's
 `ThreadSensitiveContext(executor=...)` with it before Django does (the outermost context wins, so Django's own
 runs the request there). The thread, and so its connection, serves request after request: CONN_MAX_AGE keeps
-it open (CONN_HEALTH_CHECKS replaces a dead one), a process holds at most MAX_CONCURRENT_REQUESTS connections,
-and requests beyond that wait here, on the event loop, without a thread. A request's sync work still runs on
+it open (CONN_HEALTH_CHECKS replaces a dead one), HTTP requests hold at most MAX_CONCURRENT_REQUESTS connections
+per process (websockets and embedded job threads have their own few), and requests beyond that wait here, on the
+event loop, without a thread. A request's sync work still runs on
 one thread from its start to its end, which is all thread-sensitive code asks for.
 
 `/healthz` skips the queue (it answers even when every thread is busy) and touches no database.
