@@ -6,7 +6,8 @@
 #
 # Migrations are not run by the web command: run `python manage.py migrate --noinput` once per deploy
 # (docker-compose.yml does it in its one-off `migrate` service), so that several web replicas never race.
-FROM python:3.11-slim
+# Stage `proxy` (--target proxy) is nginx with this build's static files, in front of the replicas in compose.
+FROM python:3.11-slim AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -50,3 +51,12 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # Exec form: daphne (project.serve: its command line, paths masked in its access log) is PID 1 and gets
 # SIGTERM directly on `docker stop`.
 CMD ["python", "-m", "project.serve", "-b", "0.0.0.0", "-p", "8000", "project.asgi:application"]
+
+# The proxy in front of the web replicas (docker-compose.yml): nginx with deploy/nginx.conf and the static files
+# collected above, so the files it serves always match the code the replicas run.
+FROM nginx:1.27 AS proxy
+COPY --from=app /app/var/static /srv/static
+COPY deploy/nginx.conf /etc/nginx/conf.d/default.conf
+
+# Last, so that `docker build .` without --target still builds the API image.
+FROM app

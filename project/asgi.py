@@ -16,12 +16,15 @@ from graph.transport.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
 from project.files import serve_files  # noqa: E402
 from project.gate import Gate  # noqa: E402
+from project.threads import RequestThreads  # noqa: E402
 
 limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it
 
 application = ProtocolTypeRouter(
     {
-        "http": Gate(serve_files(django_asgi_app)),  # request ids and the body cap, then static files and media
+        # Request ids and the body cap, then static files and media, then Django on a fixed set of threads that
+        # keep their database connections (project.threads).
+        "http": Gate(serve_files(RequestThreads(django_asgi_app, settings.MAX_CONCURRENT_REQUESTS))),
         "websocket": URLRouter([re_path(r"^graphql/?$", GraphQLWebsocketConsumer.as_asgi())]),
     }
 )

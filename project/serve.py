@@ -8,6 +8,11 @@
   in flight are discarded. Under the cap a request is daphne's, byte for byte.
 - Its access log keeps paths as project.logs does (daphne's own writes the request line whole, query string and
   tokens included).
+- It accepts one connection per wake-up of its listening socket. Processes that share one socket (`--fd`, as
+  deploy/supervisord.conf runs them) are all woken by a new connection and race to accept it; Twisted's
+  listener accepts up to 100 at a time, so a burst of keep-alive clients (a proxy's upstream pool, wrk) all
+  went to whichever process woke first: 322 connections' requests to one process and 0 to the other, measured.
+  One at a time, the processes take turns.
 """
 from urllib.parse import unquote
 
@@ -15,6 +20,7 @@ from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server
 from twisted.internet import reactor  # daphne.server, imported above, installed the asyncio reactor
+from twisted.internet import tcp
 
 from graph.transport import request_ids
 from project.logs import loggable_path
@@ -97,6 +103,11 @@ class ProjectServer(Server):
         """`Server.run` makes daphne's HTTPFactory itself, with no way to pass another: ours takes its place."""
         self._http_factory = CappedHTTPFactory(self)
 
+    def listen_success(self, port):
+        super().listen_success(port)
+        if isinstance(port, tcp.Port):
+            _accept_one_at_a_time(port)
+
     def kill_all_applications(self):
         """daphne's, past the connections that never had an application (a refused body, until its once a second
         reaping): at shutdown it would fail on them with a KeyError."""
@@ -108,6 +119,17 @@ class ProjectServer(Server):
         if isinstance(details.get("path"), str):
             details = {**details, "path": loggable_path(details["path"])}
         super().log_action(protocol, action, details)
+
+
+def _accept_one_at_a_time(port: tcp.Port) -> None:
+    """Twisted's Port accepts `numberAccepts` connections per readable event and grows it under a burst."""
+    read = port.doRead
+
+    def doRead():
+        port.numberAccepts = 1
+        return read()
+
+    port.doRead = doRead
 
 
 class Serve(CommandLineInterface):

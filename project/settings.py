@@ -68,7 +68,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "project.middleware.ConcurrencyLimit",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,8 +152,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- HTTP
-# Requests one process serves at once; more wait their turn (0: no limit). Keep processes x this under the
-# database's connection limit.
+# Requests one process serves at once, each on one of this many threads that keep their database connection
+# between requests (project/threads.py); more wait their turn on the event loop. A process holds at most this many
+# connections (with CONN_MAX_AGE > 0): keep processes x this under PostgreSQL's max_connections. 0: no limit, a
+# new thread and connection per request (then keep CONN_MAX_AGE at 0).
 MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 32)
 # The largest request body, refused with 413 from its Content-Length before it is read (project/gate.py); a
 # GraphQL request is a document of at most 32 KB and its variables. Multipart uploads and webhooks have their own,

@@ -88,6 +88,46 @@ def start_daphne(env: dict, *, port: int | None = None, log=subprocess.DEVNULL, 
     raise RuntimeError(f"daphne did not become healthy in {timeout:.0f} s")
 
 
+def start_daphnes_on_one_port(env: dict, count: int, logs: list[Path], *, timeout: float = 30.0):
+    """`count` daphne processes accepting on one listening socket, as supervisord runs them (deploy/supervisord.conf:
+    a socket it opens, handed to each process as `--fd 0`): here the socket is opened by this process and handed on
+    as an inherited descriptor. Each writes its access log to its own `logs` entry. Returns (processes, url) once
+    every process answers /healthz, each checked in its access log."""
+    collect_static(env)
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    processes = []
+    try:
+        for log in logs[:count]:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "project.serve", "-v", "0", "--access-log", str(log),
+                 "--fd", str(listener.fileno()), "project.asgi:application"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                pass_fds=[listener.fileno()],
+            ))
+    finally:
+        listener.close()  # the processes hold it now; the port stays open as long as one of them runs
+    deadline = time.monotonic() + timeout
+    try:
+        while not all(log.exists() and b"/healthz" in log.read_bytes() for log in logs[:count]):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{count} daphne processes did not all answer in {timeout:.0f} s")
+            if any(process.poll() is not None for process in processes):
+                raise RuntimeError("a daphne process exited while starting")
+            try:  # a fresh connection each time: the kernel hands it to whichever process accepts first
+                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+    except BaseException:
+        for process in processes:
+            stop(process)
+        raise
+    return processes, base
+
+
 def start_worker(env: dict, log_path: Path, *, timeout: float = 30.0) -> subprocess.Popen:
     """`manage.py rundramatiq` with one process of two threads; ready when its process says so in the log."""
     with open(log_path, "wb") as log:
