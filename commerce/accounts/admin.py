@@ -5,8 +5,10 @@ from django.template.response import TemplateResponse
 
 from commerce.admin import ReadOnlyAdmin
 from commerce.errors import DomainError
+from commerce.exports.admin import ExportAdmin
 
 from .deletion import erase_account
+from .exports import CUSTOMERS
 from .models import (Address, EmailToken, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, SocialAccount,
                      TokenFamily, User)
 from .tokens import revoke_family
@@ -14,7 +16,7 @@ from .verification import forget_verification
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ExportAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_email_verified", "is_staff", "is_active", "date_joined",
                     "deleted_at"]
@@ -31,6 +33,7 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["erase_selected"]
+    exports = (CUSTOMERS,)
 
     @admin.action(description="Delete the selected accounts (erase personal data, keep orders)",
                   permissions=["change"])
