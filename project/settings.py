@@ -352,6 +352,9 @@ if MEDIA_BUCKET:
 EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 EXPORT_LINK_LIFETIME = timedelta(seconds=env_int("EXPORT_LINK_LIFETIME_SECONDS", 24 * 3600))
 EXPORTS_PREFIX = os.environ.get("EXPORTS_PREFIX", "private/exports/")
+# Large exports one staff member may ask for in an hour (each holds a worker for a while). Files are deleted a day
+# after their links expire (tasks.exports.purge_expired_exports, nightly).
+EXPORT_LARGE_MAX_PER_HOUR = env_int("EXPORT_LARGE_MAX_PER_HOUR", 10)
 # What an upload may be (commerce/catalog/media.py): its width times height, read from its header before a pixel is
 # decoded (a small file can claim 20,000 x 20,000 and take gigabytes to decode), and how many images a product has.
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)

@@ -1,5 +1,6 @@
 """Large exports from the admin: written and mailed by a worker, not by the request that asked (commerce.exports)."""
 from django.dispatch import receiver
+from dramatiq_crontab import cron
 
 from commerce.accounts.exports import CUSTOMERS
 from commerce.catalog.exports import PRODUCTS
@@ -15,6 +16,12 @@ def write_export(export_id: str, dataset: str, fmt: str, id_runs: list, user_id:
     """Idempotent: the file is written once under the export's id, the email sent once per export."""
     name = files.write_file(DATASETS[dataset], fmt, export_id, id_runs)
     files.mail_link(user_id, name, export_id, base_url)
+
+
+@cron("41 3 * * *")
+@job
+def purge_expired_exports() -> None:
+    files.purge_expired()
 
 
 @receiver(files.export_requested)

@@ -185,6 +185,27 @@ def test_the_link_is_refused_to_anyone_else_tampered_or_expired(mailed_export, c
     assert staff.get(url).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
+def test_expired_files_are_deleted_and_their_links_answer_404(mailed_export):
+    staff, url = mailed_export
+    files.purge_expired()
+    assert staff.get(url).status_code == 200  # fresh: kept
+    with override_settings(EXPORT_LINK_LIFETIME=timedelta(days=-2)):
+        assert files.purge_expired() >= 1  # this one (and those of the tests before)
+    assert staff.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_staff_member_asking_for_too_many_large_exports_waits(jobs, mailoutbox, admin_client, orders):
+    with override_settings(EXPORT_INLINE_MAX_ROWS=1, EXPORT_LARGE_MAX_PER_HOUR=1):
+        first = admin_client.get(reverse("admin:orders_order_export", args=["orders", "csv"]), follow=True)
+        second = admin_client.get(reverse("admin:orders_order_export", args=["orders", "csv"]), follow=True)
+    assert "a link to it will be emailed" in first.content.decode()
+    assert "try again later" in second.content.decode()
+    jobs.run()
+    assert len(sent_to(mailoutbox, "staff@example.com", "export is ready")) == 1
+
+
 def _served(path: str) -> int:
     """The status the server's file layer (project/files.py, in front of Django) answers for `path`."""
     from asgiref.testing import ApplicationCommunicator

@@ -56,6 +56,11 @@ class ExportAdmin(admin.ModelAdmin):
         count = dataset.count(queryset)
         if count <= settings.EXPORT_INLINE_MAX_ROWS:
             return downloads.response(dataset, queryset, fmt)
+        if files.too_many(request.user):
+            self.message_user(request, f"{count} {dataset.name.replace('_', ' ')} to export, and you have asked for "
+                                       f"{settings.EXPORT_LARGE_MAX_PER_HOUR} large exports this hour: try again "
+                                       "later.", messages.ERROR)
+            return None
         files.request_file(dataset, queryset, fmt, request.user, request.build_absolute_uri("/"))
         self.message_user(request, f"{count} {dataset.name.replace('_', ' ')} to export: the file is being written, "
                                    f"and a link to it will be emailed to {request.user.email}.", messages.SUCCESS)

@@ -10,6 +10,7 @@ filters, so it writes exactly the rows the staff member saw counted.
 import secrets
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +21,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.urls import reverse
+from django.utils import timezone
+
+from commerce.accounts.throttle import count
 
 from commerce.notifications.emails import send_once
 
@@ -42,6 +46,12 @@ def id_runs(ids: Iterator[int]) -> list[list[int]]:
         else:
             runs.append([pk, pk])
     return runs
+
+
+def too_many(user) -> bool:
+    """Counts this request: past EXPORT_LARGE_MAX_PER_HOUR a staff member's large exports wait (each holds a worker
+    for minutes, and the admin's export buttons are plain links)."""
+    return count("large-export", str(user.pk), timedelta(hours=1)) > settings.EXPORT_LARGE_MAX_PER_HOUR
 
 
 def request_file(dataset: Dataset, queryset: QuerySet, fmt: str, user, base_url: str) -> str:
@@ -98,3 +108,20 @@ def opened(token: str, user) -> File | None:
     if not default_storage.exists(name):
         return None
     return default_storage.open(name, "rb")
+
+
+def purge_expired() -> int:
+    """Delete the files whose links have expired (a day after them, so a link opened at its last minute finishes
+    downloading); how many were deleted."""
+    prefix = settings.EXPORTS_PREFIX.strip("/")
+    if not default_storage.exists(prefix):
+        return 0
+    before = timezone.now() - settings.EXPORT_LINK_LIFETIME - timedelta(days=1)
+    deleted = 0
+    for folder in default_storage.listdir(prefix)[0]:
+        for filename in default_storage.listdir(f"{prefix}/{folder}")[1]:
+            name = f"{prefix}/{folder}/{filename}"
+            if default_storage.get_modified_time(name) < before:
+                default_storage.delete(name)
+                deleted += 1
+    return deleted
