@@ -139,6 +139,23 @@ def test_the_query_count_does_not_grow_with_the_rows(admin_client, make_product)
     assert queries(2) == queries(12)
 
 
+def test_the_query_count_of_orders_does_not_grow_with_the_rows(store, ready_cart, make_product):
+    from commerce.orders.exports import ORDER_LINES, ORDERS
+
+    lamp = make_product("Lamp", variants=[("5.00", 100)]).variants.get()
+
+    def queries(dataset, count: int) -> int:
+        Order.objects.all().delete()
+        for _ in range(count):
+            checkout.complete(ready_cart((store.mug, 1), (lamp, 1)))
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(list(dataset.rows(Order.objects.all()))) == count * (2 if dataset is ORDER_LINES else 1)
+        return len(ctx.captured_queries)
+
+    assert queries(ORDERS, 1) == queries(ORDERS, 4)
+    assert queries(ORDER_LINES, 1) == queries(ORDER_LINES, 4)
+
+
 # --- Large exports: a job writes the file and mails a link.
 
 @pytest.fixture
@@ -204,6 +221,17 @@ def test_a_staff_member_asking_for_too_many_large_exports_waits(jobs, mailoutbox
     assert "try again later" in second.content.decode()
     jobs.run()
     assert len(sent_to(mailoutbox, "staff@example.com", "export is ready")) == 1
+
+
+def test_the_job_run_twice_writes_one_file_and_sends_one_email(orders, staff_user, mailoutbox):
+    from tasks.exports import write_export
+
+    runs = files.id_runs(iter(sorted(o.pk for o in orders)))
+    for _ in range(2):  # a retry after a lost acknowledgement
+        write_export("a-retried-export-0123456789abcdef", "order_lines", "csv", runs, staff_user.pk, "http://shop")
+    (message,) = sent_to(mailoutbox, "staff@example.com", "export is ready")
+    assert "http://shop/admin/exports/download/" in message.body
+    assert default_storage.listdir("private/exports/a-retried-export-0123456789abcdef")[1] == ["order_lines.csv"]
 
 
 def _served(path: str) -> int:
