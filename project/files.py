@@ -9,6 +9,8 @@ MAX_CONCURRENT_REQUESTS and no database connection. `collectstatic` (make run, t
 writes hashed names, which are served with a ten-year `immutable` Cache-Control, and gzip copies, which are served
 to clients that accept them.
 """
+import posixpath
+
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from servestatic import ServeStaticASGI
@@ -33,7 +35,7 @@ def serve_files(app):
     """`app` behind the static files and, when SERVE_MEDIA is on, the media; any other path goes on to `app`."""
     app = ServeStaticASGI(app, root=settings.STATIC_ROOT, prefix=settings.STATIC_URL)
     if settings.SERVE_MEDIA:
-        app = _under(settings.MEDIA_URL, _media(), app)
+        app = _under(settings.MEDIA_URL, _media(), app, private=settings.EXPORTS_PREFIX)
     return app
 
 
@@ -51,12 +53,16 @@ def _media() -> ServeStaticASGI:
     return files
 
 
-def _under(prefix: str, files, app):
-    """Media paths to `files` (a 404 when missing), others to `app`: only media requests pay for a lookup on disk."""
+def _under(prefix: str, files, app, private: str = ""):
+    """Media paths to `files` (a 404 when missing), others to `app`: only media requests pay for a lookup on disk.
+    Paths under `private` (the exports' folder, which only the signed download view serves) go to `app`, whose
+    answer is a 404."""
     prefix = "/" + prefix.strip("/") + "/"
+    hidden = prefix + private.strip("/") + "/" if private.strip("/") else None
 
     async def route(scope, receive, send):
-        if scope["type"] == "http" and scope["path"].startswith(prefix):
+        if scope["type"] == "http" and scope["path"].startswith(prefix) and not (
+                hidden and posixpath.normpath(scope["path"]).startswith(hidden)):
             return await files(scope, receive, send)
         return await app(scope, receive, send)
 

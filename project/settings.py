@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "commerce.payments",
     "commerce.notifications",
     "commerce.audit",  # who changed what: every app writes to it (commerce/audit/__init__.py)
+    "commerce.exports",  # no models: the admin's export buttons (its templates)
     "tasks",  # after the domain apps: it connects their signals to jobs
 ]
 
@@ -347,6 +348,16 @@ if MEDIA_BUCKET:
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},  # names are never reused
         },
     }
+# --- Exports from the admin (commerce/exports): up to EXPORT_INLINE_MAX_ROWS rows the file answers the request; above,
+# a job writes it to the default storage under EXPORTS_PREFIX (never served as media: project/files.py; with a
+# bucket, deny public reads of that prefix) and emails the staff member a signed link that works for
+# EXPORT_LINK_LIFETIME, in their admin session only.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
+EXPORT_LINK_LIFETIME = timedelta(seconds=env_int("EXPORT_LINK_LIFETIME_SECONDS", 24 * 3600))
+EXPORTS_PREFIX = os.environ.get("EXPORTS_PREFIX", "private/exports/")
+# Large exports one staff member may ask for in an hour (each holds a worker for a while). Files are deleted a day
+# after their links expire (tasks.exports.purge_expired_exports, nightly).
+EXPORT_LARGE_MAX_PER_HOUR = env_int("EXPORT_LARGE_MAX_PER_HOUR", 10)
 # What an upload may be (commerce/catalog/media.py): its width times height, read from its header before a pixel is
 # decoded (a small file can claim 20,000 x 20,000 and take gigabytes to decode), and how many images a product has.
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)

@@ -57,7 +57,7 @@ def test_every_model_has_an_admin_page_that_opens_and_searches(admin_client, ord
 def test_orders_export_as_csv_with_formulas_defused(admin_client, orders):
     paid, unpaid = orders
     response = admin_client.post(reverse("admin:orders_order_changelist"),
-                                 {"action": "export_csv", "_selected_action": [paid.pk, unpaid.pk]})
+                                 {"action": "export_orders_csv", "_selected_action": [paid.pk, unpaid.pk]})
     header, *lines = rows(response)
     assert header[:7] == ["number", "created_at", "email", "status", "payment_status", "currency", "items"]
     by_number = {line[0]: dict(zip(header, line)) for line in lines}
@@ -71,7 +71,7 @@ def test_products_export_as_csv_a_row_per_variant(admin_client, make_product):
     shirt = make_product("Linen Shirt", variants=[("30.00", 5), ("40.00", 0)])
     bare = make_product("Bare", variants=[])
     response = admin_client.post(reverse("admin:catalog_product_changelist"),
-                                 {"action": "export_csv", "_selected_action": [shirt.pk, bare.pk]})
+                                 {"action": "export_products_csv", "_selected_action": [shirt.pk, bare.pk]})
     header, *lines = rows(response)
     table = [dict(zip(header, line)) for line in lines]
     assert [(r["product"], r["sku"], r["price"], r["stock"]) for r in table] == [

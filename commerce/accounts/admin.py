@@ -6,8 +6,10 @@ from django.template.response import TemplateResponse
 from commerce.admin import ReadOnlyAdmin
 from commerce.audit.admin import Audited
 from commerce.errors import DomainError
+from commerce.exports.admin import ExportAdmin
 
 from .deletion import erase_account
+from .exports import CUSTOMERS
 from .models import (Address, EmailToken, PasswordResetToken, RecoveryCode, RecoveryCodes, RefreshToken, SocialAccount,
                      TokenFamily, User)
 from .tokens import revoke_family
@@ -15,7 +17,7 @@ from .verification import forget_verification
 
 
 @admin.register(User)
-class UserAdmin(Audited, BaseUserAdmin):
+class UserAdmin(Audited, ExportAdmin, BaseUserAdmin):
     # Who may do what: the audit log records changes of these (not of the personal data on the same page).
     audited_fields = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
     ordering = ["email"]
@@ -34,6 +36,7 @@ class UserAdmin(Audited, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["erase_selected"]
+    exports = (CUSTOMERS,)
 
     @admin.action(description="Delete the selected accounts (erase personal data, keep orders)",
                   permissions=["change"])

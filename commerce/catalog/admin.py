@@ -12,9 +12,10 @@ from django.utils.html import format_html
 from commerce import audit
 from commerce.audit.admin import Audited
 from commerce.errors import DomainError
-from commerce.exports import csv_download
+from commerce.exports.admin import ExportAdmin
 
 from . import attributes, images, media, pricing, sales, services, staff
+from .exports import PRODUCTS
 from .models import (
     AssignedValue, AttributeAssignment, AttributeValue, Category, Product, ProductAttribute, ProductImage,
     ProductVariant, Review, Sale, WishlistItem,
@@ -230,7 +231,7 @@ def _preview(image: ProductImage):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ExportAdmin):
     list_display = ["name", "slug", "category", "is_published", "min_price", "max_price", "rating_average", "created_at"]
     list_filter = ["is_published", "category", "created_at"]
     search_fields = ["name", "slug", "variants__sku"]
@@ -239,7 +240,7 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["min_price", "max_price", "compare_at_min_price", "compare_at_max_price", "rating_average",
                        "rating_count", "created_at", "updated_at"]
     inlines = [VariantInline, ProductAttributeInline, ImageInline]
-    actions = ["export_csv"]
+    exports = (PRODUCTS,)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ProductVariant:
@@ -280,19 +281,6 @@ class ProductAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:catalog_product_change", args=[obj_id]))
         return super().response_delete(request, obj_display, obj_id)
 
-    @admin.action(description="Export the selected products as CSV (a row per variant)")
-    def export_csv(self, request, queryset):
-        header = ["product_id", "product", "slug", "category", "published", "sku", "variant", "price", "currency",
-                  "stock", "rating_average", "rating_count"]
-        products = queryset.select_related("category").prefetch_related("variants").order_by("pk")
-        rows = (
-            [p.pk, p.name, p.slug, p.category and p.category.name, p.is_published, *variant, p.rating_average,
-             p.rating_count]
-            for p in products.iterator(chunk_size=500)
-            for variant in ([[v.sku, v.name, v.price, v.currency, v.stock] for v in p.variants.all()]
-                            or [[None] * 5])
-        )
-        return csv_download("products.csv", header, rows)
 
 
 class RefreshesItsProduct(admin.ModelAdmin):

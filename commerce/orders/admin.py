@@ -1,13 +1,12 @@
 """Orders in the admin: status is read-only, and the actions go through the same services as the API, so they
 write events, restock and notify exactly as the API does."""
 from django.contrib import admin, messages
-from django.db.models import Sum
-
 from commerce.admin import ReadOnlyAdmin
 from commerce.errors import DomainError
-from commerce.exports import csv_download
+from commerce.exports.admin import ExportAdmin
 
 from . import services
+from .exports import ORDER_LINES, ORDERS
 from .models import IdempotencyKey, Order, OrderEvent, OrderLine
 
 
@@ -32,7 +31,7 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ExportAdmin):
     """Registered by commerce.payments.admin, which adds the actions that involve money (payments sits above
     orders: this app does not import it)."""
 
@@ -42,7 +41,8 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Order._meta.fields if f.name not in {"carrier", "tracking_number", "tracking_url"}]
     inlines = [OrderLineInline, OrderEventInline]
-    actions = ["fulfil", "mark_delivered", "export_csv"]
+    actions = ["fulfil", "mark_delivered"]
+    exports = (ORDERS, ORDER_LINES)
 
     def has_add_permission(self, request):
         return False
@@ -66,24 +66,11 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_delivered(self, request, queryset):
         self._each(request, queryset, lambda o: services.mark_delivered(o, actor=request.user), "delivered")
 
-    @admin.action(description="Export the selected orders as CSV")
-    def export_csv(self, request, queryset):
-        header = ["number", "created_at", "email", "status", "payment_status", "currency", "items", "subtotal",
-                  "discount", "shipping", "tax", "total", "refunded_total", "voucher_code", "shipping_method",
-                  "country", "carrier", "tracking_number"]
-        orders = (queryset.select_related("shipping_address").annotate(items=Sum("lines__quantity"))
-                  .order_by("pk"))
-        rows = (
-            [o.number, o.created_at.isoformat(), o.email, o.status, o.payment_status, o.currency, o.items, o.subtotal,
-             o.discount, o.shipping, o.tax, o.total, o.refunded_total, o.voucher_code, o.shipping_method_name,
-             o.shipping_address and o.shipping_address.country_code, o.carrier, o.tracking_number]
-            for o in orders.iterator(chunk_size=1000)
-        )
-        return csv_download("orders.csv", header, rows)
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdmin):
+class OrderLineAdmin(ExportAdmin, ReadOnlyAdmin):
+    exports = (ORDER_LINES,)
     list_display = ["order", "product_name", "variant_name", "sku", "quantity", "unit_price", "undiscounted_unit_price",
                     "total"]
     search_fields = ["sku", "product_name", "=order__id", "order__email"]
