@@ -1,6 +1,7 @@
 """The shared response cache of anonymous public queries: what it serves, to whom, and that no write leaves a page
 stale. Writes commit for real here (transactional tests): the cache is told on commit, as in production."""
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -132,6 +133,42 @@ def test_the_cache_can_be_turned_off_and_skips_large_answers(gql, shop, settings
     settings.RESPONSE_CACHE_ENABLED = True
     settings.RESPONSE_CACHE_MAX_ENTRY_BYTES = 100
     assert [page(gql)[1], page(gql)[1]] == ["MISS", "MISS"]  # too large to store
+
+
+def test_one_request_runs_a_key_while_the_others_of_its_process_wait_for_its_answer(gql, shop, settings):
+    """The first request's first catalog read is slowed; a second one started meanwhile runs no SQL and hits."""
+    settings.GRAPHQL_THROTTLE_MAXIMUM = 10_000  # both priced in full at once, before either is refunded
+    settings.RESPONSE_CACHE_WAIT_SECONDS = 30  # woken by the first's answer, not by giving up
+    from django.test import Client
+
+    from tests.conftest import GraphQLClient
+
+    outcomes, statements, started = {}, {"first": [], "second": []}, threading.Event()
+
+    def ask(name, slow):
+        def watch(execute, sql, params, many, context):
+            statements[name].append(sql)
+            if slow and len(statements[name]) == 1:
+                started.set()
+                threading.Event().wait(0.5)
+            return execute(sql, params, many, context)
+
+        try:
+            with connection.execute_wrapper(watch):
+                outcomes[name] = page(GraphQLClient(Client()))[1]
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=ask, args=("first", True))
+    first.start()
+    assert started.wait(10)
+    begun = time.monotonic()
+    second = threading.Thread(target=ask, args=("second", False))
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert time.monotonic() - begun < 10
+    assert outcomes == {"first": "MISS", "second": "HIT"} and statements["second"] == []
 
 
 def _sale_on_schedule(s, *, starts: bool):
