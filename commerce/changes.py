@@ -73,7 +73,13 @@ def _hold(connection, tables: set[str]) -> None:
             if isinstance(callback, _Announcement):
                 callback.tables |= tables
                 return
-    transaction.on_commit(_Announcement(tables), using=connection.alias)
+    announcement = _Announcement(tables)
+    try:
+        transaction.on_commit(announcement, using=connection.alias)
+    except transaction.TransactionManagementError:  # autocommit turned off by hand: its commit cannot be awaited
+        logger.warning("A write to %s outside atomic() with autocommit off, announced before it commits",
+                       sorted(tables))
+        announcement()
 
 
 def _install(sender, connection, **kwargs) -> None:

@@ -127,6 +127,14 @@ def test_answers_are_kept_per_host_since_media_urls_are_absolute(gql, shop, sett
     assert page(gql, HTTP_HOST="shop.example")[1] == "HIT"
 
 
+def test_another_release_never_reads_this_ones_answers(gql, settings):
+    """A process started with other settings (or code) shares Redis, not answers: a rolling deploy is never stale."""
+    assert [gql("{ shop { name } }").json["extensions"]["cache"] for _ in range(2)] == ["MISS", "HIT"]
+    settings.SHOP_NAME = "Another Shop"
+    answer = gql("{ shop { name } }").json
+    assert answer["extensions"]["cache"] == "MISS" and answer["data"]["shop"]["name"] == "Another Shop"
+
+
 def test_the_cache_can_be_turned_off_and_skips_large_answers(gql, shop, settings):
     settings.RESPONSE_CACHE_ENABLED = False
     assert page(gql)[1] is None

@@ -3,8 +3,8 @@
 What is cached: an HTTP query (POST or GET, persisted or not) by a caller without an Authorization header, whose
 root fields are all public (graph.transport.caching.PUBLIC_FIELDS: what every anonymous caller sees alike), that
 came back without errors and under RESPONSE_CACHE_MAX_ENTRY_BYTES. Its key is the printed document (so spacing
-and comments do not matter), the operation name, the variables, the scheme and host (media URLs are absolute)
-and the storefront's version. Nothing else of the caller is read by public fields for an anonymous caller (no
+and comments do not matter), the operation name, the variables, the scheme and host (media URLs are absolute),
+the storefront's version, and the release (this code and these settings, `_build`). Nothing else of the caller is read by public fields for an anonymous caller (no
 language, currency or address), so nothing else is in the key. Entries live in Django's cache: Redis in
 production, shared by every process, local memory in embedded mode (one process only).
 
@@ -28,10 +28,14 @@ import json
 import logging
 import threading
 import time
+from datetime import timedelta
+from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from graphql import ExecutionResult, OperationType, get_operation_ast, parse, print_ast
 from strawberry.extensions import SchemaExtension
 
@@ -42,6 +46,7 @@ from graph.transport.documents import root_fields
 logger = logging.getLogger("graph.transport.response_cache")
 
 VERSION_KEY = "response-cache:version"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ResponseCache(SchemaExtension):
@@ -55,13 +60,18 @@ class ResponseCache(SchemaExtension):
             yield
             return
         version, key = lookup
-        leader = False
         try:
             cached = cache.get(key)
+        except Exception:  # a cache that went down since the version was read: answer uncached
+            logger.warning("Not caching this answer", exc_info=True)
+            yield
+            return
+        leader = False
+        try:
             if cached is None:
                 leader, flight = _flights.board(key)
                 if not leader and flight.wait(settings.RESPONSE_CACHE_WAIT_SECONDS):
-                    cached = cache.get(key)
+                    cached = _get(key)
             if cached is not None:
                 self.outcome = "HIT"
                 self.execution_context.result = ExecutionResult(data=json.loads(cached), errors=None)
@@ -100,7 +110,8 @@ class ResponseCache(SchemaExtension):
         except Exception:  # a Host not allowed, a cache that is down: answer uncached
             logger.warning("Not caching this answer", exc_info=True)
             return None
-        material = "\n".join([str(version), _printed(context.query), context.operation_name or "", variables, origin])
+        material = "\n".join([_build(), str(version), _printed(context.query), context.operation_name or "", variables,
+                              origin])
         return version, f"response-cache:{hashlib.sha256(material.encode()).hexdigest()}"
 
     def _store(self, version: int, key: str) -> None:
@@ -120,6 +131,14 @@ class ResponseCache(SchemaExtension):
             logger.warning("Could not store a cached answer", exc_info=True)
 
 
+def _get(key: str) -> str | None:
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Could not read a cached answer", exc_info=True)
+        return None
+
+
 def current_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
@@ -134,6 +153,33 @@ def drop_cached_answers(tables=frozenset(), **kwargs) -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # never set, or evicted: a value above any it held
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+@lru_cache(maxsize=1)
+def _build() -> str:
+    """What an answer depends on besides the data: this code and these settings (the shop's name, its gateways,
+    page sizes). Processes of one release share entries; a process started with other code or settings (a
+    rolling deploy, a changed environment variable) never reads another's. Settings that are not plain data count
+    by their type only, so that no process-specific repr (an address in memory) keeps processes apart."""
+    digest = hashlib.sha256()
+    for folder in ("commerce", "graph"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(path.read_bytes())
+    values = {name: getattr(settings, name) for name in dir(settings) if name.isupper()}
+    digest.update(json.dumps(values, sort_keys=True, default=_plain).encode())
+    return digest.hexdigest()
+
+
+def _plain(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if isinstance(value, (timedelta, Decimal, PurePath)):
+        return str(value)
+    return type(value).__qualname__
+
+
+setting_changed.connect(lambda **kwargs: _build.cache_clear(), weak=False,
+                        dispatch_uid="graph.transport.response_cache.build")
 
 
 @lru_cache(maxsize=512)
