@@ -237,6 +237,20 @@ def test_every_kind_of_write_refreshes_a_cached_page_on_the_next_read(gql, shop,
     assert page(gql) == (after, "HIT")
 
 
+def test_a_write_in_the_django_admin_refreshes_a_cached_page(gql, shop, client, staff_user):
+    from django.urls import reverse
+
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    before, _ = page(gql)
+    assert page(gql) == (before, "HIT")
+    deleted = client.post(reverse("admin:catalog_product_delete", args=[shop.mug.pk]), {"post": "yes"})
+    assert deleted.status_code == 302
+    after, outcome = page(gql)
+    assert outcome == "MISS" and names(after) == ["Oak Lamp"] and after == uncached(gql)
+
+
 def test_a_rolled_back_write_drops_nothing(gql, shop):
     before, _ = page(gql)
     with pytest.raises(RuntimeError), transaction.atomic():
