@@ -4,8 +4,9 @@ What is cached: an HTTP query (POST or GET, persisted or not) by a caller withou
 root fields are all public (graph.transport.caching.PUBLIC_FIELDS: what every anonymous caller sees alike), that
 came back without errors and under RESPONSE_CACHE_MAX_ENTRY_BYTES. Its key is the printed document (so spacing
 and comments do not matter), the operation name, the variables, the scheme and host (media URLs are absolute),
-the storefront's version, and the release (this code and these settings, `_build`). Nothing else of the caller is read by public fields for an anonymous caller (no
-language, currency or address), so nothing else is in the key. Entries live in Django's cache: Redis in
+the storefront's version, and the release (this code and these settings, `_build`). Nothing else of the caller
+is read by public fields for an anonymous caller (no language, currency or address), so nothing else is in the
+key. Entries live in Django's cache: Redis in
 production, shared by every process, local memory in embedded mode (one process only).
 
 Never stale: every write to a table the storefront reads (commerce.changes) is announced after its commit, and
