@@ -5,7 +5,8 @@ The extensions' order matters: errors are coded first and last (ErrorCodes wraps
 size and shape are capped before validation (Limits), in allow-list mode only registered documents pass
 (AllowList), and only then are parsing and validation looked up in their caches
 (DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
-(PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs.
+(PageArguments) before the cost is computed and paid for (Metering), all before any resolver runs; only then may
+an anonymous public query be answered from the shared cache (ResponseCache), so a HIT is paid for like a run.
 """
 from decimal import Decimal
 
@@ -38,6 +39,7 @@ from graph.transport.masking import ErrorCodes, log_rejected
 from graph.transport.metering import Metering
 from graph.transport.pagination import PageArguments
 from graph.transport.persisted import AllowList
+from graph.transport.response_cache import ResponseCache
 from graph.transport.streaming import stream_operation
 from graph.wishlist import WishlistMutation
 
@@ -83,5 +85,5 @@ schema = Schema(
         batching_config={"max_operations": settings.GRAPHQL_MAX_BATCH} if settings.GRAPHQL_MAX_BATCH > 1 else None,
     ),
     extensions=[ErrorCodes, Limits, AllowList, lambda: DocumentCache(maxsize=256), lambda: CachedValidation(maxsize=256),
-                HttpCaching, Authentication, PageArguments, Metering, Optimizer],
+                HttpCaching, Authentication, PageArguments, Metering, ResponseCache, Optimizer],
 )

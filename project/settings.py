@@ -490,8 +490,16 @@ GRAPHQL_PERSISTED_QUERIES_MANIFEST = os.environ.get("GRAPHQL_PERSISTED_QUERIES_M
 GRAPHQL_PERSISTED_QUERIES_ONLY = env_bool("GRAPHQL_PERSISTED_QUERIES_ONLY", False)
 if GRAPHQL_PERSISTED_QUERIES_ONLY and not GRAPHQL_PERSISTED_QUERIES_MANIFEST:
     raise ImproperlyConfigured("GRAPHQL_PERSISTED_QUERIES_ONLY needs GRAPHQL_PERSISTED_QUERIES_MANIFEST.")
-# Anonymous catalog queries over GET are `Cache-Control: public` for this long (0: never).
-GRAPHQL_PUBLIC_MAX_AGE = env_int("GRAPHQL_PUBLIC_MAX_AGE_SECONDS", 60)
+# Anonymous catalog queries over GET are `Cache-Control: public` for this long (0: never, the default). Opt in
+# only behind a CDN that may serve an answer this many seconds stale: the server's own cache (below) never is.
+GRAPHQL_PUBLIC_MAX_AGE = env_int("GRAPHQL_PUBLIC_MAX_AGE_SECONDS", 0)
+# The shared response cache of anonymous public queries (graph/transport/response_cache.py), in CACHES (Redis,
+# shared by every process, when REDIS_URL is set): on unless turned off; an entry lives at most this long, an
+# answer larger than this is not stored, and a request waits this long for the same query running in its process.
+RESPONSE_CACHE_ENABLED = env_bool("RESPONSE_CACHE_ENABLED", True)
+RESPONSE_CACHE_TTL_SECONDS = env_int("RESPONSE_CACHE_TTL_SECONDS", 300)
+RESPONSE_CACHE_MAX_ENTRY_BYTES = env_int("RESPONSE_CACHE_MAX_ENTRY_BYTES", 512 * 1024)
+RESPONSE_CACHE_WAIT_SECONDS = env_int("RESPONSE_CACHE_WAIT_SECONDS", 5)
 # Websockets on /graphql/: graphql-transport-ws; the legacy graphql-ws protocol only when turned on.
 GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection

@@ -1,4 +1,8 @@
-"""`Cache-Control: public` on the answers a CDN may share: anonymous catalog queries over GET.
+"""`Cache-Control: public` on the answers a CDN may share: anonymous catalog queries over GET, when opted into.
+
+Off by default (GRAPHQL_PUBLIC_MAX_AGE_SECONDS=0): a CDN keeps an answer for max-age whatever is written
+meanwhile, so turning it on accepts that much staleness at the CDN only. The server's own response cache
+(graph.transport.response_cache) is never stale and serves the same queries without it.
 
 An answer is public only when it was asked for with GET (a URL, so a CDN can key it; APQ hashes keep that URL
 short), without an Authorization header, for a query whose root fields are all in PUBLIC_FIELDS (what every
