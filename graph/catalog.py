@@ -6,6 +6,7 @@ prefetches, windowed nested pages); the storefront's `filter`/`sort` are applied
 get_queryset, which the optimizer also calls for the nested `Category.products`, so that stays one query too.
 """
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -13,7 +14,8 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from strawberry import relay
 from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
 from strawberry_django.arguments import argument
@@ -22,6 +24,8 @@ from strawberry_django.optimizer import mark_optimized_by_prefetching
 from strawberry_django.pagination import apply_window_pagination
 from strawberry_django.queryset import get_queryset_config
 from strawberry_django.relay import DjangoListConnection as Connection
+# strawberry-django's own test of whether `totalCount` is selected (what it annotates its window count for)
+from strawberry_django.relay.list_connection import _should_optimize_total_count as counts_asked
 from strawberry_django.relay.utils import resolve_edge_class
 
 from commerce.catalog import models, selectors
@@ -29,6 +33,7 @@ from graph.catalog_attributes import (
     AttributeFilter, Facet, ProductAttribute, SelectedAttribute, product_attributes_field,
 )
 from graph.core.context import viewer_is_staff
+from graph.core.cursors import keyset_cursor, make_keyset_cursor, offset_cursor
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
 from graph.core.types import GuardedNode, ModelField, ModelNode, Money, connection, local_id_field
@@ -335,9 +340,70 @@ def _one_by_id_or_slug(model, node_type, id: strawberry.ID | None, slug: str | N
     return model.objects.filter(slug=slug)
 
 
+class _Position:
+    """Where a page of products starts, read from its cursors: keyset (the default) or offset (a cursor from before
+    keyset cursors, or RELEVANCE with a search, which no index holds in rank order)."""
+
+    def __init__(self, order: selectors.ProductOrder, nodes, *, after: str | None, before: str | None):
+        self.key = selectors.sort_key(order, searched=isinstance(nodes, QuerySet)
+                                      and "search_rank" in nodes.query.annotations)
+        self.order_name = f"{order.field.name}:{'DESC' if order.descending else 'ASC'}"
+        self.field = order.field
+        cursors = {"after": after, "before": before}
+        offsets = [name for name, c in cursors.items() if c is not None and offset_cursor(c) is not None]
+        self.keysets = {name: self._read(name, c) for name, c in cursors.items()
+                        if c is not None and name not in offsets}
+        if offsets and self.keysets:
+            raise BadUserInput("Give 'after' and 'before' from the same page of results.", argument=offsets[0])
+        if self.keysets and self.key is None:
+            raise BadUserInput("A search ranked by RELEVANCE pages by offset: this cursor is from another list.",
+                               argument=next(iter(self.keysets)))
+        self.keyset = self.key is not None and not offsets
+
+    def _read(self, argument: str, cursor: str):
+        keyset = keyset_cursor(cursor)
+        if keyset is None or keyset.order != self.order_name:
+            raise BadUserInput(f"Argument '{argument}' is a cursor of another list or sort order.", argument=argument)
+        try:
+            return _KEY_TYPES[self.field](keyset.key), keyset.pk
+        except (TypeError, ValueError, ArithmeticError):
+            raise BadUserInput(f"Argument '{argument}' is not a cursor from this API.", argument=argument) from None
+
+    def cursor(self, product) -> str:
+        return make_keyset_cursor(self.order_name, _key_text(product.sort_key), product.pk)
+
+
+def _datetime(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's moment has its offset")
+    return moment
+
+
+def _decimal(text: str) -> Decimal:
+    number = Decimal(text)
+    if not number.is_finite():
+        raise ValueError("not a number")
+    return number
+
+
+_KEY_TYPES = {
+    selectors.SortField.NAME: str, selectors.SortField.PRICE: _decimal, selectors.SortField.RATING: _decimal,
+    selectors.SortField.CREATED_AT: _datetime, selectors.SortField.RELEVANCE: _datetime,
+}
+
+
+def _key_text(key) -> str:
+    return key.isoformat() if isinstance(key, datetime) else str(key)
+
+
 @strawberry.type(name="ProductConnection")
 class ProductConnection(Connection[Product]):
     """A page of products and, for the filter it was asked with, the facets beside it.
+
+    Top-level pages are keyset pages (_keyset_page): their cursors carry the sort key and the id, so a page 50,000
+    deep is an index range read and products added meanwhile shift nothing. Cursors of before (offsets) still page.
+    `totalCount` is counted only when asked, from a maintained count for the common shapes (selectors.count_products).
 
     A subclass of DjangoListConnection, so the optimizer no longer windows it when nested: ProductListField does
     (see _page_for_prefetch). Facets cost three queries (selectors.facets) wherever the connection is; asked under
@@ -348,14 +414,69 @@ class ProductConnection(Connection[Product]):
     listed_in: strawberry.Private[int | None] = None
 
     @classmethod
-    def resolve_connection(cls, nodes, *, info: Info, filter: ProductFilter | None = None, **kwargs):
-        resolved = super().resolve_connection(nodes, info=info, **kwargs)
+    def resolve_connection(cls, nodes, *, info: Info, filter: ProductFilter | None = None,
+                           sort: ProductSort | None = None, before: str | None = None, after: str | None = None,
+                           first: int | None = None, last: int | None = None, **kwargs):
+        nested = isinstance(nodes, QuerySet) and get_queryset_config(nodes).optimized_by_prefetching
+        position = _Position(sort.to_order() if sort else selectors.ProductOrder(), nodes, after=after, before=before)
+        if position.keyset and not nested and isinstance(nodes, QuerySet):
+            query = filter.to_query() if filter else selectors.ProductQuery()
+            resolved = cls._keyset_page(nodes, info, position, query, first=first, last=last, **kwargs)
+        else:
+            resolved = super().resolve_connection(nodes, info=info, sort=sort, before=before, after=after,
+                                                  first=first, last=last, **kwargs)
         resolved.product_filter = filter
         # A nested page (Category.products) is its category's related manager's queryset, which Django marks with
         # the category; its facets count within that category.
         parent = getattr(nodes, "_hints", {}).get("instance")
         resolved.listed_in = parent.pk if isinstance(parent, models.Category) else None
         return resolved
+
+    @classmethod
+    def _keyset_page(cls, nodes: QuerySet, info: Info, position: _Position, query: selectors.ProductQuery, *,
+                     first: int | None, last: int | None, **kwargs):
+        """The rows after `after` and before `before`, `first` of them from the start or `last` from the end, read
+        one past the page to know whether there are more: a LIMIT over an index range, never an OFFSET."""
+        _, descending = position.key
+        page = nodes
+        if counts_asked(info):
+            page = page.annotate(_strawberry_total_count=selectors.total_count(
+                nodes, query, staff=viewer_is_staff(info)))
+        for name, (key, pk) in position.keysets.items():
+            page = selectors.beyond(page, key, pk, descending=descending, before=name == "before")
+        backward = first is None and last is not None
+        wanted = last if backward else first
+        rows = list((page.reverse() if backward else page)[:wanted + 1])
+        more, rows = len(rows) > wanted, rows[:wanted]
+        if backward:
+            rows.reverse()
+            has_previous, has_next = more, "before" in position.keysets
+        else:
+            has_previous, has_next = "after" in position.keysets, more
+            if last is not None and len(rows) > last:  # first and last together: the end of the first `first`
+                rows, has_previous = rows[len(rows) - last:], True
+        edge_class = resolve_edge_class(cls)
+        edges = [edge_class(cursor=position.cursor(row), node=cls.resolve_node(row, info=info, **kwargs))
+                 for row in rows]
+        connection = cls(edges=edges, page_info=relay.PageInfo(
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=has_previous, has_next_page=has_next))
+        connection.nodes = nodes
+        return connection
+
+    @strawberry.field(description="How many products the list holds under its filter, exactly; counted only when "
+                                  "asked (a maintained count for the whole catalog and for a category).")
+    def total_count(self, info: Info) -> int | None:
+        try:
+            return self.edges[0].node._strawberry_total_count  # a nested page's window, or an offset page's
+        except (IndexError, AttributeError):
+            pass
+        if not isinstance(self.nodes, QuerySet):
+            return super().total_count()
+        query = self.product_filter.to_query() if self.product_filter else selectors.ProductQuery()
+        if self.listed_in is not None:
+            query = replace(query, category_id=self.listed_in)
+        return selectors.count_products(self.nodes, query, staff=viewer_is_staff(info))
 
     @strawberry.field(description="For each filterable attribute, its values with how many products have them under "
                                   "every other filter given but its own (choosing Red still counts Blue).")
