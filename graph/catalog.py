@@ -6,7 +6,6 @@ prefetches, windowed nested pages); the storefront's `filter`/`sort` are applied
 get_queryset, which the optimizer also calls for the nested `Category.products`, so that stays one query too.
 """
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -14,7 +13,8 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from strawberry import relay
 from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
@@ -203,15 +203,20 @@ class ProductListField(StrawberryDjangoField):
             prefetching = False
         queryset = super().get_queryset(queryset, info, **kwargs)
         # windowed last, over what the type lets the viewer see, as the optimizer would
-        return self._page_for_prefetch(queryset, info, kwargs) if prefetching else queryset
+        if not prefetching:
+            return queryset
+        return self._page_for_prefetch(queryset, info, sort.to_order() if sort else selectors.ProductOrder(), kwargs)
 
-    def _page_for_prefetch(self, queryset, info, kwargs):
+    def _page_for_prefetch(self, queryset, info, order: selectors.ProductOrder, kwargs):
         """Each parent's page, windowed in the one prefetch query, as the optimizer does for a connection.
 
         The optimizer windows a nested connection only when its type is exactly DjangoListConnection (checked by
         identity); ProductConnection subclasses it to add `facets`, so without this `Category.products` would
         prefetch every product of every category on the page and slice them in Python."""
         extension = next(e for e in self.extensions if hasattr(e, "connection_type") and hasattr(e, "max_results"))
+        position = _Position(order, queryset, after=kwargs.get("after"), before=kwargs.get("before"))
+        if position.keyset and position.keysets:
+            return mark_optimized_by_prefetching(_keyset_window(queryset, position, kwargs))
         edge_class = resolve_edge_class(extension.connection_type)
         window = SliceMetadata.from_arguments(
             info, first=kwargs.get("first"), last=kwargs.get("last"), before=kwargs.get("before"),
@@ -222,6 +227,36 @@ class ProductListField(StrawberryDjangoField):
             limit=kwargs.get("last") if reverse else window.end - window.start,
             max_results=extension.max_results, reverse=reverse)
         return mark_optimized_by_prefetching(queryset)
+
+
+def _keyset_window(queryset, position: "_Position", kwargs):
+    """Every parent's page after (and before) keyset cursors in one prefetch query. Each row keeps its row number
+    and its parent's total over the whole list, as an offset window has them (so page info and `totalCount` read
+    the same); the cursors' places are counted in the same pass: the rows at or before `after`, those before
+    `before`. A nested page is read whole per parent either way (a window numbers every row of its partition)."""
+    if kwargs.get("first") is None:
+        raise BadUserInput("A nested page after a cursor takes `first`.", argument="last")
+    partition = kwargs["_strawberry_related_field_id"]
+    _, descending = position.key
+    order_by = [expression for expression, _ in queryset.query.get_compiler(using=queryset.db).get_order_by()]
+    queryset = queryset.annotate(
+        _strawberry_row_number=Window(RowNumber(), partition_by=partition, order_by=order_by),
+        _strawberry_total_count=Window(Count(1), partition_by=partition),
+    )
+    number = Window(RowNumber(), partition_by=partition, order_by=order_by)
+    if "after" in position.keysets:  # the place after the cursor: the row number less the rows up to the cursor
+        key, pk = position.keysets["after"]
+        passed = Case(When(selectors.beyond(key, pk, descending=descending), then=0), default=1)
+        number = number - Window(Sum(passed), partition_by=partition)
+    # One expression compared with constants: Django's filtering on windows mis-selects columns when one window
+    # annotation is compared with another.
+    queryset = queryset.annotate(_place=number).filter(_place__gt=0, _place__lte=kwargs["first"])
+    if "before" in position.keysets:
+        key, pk = position.keysets["before"]
+        ahead = Case(When(selectors.beyond(key, pk, descending=descending, before=True), then=0), default=1)
+        queryset = queryset.annotate(_beyond_before=Window(Sum(ahead), partition_by=partition, order_by=order_by))
+        queryset = queryset.filter(_beyond_before=0)
+    return queryset
 
 
 @strawberry_django.type(models.Category, name="Category", field_cls=ModelField)
@@ -418,32 +453,38 @@ class ProductConnection(Connection[Product]):
                            sort: ProductSort | None = None, before: str | None = None, after: str | None = None,
                            first: int | None = None, last: int | None = None, **kwargs):
         nested = isinstance(nodes, QuerySet) and get_queryset_config(nodes).optimized_by_prefetching
+        # A category's own list (Category.products) is its related manager's queryset, which Django marks with the
+        # category: its facets and its count are within that category.
+        parent = getattr(nodes, "_hints", {}).get("instance")
+        listed_in = parent.pk if isinstance(parent, models.Category) else None
         position = _Position(sort.to_order() if sort else selectors.ProductOrder(), nodes, after=after, before=before)
         if position.keyset and not nested and isinstance(nodes, QuerySet):
             query = filter.to_query() if filter else selectors.ProductQuery()
-            resolved = cls._keyset_page(nodes, info, position, query, first=first, last=last, **kwargs)
+            resolved = cls._keyset_page(nodes, info, position, query, listed_in, first=first, last=last, **kwargs)
         else:
             resolved = super().resolve_connection(nodes, info=info, sort=sort, before=before, after=after,
                                                   first=first, last=last, **kwargs)
-        resolved.product_filter = filter
-        # A nested page (Category.products) is its category's related manager's queryset, which Django marks with
-        # the category; its facets count within that category.
-        parent = getattr(nodes, "_hints", {}).get("instance")
-        resolved.listed_in = parent.pk if isinstance(parent, models.Category) else None
+            if nested and position.keyset:  # windowed by row number, each row carries its sort key: cursors of both
+                for edge in resolved.edges:
+                    edge.cursor = position.cursor(edge.node)
+                if resolved.edges:
+                    resolved.page_info.start_cursor = resolved.edges[0].cursor
+                    resolved.page_info.end_cursor = resolved.edges[-1].cursor
+        resolved.product_filter, resolved.listed_in = filter, listed_in
         return resolved
 
     @classmethod
-    def _keyset_page(cls, nodes: QuerySet, info: Info, position: _Position, query: selectors.ProductQuery, *,
-                     first: int | None, last: int | None, **kwargs):
+    def _keyset_page(cls, nodes: QuerySet, info: Info, position: _Position, query: selectors.ProductQuery,
+                     listed_in: int | None, *, first: int | None, last: int | None, **kwargs):
         """The rows after `after` and before `before`, `first` of them from the start or `last` from the end, read
         one past the page to know whether there are more: a LIMIT over an index range, never an OFFSET."""
         _, descending = position.key
         page = nodes
         if counts_asked(info):
             page = page.annotate(_strawberry_total_count=selectors.total_count(
-                nodes, query, staff=viewer_is_staff(info)))
+                nodes, query, staff=viewer_is_staff(info), within=listed_in))
         for name, (key, pk) in position.keysets.items():
-            page = selectors.beyond(page, key, pk, descending=descending, before=name == "before")
+            page = page.filter(selectors.beyond(key, pk, descending=descending, before=name == "before"))
         backward = first is None and last is not None
         wanted = last if backward else first
         rows = list((page.reverse() if backward else page)[:wanted + 1])
@@ -474,9 +515,7 @@ class ProductConnection(Connection[Product]):
         if not isinstance(self.nodes, QuerySet):
             return super().total_count()
         query = self.product_filter.to_query() if self.product_filter else selectors.ProductQuery()
-        if self.listed_in is not None:
-            query = replace(query, category_id=self.listed_in)
-        return selectors.count_products(self.nodes, query, staff=viewer_is_staff(info))
+        return selectors.count_products(self.nodes, query, staff=viewer_is_staff(info), within=self.listed_in)
 
     @strawberry.field(description="For each filterable attribute, its values with how many products have them under "
                                   "every other filter given but its own (choosing Red still counts Blue).")

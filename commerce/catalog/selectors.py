@@ -359,42 +359,46 @@ def sort_products(products: QuerySet[Product], order: ProductOrder) -> QuerySet[
     return products.order_by(F("sort_key").asc(), F("pk").asc())
 
 
-def beyond(products: QuerySet[Product], key, pk: int, *, descending: bool, before: bool = False) -> QuerySet[Product]:
+def beyond(key, pk: int, *, descending: bool, before: bool = False) -> Q:
     """The products after (key, pk) in a `sort_products` order (before it when `before`): a keyset page's rows.
 
     Written as `key >= k AND (key > k OR pk > p)`, not as the OR alone, so that the first condition bounds the
     index range and PostgreSQL starts the scan at the cursor rather than filtering its way there.
     """
-    upward = descending == before
-    if upward:
-        return products.filter(Q(sort_key__gte=key) & (Q(sort_key__gt=key) | Q(pk__gt=pk)))
-    return products.filter(Q(sort_key__lte=key) & (Q(sort_key__lt=key) | Q(pk__lt=pk)))
+    if descending == before:
+        return Q(sort_key__gte=key) & (Q(sort_key__gt=key) | Q(pk__gt=pk))
+    return Q(sort_key__lte=key) & (Q(sort_key__lt=key) | Q(pk__lt=pk))
 
 
-def _maintained_count(query: ProductQuery, *, staff: bool) -> QuerySet | None:
+def _maintained_count(query: ProductQuery, *, staff: bool, within: int | None) -> QuerySet | None:
     """The ListedCount row that counts this list, for the storefront's common shapes (every published product, or
-    one category's with its descendants) on PostgreSQL, where triggers keep it; None for any other list."""
+    one category's with its descendants, by filter or as the category's own list `within`) on PostgreSQL, where
+    triggers keep it; None for any other list."""
     if staff or query != ProductQuery(category_id=query.category_id) or connection.vendor != "postgresql":
         return None
-    key = ListedCount.WHOLE_CATALOG if query.category_id is None else query.category_id
+    categories = {query.category_id, within} - {None}
+    if len(categories) > 1:  # a category's list filtered by another: their intersection
+        return None
+    key = categories.pop() if categories else ListedCount.WHOLE_CATALOG
     return ListedCount.objects.filter(pk=key).values("products")
 
 
-def total_count(products: QuerySet[Product], query: ProductQuery, *, staff: bool) -> Expression:
+def total_count(products: QuerySet[Product], query: ProductQuery, *, staff: bool,
+                within: int | None = None) -> Expression:
     """How many products a list holds, exactly, as an uncorrelated subquery a page's query selects beside its rows
     (PostgreSQL evaluates it once, as an InitPlan, so the count costs no round trip of its own). Asked only when a
     client selects `totalCount`: the maintained count by primary key for the common shapes, else one COUNT of the
-    filtered list (never an estimate).
+    filtered list (never an estimate). `within`: the category whose own list (`Category.products`) this is.
     """
-    counted = _maintained_count(query, staff=staff)
+    counted = _maintained_count(query, staff=staff, within=within)
     if counted is None:
         counted = products.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     return Coalesce(Subquery(counted), Value(0), output_field=IntegerField())
 
 
-def count_products(products: QuerySet[Product], query: ProductQuery, *, staff: bool) -> int:
+def count_products(products: QuerySet[Product], query: ProductQuery, *, staff: bool, within: int | None = None) -> int:
     """`total_count` on its own, for a page with no row to carry it."""
-    counted = _maintained_count(query, staff=staff)
+    counted = _maintained_count(query, staff=staff, within=within)
     if counted is None:
         return products.order_by().count()
     return counted.values_list("products", flat=True).first() or 0

@@ -247,3 +247,50 @@ def test_a_deep_page_costs_the_queries_of_the_first(gql, ties):
                {"first": 2, "after": page(gql, first=6)["pageInfo"]["endCursor"]})
     assert len(deep.ok()["products"]["edges"]) == 2
     assert deep.queries == first.queries
+
+
+NESTED = """query($slug: String!, $first: Int, $after: String, $before: String, $sort: ProductSort) {
+  category(slug: $slug) { products(first: $first, after: $after, before: $before, sort: $sort) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { name } } } } }"""
+
+
+@pytest.mark.parametrize("sort", SORTS, ids=lambda s: f"{s['field']}-{s['direction']}")
+def test_a_categorys_nested_page_pages_by_keyset_as_the_top_level_list(gql, ties, sort):
+    home = to_base64("Category", ties[0].category_id)
+    whole = page(gql, sort, first=100, filter={"category": home})
+    seen, after = [], None
+    while True:
+        nested = gql(NESTED, {"slug": "home", "first": 2, "after": after, "sort": sort}).ok()["category"]["products"]
+        top = page(gql, sort, first=2, after=after, filter={"category": home})
+        assert nested == top  # the same products, cursors, page info and count
+        seen += names(nested)
+        if not nested["pageInfo"]["hasNextPage"]:
+            break
+        after = nested["pageInfo"]["endCursor"]
+    assert seen == names(whole) and nested["totalCount"] == 9
+
+
+def test_a_nested_page_between_two_cursors(gql, ties):
+    edges = page(gql, {"field": "NAME"}, first=100)["edges"]
+    between = gql(NESTED, {"slug": "home", "first": 10, "after": edges[1]["cursor"], "before": edges[5]["cursor"],
+                           "sort": {"field": "NAME"}}).ok()["category"]["products"]
+    assert names(between) == [e["node"]["name"] for e in edges[2:5]]
+
+
+def test_a_nested_keyset_page_costs_the_queries_of_the_first(gql, ties):
+    from tests.catalog.test_query_counts import CATEGORY_TREE
+
+    cursor = page(gql, first=3)["pageInfo"]["endCursor"]
+    deep = gql(CATEGORY_TREE.replace("products(first: $products)", "products(first: $products, after: $after)")
+               .replace("$products: Int)", "$products: Int, $after: String)"), {"first": 5, "products": 2,
+                                                                               "after": cursor})
+    assert [len(e["node"]["products"]["edges"]) for e in deep.ok()["categories"]["edges"]] == [2]
+    assert deep.queries == 3  # categories, children, one windowed prefetch
+
+
+def test_a_categorys_list_filtered_by_another_category_counts_their_intersection(gql, shop):
+    data = gql("""query($shirts: ID!, $home: ID!) { category(slug: "clothing") {
+        all: products { totalCount } shirts: products(filter: {category: $shirts}) { totalCount }
+        home: products(filter: {category: $home}) { totalCount } } }""",
+               {"shirts": to_base64("Category", shop.shirts.pk), "home": to_base64("Category", shop.home.pk)})
+    assert data.ok()["category"] == {"all": {"totalCount": 2}, "shirts": {"totalCount": 1}, "home": {"totalCount": 0}}
