@@ -11,10 +11,11 @@ from enum import Enum
 from django.db import connection
 from django.db.models import (
     BigIntegerField, BooleanField, Case, Count, DecimalField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet,
-    Subquery, Value, When,
+    Subquery, TextField, Value, When,
 )
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan, LessThan
 
 from commerce.errors import DomainError, NotFound
 
@@ -359,15 +360,19 @@ def sort_products(products: QuerySet[Product], order: ProductOrder) -> QuerySet[
     return products.order_by(F("sort_key").asc(), F("pk").asc())
 
 
+def _row(*expressions) -> Func:
+    return Func(*expressions, template="(%(expressions)s)", output_field=TextField())
+
+
 def beyond(key, pk: int, *, descending: bool, before: bool = False) -> Q:
     """The products after (key, pk) in a `sort_products` order (before it when `before`): a keyset page's rows.
 
-    Written as `key >= k AND (key > k OR pk > p)`, not as the OR alone, so that the first condition bounds the
-    index range and PostgreSQL starts the scan at the cursor rather than filtering its way there.
+    A row-value comparison, `(key, id) > (k, p)`, which PostgreSQL reads as one range of the (key, id) index: the
+    scan starts at the cursor even where thousands of products share the key (ratings do), where the equivalent
+    `key > k OR (key = k AND id > p)` would filter its way through every tie. SQLite has row values too.
     """
-    if descending == before:
-        return Q(sort_key__gte=key) & (Q(sort_key__gt=key) | Q(pk__gt=pk))
-    return Q(sort_key__lte=key) & (Q(sort_key__lt=key) | Q(pk__lt=pk))
+    row, cursor = _row(F("sort_key"), F("pk")), _row(Value(key), Value(pk))
+    return Q(GreaterThan(row, cursor) if descending == before else LessThan(row, cursor))
 
 
 def _maintained_count(query: ProductQuery, *, staff: bool, within: int | None) -> QuerySet | None:
