@@ -512,8 +512,6 @@ class ProductConnection(Connection[Product]):
             return self.edges[0].node._strawberry_total_count  # a nested page's window, or an offset page's
         except (IndexError, AttributeError):
             pass
-        if not isinstance(self.nodes, QuerySet):
-            return super().total_count()
         query = self.product_filter.to_query() if self.product_filter else selectors.ProductQuery()
         return selectors.count_products(self.nodes, query, staff=viewer_is_staff(info), within=self.listed_in)
 

@@ -14,8 +14,8 @@ from commerce.exports import csv_download
 
 from . import attributes, images, media, pricing, sales, services, staff
 from .models import (
-    AssignedValue, AttributeAssignment, AttributeValue, Category, Product, ProductAttribute, ProductImage,
-    ProductVariant, Review, Sale, WishlistItem,
+    AssignedValue, AttributeAssignment, AttributeValue, Category, ListedCount, Product, ProductAttribute,
+    ProductImage, ProductVariant, Review, Sale, WishlistItem,
 )
 from .services import CatalogError
 from .stock import warn_if_low
@@ -490,3 +490,19 @@ class AssignedValueAdmin(admin.ModelAdmin):
     list_display = ["assignment", "value"]
     search_fields = ["value__name", "assignment__product__name"]
     raw_id_fields = ["assignment", "value"]
+
+
+@admin.register(ListedCount)
+class ListedCountAdmin(admin.ModelAdmin):
+    """Read only: triggers keep these counts (migration 0011); a hand edit would make `totalCount` wrong."""
+
+    list_display = ["key", "products"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
