@@ -16,8 +16,13 @@ The faceted page is the catalog page a filtering storefront asks for: the same p
 attribute filters (colour, size) and a search. Its SQL per request must not grow with the page or the catalog,
 and its p50 at 100,000 products should stay within 2x of that at 10,000 (run with --products 100000 to see).
 
+Sorted pages (in-process only): the catalog page under every sort, first and --deep items deep (50,000 by default,
+less in a smaller catalog), each from the keyset cursor a client paging that far would hold; the same deep page
+from an old offset cursor shows what keyset cursors save. RELEVANCE is measured with a search (offset-paged:
+no index holds a rank) and reported, not targeted. `--in-process-only` skips the HTTP load.
+
     .venv/bin/python bench/catalog.py [--products 10000] [--duration 10] [--concurrency 1,4,16]
-                                      [--endpoints graphql,plain,faceted]
+                                      [--endpoints graphql,plain,faceted] [--deep 50000] [--in-process-only]
 """
 import argparse
 import http.client
@@ -52,6 +57,11 @@ FACETED_QUERY = QUERY.replace("query CatalogPage { products(first: 20) {", (
     "query FacetedPage { products(first: 20, filter: {search: \"cotton\", attributes: ["
     "{slug: \"color\", values: [\"black\", \"navy\"]}, {slug: \"size\", values: [\"m\", \"l\"]}]}) { "
     "facets { attribute { id slug name type } values { value { slug name } count } } "))
+SORTED_QUERY = QUERY.replace("query CatalogPage { products(first: 20) {", (
+    "query SortedPage($sort: ProductSort, $after: String, $filter: ProductFilter) { "
+    "products(first: 20, sort: $sort, after: $after, filter: $filter) {"))
+SORTS = ("NAME", "PRICE", "CREATED_AT", "RATING")
+RELEVANCE_SEARCH = "cotton"
 PLAIN_PATH = "/bench/plain-products/"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -83,6 +93,43 @@ IN_PROCESS = [
     ("faceted first: 1", faceted_endpoint(1)),
     ("faceted first: 100", faceted_endpoint(100)),
 ]
+
+
+def sorted_endpoint(sort: dict, after: str | None = None, search: str | None = None) -> Endpoint:
+    variables = {"sort": sort, "after": after, "filter": {"search": search} if search else None}
+    return Endpoint("sorted", "POST", "/graphql/", json.dumps({"query": SORTED_QUERY, "variables": variables}).encode())
+
+
+def sorted_pages(deep: int) -> list[tuple[str, Endpoint]]:
+    """Every sort's first page and the page `deep` items in, from the keyset cursor of the row before it (what a
+    client holds after paging there) and, for comparison, from an offset cursor. Needs Django set up."""
+    from strawberry.relay import to_base64
+
+    from commerce.catalog import selectors
+    from commerce.catalog.models import Product
+    from graph.catalog import _key_text
+    from graph.core.cursors import make_keyset_cursor
+
+    published = Product.objects.published()
+    deep = max(1, min(deep, published.count() - 20))
+    pages = []
+    for field in SORTS:
+        for direction in ("ASC", "DESC"):
+            sort = {"field": field, "direction": direction}
+            order = selectors.ProductOrder(selectors.SortField[field], descending=direction == "DESC")
+            before = selectors.sort_products(published, order)[deep - 1]
+            cursor = make_keyset_cursor(f"{field}:{direction}", _key_text(before.sort_key), before.pk)
+            label = f"{field} {direction}"
+            pages += [(f"{label} first", sorted_endpoint(sort)), (f"{label} @{deep}", sorted_endpoint(sort, cursor))]
+        pages.append((f"{field} ASC @{deep} offset", sorted_endpoint(
+            {"field": field, "direction": "ASC"}, to_base64("arrayconnection", deep - 1))))
+    matches = selectors.filter_products(published, selectors.ProductQuery(search=RELEVANCE_SEARCH)).count()
+    relevance = {"field": "RELEVANCE"}
+    pages.append((f"RELEVANCE {RELEVANCE_SEARCH!r} first", sorted_endpoint(relevance, search=RELEVANCE_SEARCH)))
+    deep_match = max(1, min(deep, matches - 20))
+    pages.append((f"RELEVANCE {RELEVANCE_SEARCH!r} @{deep_match}", sorted_endpoint(
+        relevance, to_base64("arrayconnection", deep_match - 1), search=RELEVANCE_SEARCH)))
+    return pages
 
 
 # --- Setup: database, server
@@ -242,7 +289,7 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def measure_in_process(env: dict, repeats: int = 10) -> dict[str, dict]:
+def measure_in_process(env: dict, repeats: int = 10, deep: int = 50_000) -> dict[str, dict]:
     """SQL statements, median time and median SQL time per request, measured in this process through Django's
     test client with the server's settings (one thread, one persistent connection, no HTTP server)."""
     os.environ.update(env, DJANGO_SETTINGS_MODULE="project.settings")
@@ -255,7 +302,7 @@ def measure_in_process(env: dict, repeats: int = 10) -> dict[str, dict]:
 
     client = Client(HTTP_HOST="127.0.0.1")
     measured = {}
-    for label, endpoint in IN_PROCESS:
+    for label, endpoint in [*IN_PROCESS, *sorted_pages(deep)]:
         runs = []
         for _ in range(repeats + 1):  # the first one warms up
             with CaptureQueriesContext(connection) as queries:
@@ -299,12 +346,16 @@ def print_report(results: dict, in_process: dict, concurrencies: list[int], dura
         print("\nGraphQL / plain req/s: " + ", ".join(
             f"{results['graphql', c]['rps'] / results['plain', c]['rps']:.2f} at concurrency {c}" for c in concurrencies
         ))
+    print_in_process(in_process)
+
+
+def print_in_process(in_process: dict) -> None:
     print("\nIn-process (Django test client, one persistent connection), medians:\n")
-    header = f"{'request':<19} {'SQL/req':>7} {'ms/req':>8} {'SQL ms':>8}"
+    header = f"{'request':<32} {'SQL/req':>7} {'ms/req':>8} {'SQL ms':>8}"
     print(header)
     print("-" * len(header))
     for label, r in in_process.items():
-        print(f"{label:<19} {r['queries']:>7} {r['ms']:>8.1f} {r['sql_ms']:>8.1f}")
+        print(f"{label:<32} {r['queries']:>7} {r['ms']:>8.1f} {r['sql_ms']:>8.1f}")
 
 
 def main() -> None:
@@ -313,6 +364,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per endpoint and concurrency")
     parser.add_argument("--concurrency", default="1,4,16", help="comma-separated numbers of client threads")
     parser.add_argument("--endpoints", default="graphql,plain,faceted", help="which to load over HTTP")
+    parser.add_argument("--deep", type=int, default=50_000, help="how many items deep the sorted pages' deep page is")
+    parser.add_argument("--in-process-only", action="store_true", help="skip the HTTP load")
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     endpoints = [e for e in (graphql_endpoint(), PLAIN, FACETED) if e.name in args.endpoints.split(",")]
@@ -322,7 +375,10 @@ def main() -> None:
     url = urlsplit(database_url)
     print(f"Database {url.hostname}:{url.port or 5432}{url.path}: migrating and seeding {args.products} products...")
     prepare_database(database_url, env, args.products)
-    in_process = measure_in_process(env)
+    in_process = measure_in_process(env, deep=args.deep)
+    if args.in_process_only:
+        print_in_process(in_process)
+        return
 
     port = free_port()
     with tempfile.NamedTemporaryFile("w+", prefix="bench-daphne-", suffix=".log") as log:

@@ -3,17 +3,19 @@
 Same JSON as the contract's `CatalogPage` query (shape, keys, Relay IDs, cursors, decimal strings), built from
 a tuned queryset: 5 queries (the page with its category joined, then variants, images, the variants' options with
 their attribute, and the options' values prefetched). The
-total count rides on the page query as a window function, as strawberry-django's connection does it.
+total count rides on the page query as the maintained count (a subquery by primary key), and the cursors are keyset
+cursors, as graph.catalog.ProductConnection makes them.
 """
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Window
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import JsonResponse
 from strawberry.relay import to_base64
 
+from commerce.catalog import selectors
 from commerce.catalog.models import AttributeAssignment, Product, ProductImage, ProductVariant
+from graph.core.cursors import make_keyset_cursor
 
 PAGE_SIZE = 20
-CURSOR_PREFIX = "arrayconnection"  # strawberry's offset cursors
 
 
 def _money(amount, currency: str) -> dict:
@@ -51,13 +53,14 @@ def _product(product: Product, currency: str) -> dict:
 
 
 def products_page(request):
+    published = Product.objects.filter(is_published=True)
     products = list(
-        Product.objects.filter(is_published=True)
+        published
         .select_related("category")
-        .only("slug", "name", "min_price", "max_price", "category__name", "category__slug")
+        .only("slug", "name", "min_price", "max_price", "created_at", "category__name", "category__slug")
         .annotate(
             in_stock=Exists(ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0)),
-            total_count=Window(Count("*")),
+            total_count=selectors.total_count(published, selectors.ProductQuery(), staff=False),
         )
         .prefetch_related(
             Prefetch("variants", ProductVariant.objects.order_by("position", "id")),
@@ -65,12 +68,14 @@ def products_page(request):
                      .prefetch_related("values")),
             Prefetch("images", ProductImage.objects.order_by("position", "id")),
         )
-        .order_by("-created_at", "-id")[:PAGE_SIZE]
+        .order_by("-created_at", "-id")[:PAGE_SIZE + 1]
     )
+    more, products = len(products) > PAGE_SIZE, products[:PAGE_SIZE]
     total = products[0].total_count if products else 0
     edges = [
-        {"cursor": to_base64(CURSOR_PREFIX, offset), "node": _product(product, settings.SHOP_CURRENCY)}
-        for offset, product in enumerate(products)
+        {"cursor": make_keyset_cursor("CREATED_AT:DESC", product.created_at.isoformat(), product.pk),
+         "node": _product(product, settings.SHOP_CURRENCY)}
+        for product in products
     ]
-    page_info = {"hasNextPage": len(products) < total, "endCursor": edges[-1]["cursor"] if edges else None}
+    page_info = {"hasNextPage": more, "endCursor": edges[-1]["cursor"] if edges else None}
     return JsonResponse({"data": {"products": {"totalCount": total, "pageInfo": page_info, "edges": edges}}})

@@ -13,7 +13,9 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
+from strawberry import relay
 from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
 from strawberry_django.arguments import argument
@@ -22,6 +24,8 @@ from strawberry_django.optimizer import mark_optimized_by_prefetching
 from strawberry_django.pagination import apply_window_pagination
 from strawberry_django.queryset import get_queryset_config
 from strawberry_django.relay import DjangoListConnection as Connection
+# strawberry-django's own test of whether `totalCount` is selected (what it annotates its window count for)
+from strawberry_django.relay.list_connection import _should_optimize_total_count as counts_asked
 from strawberry_django.relay.utils import resolve_edge_class
 
 from commerce.catalog import models, selectors
@@ -29,6 +33,7 @@ from graph.catalog_attributes import (
     AttributeFilter, Facet, ProductAttribute, SelectedAttribute, product_attributes_field,
 )
 from graph.core.context import viewer_is_staff
+from graph.core.cursors import keyset_cursor, make_keyset_cursor, offset_cursor
 from graph.core.errors import BadUserInput
 from graph.core.ids import decode_id
 from graph.core.types import GuardedNode, ModelField, ModelNode, Money, connection, local_id_field
@@ -198,15 +203,20 @@ class ProductListField(StrawberryDjangoField):
             prefetching = False
         queryset = super().get_queryset(queryset, info, **kwargs)
         # windowed last, over what the type lets the viewer see, as the optimizer would
-        return self._page_for_prefetch(queryset, info, kwargs) if prefetching else queryset
+        if not prefetching:
+            return queryset
+        return self._page_for_prefetch(queryset, info, sort.to_order() if sort else selectors.ProductOrder(), kwargs)
 
-    def _page_for_prefetch(self, queryset, info, kwargs):
+    def _page_for_prefetch(self, queryset, info, order: selectors.ProductOrder, kwargs):
         """Each parent's page, windowed in the one prefetch query, as the optimizer does for a connection.
 
         The optimizer windows a nested connection only when its type is exactly DjangoListConnection (checked by
         identity); ProductConnection subclasses it to add `facets`, so without this `Category.products` would
         prefetch every product of every category on the page and slice them in Python."""
         extension = next(e for e in self.extensions if hasattr(e, "connection_type") and hasattr(e, "max_results"))
+        position = _Position(order, queryset, after=kwargs.get("after"), before=kwargs.get("before"))
+        if position.keyset and position.keysets:
+            return mark_optimized_by_prefetching(_keyset_window(queryset, position, kwargs))
         edge_class = resolve_edge_class(extension.connection_type)
         window = SliceMetadata.from_arguments(
             info, first=kwargs.get("first"), last=kwargs.get("last"), before=kwargs.get("before"),
@@ -217,6 +227,36 @@ class ProductListField(StrawberryDjangoField):
             limit=kwargs.get("last") if reverse else window.end - window.start,
             max_results=extension.max_results, reverse=reverse)
         return mark_optimized_by_prefetching(queryset)
+
+
+def _keyset_window(queryset, position: "_Position", kwargs):
+    """Every parent's page after (and before) keyset cursors in one prefetch query. Each row keeps its row number
+    and its parent's total over the whole list, as an offset window has them (so page info and `totalCount` read
+    the same); the cursors' places are counted in the same pass: the rows at or before `after`, those before
+    `before`. A nested page is read whole per parent either way (a window numbers every row of its partition)."""
+    if kwargs.get("first") is None:
+        raise BadUserInput("A nested page after a cursor takes `first`.", argument="last")
+    partition = kwargs["_strawberry_related_field_id"]
+    _, descending = position.key
+    order_by = [expression for expression, _ in queryset.query.get_compiler(using=queryset.db).get_order_by()]
+    queryset = queryset.annotate(
+        _strawberry_row_number=Window(RowNumber(), partition_by=partition, order_by=order_by),
+        _strawberry_total_count=Window(Count(1), partition_by=partition),
+    )
+    number = Window(RowNumber(), partition_by=partition, order_by=order_by)
+    if "after" in position.keysets:  # the place after the cursor: the row number less the rows up to the cursor
+        key, pk = position.keysets["after"]
+        passed = Case(When(selectors.beyond(key, pk, descending=descending), then=0), default=1)
+        number = number - Window(Sum(passed), partition_by=partition)
+    # One expression compared with constants: Django's filtering on windows mis-selects columns when one window
+    # annotation is compared with another.
+    queryset = queryset.annotate(_place=number).filter(_place__gt=0, _place__lte=kwargs["first"])
+    if "before" in position.keysets:
+        key, pk = position.keysets["before"]
+        ahead = Case(When(selectors.beyond(key, pk, descending=descending, before=True), then=0), default=1)
+        queryset = queryset.annotate(_beyond_before=Window(Sum(ahead), partition_by=partition, order_by=order_by))
+        queryset = queryset.filter(_beyond_before=0)
+    return queryset
 
 
 @strawberry_django.type(models.Category, name="Category", field_cls=ModelField)
@@ -335,9 +375,70 @@ def _one_by_id_or_slug(model, node_type, id: strawberry.ID | None, slug: str | N
     return model.objects.filter(slug=slug)
 
 
+class _Position:
+    """Where a page of products starts, read from its cursors: keyset (the default) or offset (a cursor from before
+    keyset cursors, or RELEVANCE with a search, which no index holds in rank order)."""
+
+    def __init__(self, order: selectors.ProductOrder, nodes, *, after: str | None, before: str | None):
+        self.key = selectors.sort_key(order, searched=isinstance(nodes, QuerySet)
+                                      and "search_rank" in nodes.query.annotations)
+        self.order_name = f"{order.field.name}:{'DESC' if order.descending else 'ASC'}"
+        self.field = order.field
+        cursors = {"after": after, "before": before}
+        offsets = [name for name, c in cursors.items() if c is not None and offset_cursor(c) is not None]
+        self.keysets = {name: self._read(name, c) for name, c in cursors.items()
+                        if c is not None and name not in offsets}
+        if offsets and self.keysets:
+            raise BadUserInput("Give 'after' and 'before' from the same page of results.", argument=offsets[0])
+        if self.keysets and self.key is None:
+            raise BadUserInput("A search ranked by RELEVANCE pages by offset: this cursor is from another list.",
+                               argument=next(iter(self.keysets)))
+        self.keyset = self.key is not None and not offsets
+
+    def _read(self, argument: str, cursor: str):
+        keyset = keyset_cursor(cursor)
+        if keyset is None or keyset.order != self.order_name:
+            raise BadUserInput(f"Argument '{argument}' is a cursor of another list or sort order.", argument=argument)
+        try:
+            return _KEY_TYPES[self.field](keyset.key), keyset.pk
+        except (TypeError, ValueError, ArithmeticError):
+            raise BadUserInput(f"Argument '{argument}' is not a cursor from this API.", argument=argument) from None
+
+    def cursor(self, product) -> str:
+        return make_keyset_cursor(self.order_name, _key_text(product.sort_key), product.pk)
+
+
+def _datetime(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's moment has its offset")
+    return moment
+
+
+def _decimal(text: str) -> Decimal:
+    number = Decimal(text)
+    if not number.is_finite():
+        raise ValueError("not a number")
+    return number
+
+
+_KEY_TYPES = {
+    selectors.SortField.NAME: str, selectors.SortField.PRICE: _decimal, selectors.SortField.RATING: _decimal,
+    selectors.SortField.CREATED_AT: _datetime, selectors.SortField.RELEVANCE: _datetime,
+}
+
+
+def _key_text(key) -> str:
+    return key.isoformat() if isinstance(key, datetime) else str(key)
+
+
 @strawberry.type(name="ProductConnection")
 class ProductConnection(Connection[Product]):
     """A page of products and, for the filter it was asked with, the facets beside it.
+
+    Top-level pages are keyset pages (_keyset_page): their cursors carry the sort key and the id, so a page 50,000
+    deep is an index range read and products added meanwhile shift nothing. Cursors of before (offsets) still page.
+    `totalCount` is counted only when asked, from a maintained count for the common shapes (selectors.count_products).
 
     A subclass of DjangoListConnection, so the optimizer no longer windows it when nested: ProductListField does
     (see _page_for_prefetch). Facets cost three queries (selectors.facets) wherever the connection is; asked under
@@ -348,14 +449,71 @@ class ProductConnection(Connection[Product]):
     listed_in: strawberry.Private[int | None] = None
 
     @classmethod
-    def resolve_connection(cls, nodes, *, info: Info, filter: ProductFilter | None = None, **kwargs):
-        resolved = super().resolve_connection(nodes, info=info, **kwargs)
-        resolved.product_filter = filter
-        # A nested page (Category.products) is its category's related manager's queryset, which Django marks with
-        # the category; its facets count within that category.
+    def resolve_connection(cls, nodes, *, info: Info, filter: ProductFilter | None = None,
+                           sort: ProductSort | None = None, before: str | None = None, after: str | None = None,
+                           first: int | None = None, last: int | None = None, **kwargs):
+        nested = isinstance(nodes, QuerySet) and get_queryset_config(nodes).optimized_by_prefetching
+        # A category's own list (Category.products) is its related manager's queryset, which Django marks with the
+        # category: its facets and its count are within that category.
         parent = getattr(nodes, "_hints", {}).get("instance")
-        resolved.listed_in = parent.pk if isinstance(parent, models.Category) else None
+        listed_in = parent.pk if isinstance(parent, models.Category) else None
+        position = _Position(sort.to_order() if sort else selectors.ProductOrder(), nodes, after=after, before=before)
+        if position.keyset and not nested and isinstance(nodes, QuerySet):
+            query = filter.to_query() if filter else selectors.ProductQuery()
+            resolved = cls._keyset_page(nodes, info, position, query, listed_in, first=first, last=last, **kwargs)
+        else:
+            resolved = super().resolve_connection(nodes, info=info, sort=sort, before=before, after=after,
+                                                  first=first, last=last, **kwargs)
+            if nested and position.keyset:  # windowed by row number, each row carries its sort key: cursors of both
+                for edge in resolved.edges:
+                    edge.cursor = position.cursor(edge.node)
+                if resolved.edges:
+                    resolved.page_info.start_cursor = resolved.edges[0].cursor
+                    resolved.page_info.end_cursor = resolved.edges[-1].cursor
+        resolved.product_filter, resolved.listed_in = filter, listed_in
         return resolved
+
+    @classmethod
+    def _keyset_page(cls, nodes: QuerySet, info: Info, position: _Position, query: selectors.ProductQuery,
+                     listed_in: int | None, *, first: int | None, last: int | None, **kwargs):
+        """The rows after `after` and before `before`, `first` of them from the start or `last` from the end, read
+        one past the page to know whether there are more: a LIMIT over an index range, never an OFFSET."""
+        _, descending = position.key
+        page = nodes
+        if counts_asked(info):
+            page = page.annotate(_strawberry_total_count=selectors.total_count(
+                nodes, query, staff=viewer_is_staff(info), within=listed_in))
+        for name, (key, pk) in position.keysets.items():
+            page = page.filter(selectors.beyond(key, pk, descending=descending, before=name == "before"))
+        backward = first is None and last is not None
+        wanted = last if backward else first
+        rows = list((page.reverse() if backward else page)[:wanted + 1])
+        more, rows = len(rows) > wanted, rows[:wanted]
+        if backward:
+            rows.reverse()
+            has_previous, has_next = more, "before" in position.keysets
+        else:
+            has_previous, has_next = "after" in position.keysets, more
+            if last is not None and len(rows) > last:  # first and last together: the end of the first `first`
+                rows, has_previous = rows[len(rows) - last:], True
+        edge_class = resolve_edge_class(cls)
+        edges = [edge_class(cursor=position.cursor(row), node=cls.resolve_node(row, info=info, **kwargs))
+                 for row in rows]
+        connection = cls(edges=edges, page_info=relay.PageInfo(
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=has_previous, has_next_page=has_next))
+        connection.nodes = nodes
+        return connection
+
+    @strawberry.field(description="How many products the list holds under its filter, exactly; counted only when "
+                                  "asked (a maintained count for the whole catalog and for a category).")
+    def total_count(self, info: Info) -> int | None:
+        try:
+            return self.edges[0].node._strawberry_total_count  # a nested page's window, or an offset page's
+        except (IndexError, AttributeError):
+            pass
+        query = self.product_filter.to_query() if self.product_filter else selectors.ProductQuery()
+        return selectors.count_products(self.nodes, query, staff=viewer_is_staff(info), within=self.listed_in)
 
     @strawberry.field(description="For each filterable attribute, its values with how many products have them under "
                                   "every other filter given but its own (choosing Red still counts Blue).")

@@ -17,8 +17,8 @@ from commerce.exports.admin import ExportAdmin
 from . import attributes, images, media, pricing, sales, services, staff
 from .exports import PRODUCTS
 from .models import (
-    AssignedValue, AttributeAssignment, AttributeValue, Category, Product, ProductAttribute, ProductImage,
-    ProductVariant, Review, Sale, WishlistItem,
+    AssignedValue, AttributeAssignment, AttributeValue, Category, ListedCount, Product, ProductAttribute,
+    ProductImage, ProductVariant, Review, Sale, WishlistItem,
 )
 from .services import CatalogError
 from .stock import warn_if_low
@@ -492,3 +492,19 @@ class AssignedValueAdmin(admin.ModelAdmin):
     list_display = ["assignment", "value"]
     search_fields = ["value__name", "assignment__product__name"]
     raw_id_fields = ["assignment", "value"]
+
+
+@admin.register(ListedCount)
+class ListedCountAdmin(admin.ModelAdmin):
+    """Read only: triggers keep these counts (migration 0011); a hand edit would make `totalCount` wrong."""
+
+    list_display = ["key", "products"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
@@ -63,6 +63,24 @@ class Category(models.Model):
         return self.name
 
 
+class ListedCount(models.Model):
+    """How many published products a category lists (its descendants' included), or the whole catalog holds (key
+    WHOLE_CATALOG): the storefront's `totalCount` for its common pages, read by primary key instead of counted.
+
+    On PostgreSQL, triggers keep it (migration 0011): on the listings (insert, delete), on products (insert, delete,
+    a change of `is_published`), so every writer is counted, bulk `.update()`s and the admin included, in the
+    writer's own transaction. Elsewhere (SQLite) it is not kept and the selectors count instead.
+    """
+
+    WHOLE_CATALOG = 0  # no category has the primary key 0
+
+    key = models.PositiveIntegerField(primary_key=True, help_text="A category's id, or 0 for the whole catalog.")
+    products = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.products}"
+
+
 SEO_DESCRIPTION_LENGTH = 160  # about what a search result shows
 
 
@@ -108,7 +126,10 @@ class Product(models.Model):
             models.Index(fields=["-created_at", "-id"], name="product_created_idx"),
             models.Index(fields=["name", "id"], name="product_name_idx"),
             models.Index(fields=["min_price", "id"], name="product_price_idx"),
-            models.Index(fields=["rating_average", "id"], name="product_rating_idx"),
+            # RATING sorts on one non-null key per direction (selectors.sort_key): unrated last either way.
+            models.Index(Coalesce("rating_average", Value(Decimal("10"))), "id", name="product_rating_asc_idx"),
+            models.Index(Coalesce("rating_average", Value(Decimal("-1"))).desc(), F("id").desc(),
+                         name="product_rating_desc_idx"),
             models.Index(fields=["is_published"], name="product_published_idx"),
         ]
 

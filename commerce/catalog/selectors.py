@@ -10,16 +10,18 @@ from enum import Enum
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField, BooleanField, Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value,
-    When,
+    BigIntegerField, BooleanField, Case, Count, DecimalField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet,
+    Subquery, TextField, Value, When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan, LessThan
 
 from commerce.errors import DomainError, NotFound
 
 from .models import (
-    AssignedValue, AttributeAssignment, AttributeValue, Category, Product, ProductAttribute, ProductVariant, Review,
-    number_text,
+    AssignedValue, AttributeAssignment, AttributeValue, Category, ListedCount, Product, ProductAttribute,
+    ProductVariant, Review, number_text,
 )
 
 
@@ -312,31 +314,99 @@ def _facet_values(attribute: ProductAttribute, counts: dict) -> list[FacetValue]
     return [FacetValue(value, counts.get(value.pk, 0)) for value in attribute.values.all()]
 
 
+# What an unrated product sorts as, so that RATING has one non-null key (which an expression index serves and a
+# cursor carries) and unrated products come after rated ones in both directions: above 5 ascending, below 1 descending.
+UNRATED_ASCENDING = Decimal("10")
+UNRATED_DESCENDING = Decimal("-1")
+
+
+def sort_key(order: ProductOrder, *, searched: bool = False) -> tuple[Expression, bool] | None:
+    """The one value an order sorts by before the primary key, and whether it runs descending; None for RELEVANCE
+    with a search, whose rank is computed per matching row and so held by no index (those pages stay offset-based).
+
+    Each is served by an index of commerce.catalog.models.Product (scanned backwards for the other direction), so
+    a page after a cursor is an index range read, whatever the catalog's size.
+    """
+    descending = order.descending
+    if order.field is SortField.RELEVANCE:
+        if searched:
+            return None
+        return F("created_at"), not descending  # without a search the best match is the newest (rank 1 is first)
+    if order.field is SortField.RATING:
+        unrated = UNRATED_DESCENDING if descending else UNRATED_ASCENDING
+        return Coalesce("rating_average", Value(unrated), output_field=DecimalField(max_digits=3, decimal_places=2)), \
+            descending
+    column = {SortField.NAME: "name", SortField.PRICE: "min_price", SortField.CREATED_AT: "created_at"}[order.field]
+    return F(column), descending
+
+
 def sort_products(products: QuerySet[Product], order: ProductOrder) -> QuerySet[Product]:
-    """Order by the requested field with the primary key as the tie-break, so pages never overlap.
+    """Order by the requested field with the primary key as the tie-break, so pages never overlap; the key is
+    annotated as `sort_key`, what a keyset cursor carries.
 
     RELEVANCE reads as a rank (the best match is rank 1), so ascending puts the best match first; without a
     search it ranks the newest first. Unrated products come after rated ones either way.
     """
-    desc = order.descending
-    if order.field is SortField.RELEVANCE:
-        searched = "search_rank" in products.query.annotations
-        best_first = not desc
-        keys = [F("search_rank").desc() if best_first else F("search_rank").asc()] if searched else []
-        keys.append(F("created_at").desc() if best_first else F("created_at").asc())
-        keys.append(F("pk").desc() if best_first else F("pk").asc())
-        return products.order_by(*keys)
-    column = {
-        SortField.NAME: "name",
-        SortField.PRICE: "min_price",
-        SortField.CREATED_AT: "created_at",
-        SortField.RATING: "rating_average",
-    }[order.field]
-    if order.field is SortField.RATING:  # the one nullable key: unrated products last
-        key = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
-    else:  # plain ASC/DESC, which the (column, id) indexes serve
-        key = F(column).desc() if desc else F(column).asc()
-    return products.order_by(key, F("pk").desc() if desc else F("pk").asc())
+    key = sort_key(order, searched="search_rank" in products.query.annotations)
+    if key is None:
+        best_first = not order.descending
+        return products.order_by(F("search_rank").desc() if best_first else F("search_rank").asc(),
+                                 F("created_at").desc() if best_first else F("created_at").asc(),
+                                 F("pk").desc() if best_first else F("pk").asc())
+    expression, descending = key
+    products = products.annotate(sort_key=expression)
+    if descending:
+        return products.order_by(F("sort_key").desc(), F("pk").desc())
+    return products.order_by(F("sort_key").asc(), F("pk").asc())
+
+
+def _row(*expressions) -> Func:
+    return Func(*expressions, template="(%(expressions)s)", output_field=TextField())
+
+
+def beyond(key, pk: int, *, descending: bool, before: bool = False) -> Q:
+    """The products after (key, pk) in a `sort_products` order (before it when `before`): a keyset page's rows.
+
+    A row-value comparison, `(key, id) > (k, p)`, which PostgreSQL reads as one range of the (key, id) index: the
+    scan starts at the cursor even where thousands of products share the key (ratings do), where the equivalent
+    `key > k OR (key = k AND id > p)` would filter its way through every tie. SQLite has row values too.
+    """
+    row, cursor = _row(F("sort_key"), F("pk")), _row(Value(key), Value(pk))
+    return Q(GreaterThan(row, cursor) if descending == before else LessThan(row, cursor))
+
+
+def _maintained_count(query: ProductQuery, *, staff: bool, within: int | None) -> QuerySet | None:
+    """The ListedCount row that counts this list, for the storefront's common shapes (every published product, or
+    one category's with its descendants, by filter or as the category's own list `within`) on PostgreSQL, where
+    triggers keep it; None for any other list."""
+    if staff or query != ProductQuery(category_id=query.category_id) or connection.vendor != "postgresql":
+        return None
+    categories = {query.category_id, within} - {None}
+    if len(categories) > 1:  # a category's list filtered by another: their intersection
+        return None
+    key = categories.pop() if categories else ListedCount.WHOLE_CATALOG
+    return ListedCount.objects.filter(pk=key).values("products")
+
+
+def total_count(products: QuerySet[Product], query: ProductQuery, *, staff: bool,
+                within: int | None = None) -> Expression:
+    """How many products a list holds, exactly, as an uncorrelated subquery a page's query selects beside its rows
+    (PostgreSQL evaluates it once, as an InitPlan, so the count costs no round trip of its own). Asked only when a
+    client selects `totalCount`: the maintained count by primary key for the common shapes, else one COUNT of the
+    filtered list (never an estimate). `within`: the category whose own list (`Category.products`) this is.
+    """
+    counted = _maintained_count(query, staff=staff, within=within)
+    if counted is None:
+        counted = products.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted), Value(0), output_field=IntegerField())
+
+
+def count_products(products: QuerySet[Product], query: ProductQuery, *, staff: bool, within: int | None = None) -> int:
+    """`total_count` on its own, for a page with no row to carry it."""
+    counted = _maintained_count(query, staff=staff, within=within)
+    if counted is None:
+        return products.order_by().count()
+    return counted.values_list("products", flat=True).first() or 0
 
 
 def categories(*, parent_id: int | None = None, level: int | None = None) -> QuerySet[Category]:

@@ -1,7 +1,8 @@
 """Page arguments as the contract has them: 20 to a page unless asked, never more than 100.
 
 Before anything runs, every field of the document that takes `first`/`last` is checked (an oversized page is
-PAGE_SIZE_EXCEEDED, a negative one or a foreign cursor BAD_USER_INPUT) and, where the client gave neither,
+PAGE_SIZE_EXCEEDED, a negative one or a foreign cursor BAD_USER_INPUT: an offset cursor anywhere, a keyset
+cursor (graph.core.cursors) only on the connections that read them) and, where the client gave neither,
 gets `first: 20` written into the document it executes. Doing this on the document rather than in a
 connection class keeps strawberry-django's own connection type, which its optimizer needs in order to
 prefetch nested pages (it recognizes that class by identity), and makes the default visible to anything that
@@ -19,19 +20,19 @@ from graphql import (
     TypeInfoVisitor,
     Undefined,
     Visitor,
+    get_named_type,
     value_from_ast_untyped,
     visit,
 )
-from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from graph.core.cursors import keyset_cursor, offset_cursor
 from graph.core.errors import with_code
 
-CURSOR_PREFIX = "arrayconnection"  # strawberry's ListConnection cursors: an offset under this prefix
-# The largest offset a cursor may carry: what fits a 32-bit int. Up to sys.maxsize, the offset plus the page
-# overflowed the database's 64-bit OFFSET/LIMIT and surfaced as a masked 500; no shop pages this far.
-MAX_CURSOR_OFFSET = 2**31 - 1
+# The connections whose resolvers read keyset cursors (graph.catalog.ProductConnection); every other connection
+# pages by offset and is given only offset cursors.
+KEYSET_CONNECTIONS = {"ProductConnection"}
 
 
 class PageArguments(SchemaExtension):
@@ -64,10 +65,11 @@ class _PageVisitor(Visitor):
         if field is None or not {"first", "last"} <= set(field.args):
             return None
         given = {}
+        keyset = get_named_type(field.type).name in KEYSET_CONNECTIONS
         for argument in node.arguments or ():
             value = value_from_ast_untyped(argument.value, self.variables)
             if value is not None and value is not Undefined:
-                _check(argument, value)
+                _check(argument, value, keyset=keyset)
                 given[argument.name.value] = value
         if "first" in given or "last" in given:
             return None
@@ -85,7 +87,7 @@ class _PageVisitor(Visitor):
         )
 
 
-def _check(argument: ArgumentNode, value) -> None:
+def _check(argument: ArgumentNode, value, *, keyset: bool) -> None:
     name, maximum = argument.name.value, settings.GRAPHQL_MAX_PAGE_SIZE
 
     def refuse(code: str, message: str, **extensions):
@@ -102,10 +104,7 @@ def _check(argument: ArgumentNode, value) -> None:
                 requested=value,
             )
     elif name in {"after", "before"}:
-        try:
-            prefix, offset = relay.from_base64(value)
-            valid = prefix == CURSOR_PREFIX and offset.isdigit() and int(offset) <= MAX_CURSOR_OFFSET
-        except (ValueError, TypeError):
-            valid = False
+        valid = isinstance(value, str) and (
+            offset_cursor(value) is not None or (keyset and keyset_cursor(value) is not None))
         if not valid:
             refuse("BAD_USER_INPUT", f"Argument '{name}' is not a cursor from this API.")
