@@ -94,7 +94,7 @@
       }
     }
 
-    function keepAlive_(connection) {
+    function startKeepAlive(connection) {
       connection.pingTimer = setInterval(function () {
         send(connection, { type: "ping" });
         clearTimeout(connection.pongTimer);
@@ -112,7 +112,7 @@
       current = connection;
       pending = null;
       Object.keys(operations).forEach(function (id) { subscribeOn(connection, id); });
-      keepAlive_(connection);
+      startKeepAlive(connection);
       setState("open");
       if (replaced) {
         setTimeout(function () { finish(replaced); }, overlap);
@@ -130,7 +130,11 @@
       var operation = message.id !== undefined ? operations[message.id] : undefined;
       switch (message.type) {
         case "connection_ack":
-          acknowledged(connection);
+          if (connection === pending) {
+            acknowledged(connection);
+          } else {
+            finish(connection); // superseded by a newer attempt while it was opening
+          }
           break;
         case "ping":
           send(connection, { type: "pong" });
