@@ -114,10 +114,13 @@ def token_requests(tab) -> int:
 
 def test_an_order_appears_and_changes_on_the_live_board_without_reload(shop, tab, stripe, tmp_path, artifact):
     page = tab.page
-    page.goto(f"{shop.board}/admin/login/?next=/admin/live-board/")
+    page.goto(f"{shop.board}/admin/login/")  # no ?next=: Playwright does not route a redirect's request
     page.fill("#id_username", shop.staff.email)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    page.wait_for_url(f"{shop.board}/admin/")
+    response = page.goto(f"{shop.board}/admin/live-board/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]  # a violation is a console error
     page.locator('#live-board[data-state="live"]').wait_for(timeout=20_000)
     page.evaluate("window.sameDocument = true")  # gone if anything reloads the page
     time.sleep(1)  # `ordersUpdated` sends nothing first: give its join of the staff group a moment
@@ -154,7 +157,15 @@ def test_an_order_appears_and_changes_on_the_live_board_without_reload(shop, tab
     page.screenshot(path=artifact("live-board.png"), full_page=True)
 
     assert page.evaluate("window.sameDocument") is True
+
+    other_tab = page.context.new_page()  # signing out of the admin elsewhere stops the board at its next renewal
+    other_tab.goto(f"{shop.board}/admin/")
+    other_tab.click("#logout-form button")
+    page.locator('#live-board[data-state="stopped"]').wait_for(timeout=3 * TOKEN_LIFETIME * 1000)
     assert page.locator("#live-board tbody tr").count() == 1  # one row per order, however often it changed
     assert [url for url in tab.requests if not url.startswith(f"{shop.board}/")] == []
     # Chromium logs each refused attempt while the server was down; nothing else went wrong on the page.
     assert [error for error in tab.errors if "ERR_CONNECTION_REFUSED" not in error] == []
+    inline_ran = page.evaluate("""() => { const script = document.createElement("script");
+        script.textContent = "window.inlineRan = true"; document.body.append(script); return !!window.inlineRan; }""")
+    assert inline_ran is False and "Content Security Policy" in tab.errors[-1]  # the policy held all along
