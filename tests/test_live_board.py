@@ -35,7 +35,9 @@ def post_for_token(browser: Client, *, csrf: bool = True):
 
 
 def test_the_page_carries_what_its_script_needs_and_no_inline_script(browser_of, staff_user):
-    page = browser_of(staff_user).get(reverse("admin:live_board")).content.decode()
+    response = browser_of(staff_user).get(reverse("admin:live_board"))
+    assert "script-src 'self';" in response["Content-Security-Policy"]
+    page = response.content.decode()
     assert 'id="live-board"' in page and 'data-token-url="/admin/live-token/"' in page
     assert 'data-csrf-token="' in page
     assert "graph/graphql-ws.js" in page and "orders/live-board.js" in page

@@ -123,7 +123,7 @@ def test_an_order_appears_and_changes_on_the_live_board_without_reload(shop, tab
     assert "script-src 'self'" in response.headers["content-security-policy"]  # a violation is a console error
     page.locator('#live-board[data-state="live"]').wait_for(timeout=20_000)
     page.evaluate("window.sameDocument = true")  # gone if anything reloads the page
-    time.sleep(1)  # `ordersUpdated` sends nothing first: give its join of the staff group a moment
+    page.wait_for_timeout(1000)  # `ordersUpdated` sends nothing first: give its join of the staff group a moment
 
     placed = api(shop, CHECKOUT.replace("payment { status }", "payment { status clientSecret }"),
                  token=shop.cart.token)["checkoutComplete"]
@@ -139,7 +139,8 @@ def test_an_order_appears_and_changes_on_the_live_board_without_reload(shop, tab
         page.wait_for_timeout(200)
     assert token_requests(tab) > renewed, "the board did not renew its token"
     page.locator('#live-board[data-state="live"]').wait_for(timeout=20_000)
-    time.sleep(1)  # the new socket has replaced the old one (2 s of overlap after its subscribe)
+    page.wait_for_timeout(1000)  # the renewed socket has subscribed (the old one closes 2 s after; a change both
+    # carry shows once)
 
     fulfilled = api(shop, FULFILL, bearer=shop.staff_token, id=placed["order"]["id"])["orderFulfill"]
     assert fulfilled["errors"] == []
@@ -150,7 +151,7 @@ def test_an_order_appears_and_changes_on_the_live_board_without_reload(shop, tab
     page.locator('#live-board[data-state="reconnecting"]').wait_for(timeout=20_000)
     next(restart)  # ...and comes back: the page connects and subscribes again by itself
     page.locator('#live-board[data-state="live"]').wait_for(timeout=40_000)
-    time.sleep(1)
+    page.wait_for_timeout(1000)
     assert api(shop, DELIVERED, bearer=shop.staff_token, id=placed["order"]["id"])["orderMarkDelivered"]["errors"] == []
     row_shows(tab, number, "DELIVERED")
     page.screenshot(path=tmp_path / "live-board.png", full_page=True)
