@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from commerce.accounts import tokens
 from commerce.accounts.models import TokenFamily
 
 STAFF_QUERY = "{ orders(first: 1) { edges { node { number } } } }"
@@ -81,3 +82,12 @@ def test_a_session_renews_within_one_sign_in_which_signing_out_ends(browser_of, 
     browser.post(reverse("admin:logout"), HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
     assert refusal(gql.bearer(first)(STAFF_QUERY)) == [("UNAUTHENTICATED", "TOKEN_INVALID")]
     assert post_for_token(browser).status_code == 302
+
+
+def test_after_the_nightly_purge_the_session_starts_another_sign_in(browser_of, staff_user, gql):
+    browser = browser_of(staff_user)
+    before = post_for_token(browser).json()["token"]
+    tokens.purge_expired()  # the session's sign-in has no refresh token, so it goes
+    after = post_for_token(browser).json()["token"]
+    assert refusal(gql.bearer(before)(STAFF_QUERY)) == [("UNAUTHENTICATED", "TOKEN_INVALID")]
+    assert gql.bearer(after)(STAFF_QUERY).ok()

@@ -128,7 +128,9 @@ def session_sign_in(user: User, family_id: int | None) -> TokenFamily:
     """The API sign-in behind a browser session (the admin's live board): the one this session already holds
     while it stands, else a new one with no refresh token. The session renews its access tokens through its
     own cookie, so there is no refresh token to steal, and ending the session (signing out, a password change)
-    ends the sign-in, as revoke_family on sign-out and the password stamp see to."""
+    ends the sign-in, as revoke_family on sign-out and the password stamp see to. Having no refresh token, it
+    goes in the nightly purge (purge_expired): the session then starts another at its next renewal, and a board
+    whose socket is refused meanwhile asks for a token at once."""
     family = standing_sign_in(family_id) if family_id is not None else None
     if family is not None and family.user_id == user.pk:
         return family
@@ -199,11 +201,7 @@ def revoke_all(user: User, reason: str) -> None:
 
 
 def purge_expired() -> int:
-    """Delete refresh tokens past their expiry and families with none left; returns how many tokens went.
-
-    A session's sign-in (session_sign_in) never had a refresh token: it goes once no session can still hold
-    it (SESSION_COOKIE_AGE), not while an admin's live board is renewing its tokens through it."""
-    now = timezone.now()
-    deleted, _ = RefreshToken.objects.filter(expires_at__lte=now).delete()
-    TokenFamily.objects.filter(tokens__isnull=True, created_at__lte=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)).delete()
+    """Delete refresh tokens past their expiry and families with none left; returns how many tokens went."""
+    deleted, _ = RefreshToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    TokenFamily.objects.filter(tokens__isnull=True).delete()
     return deleted
