@@ -8,6 +8,8 @@ a list as django-otp's form asks). And staff with no second factor are not simpl
 STAFF_TWO_FACTOR_REQUIRED holds they sign in with the password and see only the set-up page (QR code, first
 code, recovery codes once), which then verifies the session; without the setting they use the admin as before.
 """
+from functools import partial
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin import AdminSite
@@ -21,6 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 from django_otp.admin import OTPAdminSite
 
+from commerce import live_board
 from commerce.accounts import twofactor
 from commerce.accounts.forms import ThrottledLogin, request_address
 
@@ -71,6 +74,8 @@ class CommerceAdminSite(OTPAdminSite):
     def get_urls(self):
         return [
             path("two-factor/setup/", self.two_factor_setup, name="two_factor_setup"),
+            path("live-token/", self.admin_view(live_board.live_token), name="live_token"),
+            path("live-board/", self.admin_view(partial(live_board.live_board_page, self)), name="live_board"),
             *super().get_urls(),
         ]
 

@@ -189,6 +189,10 @@ JWT_SIGNING_KEY = os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY
 JWT_ISSUER = os.environ.get("JWT_ISSUER", "commerce")
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME_SECONDS", 15 * 60))
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECONDS", 30 * 24 * 3600))
+# The admin's live order board reads the staff subscription with an access token its page asks the admin session
+# for (commerce/live_board.py): no refresh token, renewed by the page before it runs out, so a board stops within
+# this long of its session ending or losing the admin's permission.
+ADMIN_LIVE_TOKEN_LIFETIME = timedelta(seconds=env_int("ADMIN_LIVE_TOKEN_LIFETIME_SECONDS", 5 * 60))
 # A rotated refresh token presented again within this window is two tabs refreshing at once, not a theft.
 REFRESH_TOKEN_REUSE_GRACE = timedelta(seconds=env_int("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 10))
 # Password checks (API sign-in, the admin's login, passwordChange, proofs) are throttled per (email, IP address):

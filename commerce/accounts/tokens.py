@@ -8,7 +8,7 @@ rotated one presented again after the grace window revokes its whole family (see
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import jwt
 from django.conf import settings
@@ -49,8 +49,14 @@ def digest(raw: str) -> str:
 
 def _pair(family: TokenFamily) -> TokenPair:
     """A new access token of the sign-in and the next refresh token of its chain."""
+    access, expires_at = access_token(family, settings.ACCESS_TOKEN_LIFETIME)
+    return TokenPair(access, _new_refresh_token(family), expires_at)
+
+
+def access_token(family: TokenFamily, lifetime: timedelta) -> tuple[str, datetime]:
+    """An access token of the sign-in, good for `lifetime`, and when it stops working."""
     now = timezone.now().replace(microsecond=0)  # JWT times are whole seconds: the payload says what the token says
-    expires_at = now + settings.ACCESS_TOKEN_LIFETIME
+    expires_at = now + lifetime
     claims = {
         "iss": settings.JWT_ISSUER,
         "sub": str(family.user_id),
@@ -59,8 +65,7 @@ def _pair(family: TokenFamily) -> TokenPair:
         "exp": expires_at,
         "typ": "access",
     }
-    access = jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
-    return TokenPair(access, _new_refresh_token(family), expires_at)
+    return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM), expires_at
 
 
 def user_for_access_token(token: str) -> User:
@@ -117,6 +122,19 @@ def sign_in(user: User) -> TokenPair:
     """A new token family for a fresh sign-in: an access token and the first refresh token of the chain."""
     family = TokenFamily.objects.create(user=user, password_stamp=user.get_session_auth_hash())
     return _pair(family)
+
+
+def session_sign_in(user: User, family_id: int | None) -> TokenFamily:
+    """The API sign-in behind a browser session (the admin's live board): the one this session already holds
+    while it stands, else a new one with no refresh token. The session renews its access tokens through its
+    own cookie, so there is no refresh token to steal, and ending the session (signing out, a password change)
+    ends the sign-in, as revoke_family on sign-out and the password stamp see to. Having no refresh token, it
+    goes in the nightly purge (purge_expired): the session then starts another at its next renewal, and a board
+    whose socket is refused meanwhile asks for a token at once."""
+    family = standing_sign_in(family_id) if family_id is not None else None
+    if family is not None and family.user_id == user.pk:
+        return family
+    return TokenFamily.objects.create(user=user, password_stamp=user.get_session_auth_hash())
 
 
 def _new_refresh_token(family: TokenFamily) -> str:
