@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Cart, CartLine, ShippingMethod, Voucher
+from .models import Cart, CartLine, DailyCount, ShippingMethod, Voucher
 
 
 @admin.register(ShippingMethod)
@@ -45,4 +45,21 @@ class CartLineAdmin(admin.ModelAdmin):
     readonly_fields = ["cart", "variant", "quantity", "price_when_added", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DailyCount)
+class DailyCountAdmin(admin.ModelAdmin):
+    """Read-only: the counts are kept by checkout and cart creation, and the dashboard's conversion reads them."""
+
+    list_display = ["date", "carts_created", "orders_placed"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
