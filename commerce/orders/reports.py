@@ -22,10 +22,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, DecimalField, F, Max, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Count, DecimalField, F, Max, Q, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from commerce.carts.models import DailyCount
+from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError
 from commerce.money import round_money
 from commerce.notifications.emails import send_once
@@ -57,6 +59,15 @@ def _money_sum(expression, **extra) -> Coalesce:
     return Coalesce(Sum(expression, **extra), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
+# What `_sales_totals` is computed from, summed over a window's paid orders (or over each of its days).
+_SALES_SUMS = {
+    "gross": _money_sum("total"),
+    "refunded": _money_sum("refunded_total"),
+    "kept_gross": _money_sum("total", filter=_KEPT),
+    "orders": Count("pk", filter=_KEPT),
+}
+
+
 class ReportWindowError(DomainError):
     """A window the shop will not report on: backwards, or wider than SALES_REPORT_MAX_DAYS (on a big shop a
     wider one could outlast the web statement_timeout: ask for it in parts)."""
@@ -80,16 +91,16 @@ def _window(start: datetime, end: datetime) -> Q:
 
 def totals(start: datetime, end: datetime) -> SalesTotals:
     """The window's figures in one query."""
-    figures = Order.objects.filter(_window(start, end), _PAID).aggregate(
-        gross=_money_sum("total"),
-        refunded=_money_sum("refunded_total"),
-        kept_gross=_money_sum("total", filter=_KEPT),
-        orders=Count("pk", filter=_KEPT),
-    )
-    orders, currency = figures["orders"], settings.SHOP_CURRENCY  # rounded: SQLite's decimal sums carry float noise
-    average = round_money(figures["kept_gross"] / orders, currency) if orders else ZERO
-    return SalesTotals(revenue=round_money(figures["gross"] - figures["refunded"], currency), orders=orders,
-                       average_order_value=average, refunded=round_money(figures["refunded"], currency))
+    figures = Order.objects.filter(_window(start, end), _PAID).aggregate(**_SALES_SUMS)
+    return _sales_totals(figures["gross"], figures["refunded"], figures["kept_gross"], figures["orders"])
+
+
+def _sales_totals(gross: Decimal, refunded: Decimal, kept_gross: Decimal, orders: int) -> SalesTotals:
+    """The rules above, from the four sums: one place for `salesReport`, the daily email and the dashboard."""
+    currency = settings.SHOP_CURRENCY  # rounded: SQLite's decimal sums carry float noise
+    average = round_money(kept_gross / orders, currency) if orders else ZERO
+    return SalesTotals(revenue=round_money(gross - refunded, currency), orders=orders,
+                       average_order_value=average, refunded=round_money(refunded, currency))
 
 
 def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[ProductSales]:
@@ -128,3 +139,157 @@ def send_daily_report(day: date) -> int:
                "currency": settings.SHOP_CURRENCY, "time_zone": settings.TIME_ZONE}
     staff = get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
     return sum(send_once(f"sales-report:{day.isoformat()}:{email}", "sales_report", email, context) for email in staff)
+
+
+# The back-office dashboard (commerce.admin_site): the same rules, per day over the last 60 days, so that today,
+# 7 days and 30 days and the period before each come out of one grouped query per table, whatever the number of
+# orders. A period is whole days in the shop's time zone ending today; the period before it is as many days
+# before that (today against all of yesterday, the last 7 days against the 7 before).
+
+DASHBOARD_PERIODS = (("Today", 1), ("7 days", 7), ("30 days", 30))
+CHART_DAYS = 30
+WAITING_TO_SHIP = [OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED]
+
+
+@dataclass(frozen=True)
+class DaySales:
+    day: date
+    gross: Decimal
+    refunded: Decimal
+    kept_gross: Decimal
+    orders: int
+    new_customers: int = 0
+    carts_created: int = 0
+    orders_placed: int = 0
+
+    @property
+    def revenue(self) -> Decimal:
+        return round_money(self.gross - self.refunded, settings.SHOP_CURRENCY)
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    sales: SalesTotals
+    new_customers: int
+    carts_created: int
+    orders_placed: int
+
+    @property
+    def conversion(self) -> Decimal | None:
+        """Orders placed per cart created, in percent; None before any cart (not 0%: nothing to convert)."""
+        if not self.carts_created:
+            return None
+        return (Decimal(100) * self.orders_placed / self.carts_created).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    kind: str  # "money", "count" or "percent": how the tile formats it
+    current: Decimal | int | None
+    previous: Decimal | int | None
+
+    @property
+    def change(self) -> Decimal | None:
+        """The change against the period before, in percent; None where that period had nothing."""
+        if self.current is None or not self.previous:
+            return None
+        return (Decimal(100) * (Decimal(self.current) - Decimal(self.previous)) / Decimal(self.previous)).quantize(
+            Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    days: int
+    current: PeriodFigures
+    previous: PeriodFigures
+
+    @property
+    def kpis(self) -> list[Kpi]:
+        now, before = self.current, self.previous
+        return [
+            Kpi("Revenue", "money", now.sales.revenue, before.sales.revenue),
+            Kpi("Orders", "count", now.sales.orders, before.sales.orders),
+            Kpi("Average order value", "money", now.sales.average_order_value, before.sales.average_order_value),
+            Kpi("Refunds", "money", now.sales.refunded, before.sales.refunded),
+            Kpi("New customers", "count", now.new_customers, before.new_customers),
+            Kpi("Checkout conversion", "percent", now.conversion, before.conversion),
+        ]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    currency: str
+    periods: list[Period]
+    days: list[DaySales]  # the chart's: the last CHART_DAYS days, oldest first, every day present
+    top_products: list[ProductSales]
+    low_stock: list[ProductVariant]  # each with its product and `threshold`
+    waiting_to_ship: list[Order]
+    waiting_to_ship_count: int
+
+
+def daily_sales(first: date, last: date) -> list[DaySales]:
+    """Every day from `first` to `last` (shop time zone) with its sales sums, new customers and cart/order counts:
+    three grouped queries (orders by day, accounts by day, the daily counters), days without any filled with 0."""
+    start, _ = day_window(first)
+    _, end = day_window(last)
+    zone = timezone.get_current_timezone()
+    sales = {
+        row["day"]: row for row in Order.objects.filter(_window(start, end), _PAID)
+        .annotate(day=TruncDate("created_at", tzinfo=zone)).order_by().values("day").annotate(**_SALES_SUMS)
+    }
+    joined = dict(
+        get_user_model().objects.filter(date_joined__gte=start, date_joined__lt=end, is_staff=False)
+        .annotate(day=TruncDate("date_joined", tzinfo=zone)).order_by().values("day")
+        .annotate(count=Count("pk")).values_list("day", "count")
+    )
+    counts = {row.date: row for row in DailyCount.objects.filter(date__gte=first, date__lte=last)}
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        row, counted = sales.get(day, {}), counts.get(day)
+        days.append(DaySales(
+            day=day, gross=row.get("gross", ZERO), refunded=row.get("refunded", ZERO),
+            kept_gross=row.get("kept_gross", ZERO), orders=row.get("orders", 0), new_customers=joined.get(day, 0),
+            carts_created=counted.carts_created if counted else 0, orders_placed=counted.orders_placed if counted else 0,
+        ))
+    return days
+
+
+def _period_figures(days: list[DaySales]) -> PeriodFigures:
+    sales = _sales_totals(sum((d.gross for d in days), ZERO), sum((d.refunded for d in days), ZERO),
+                          sum((d.kept_gross for d in days), ZERO), sum(d.orders for d in days))
+    return PeriodFigures(sales=sales, new_customers=sum(d.new_customers for d in days),
+                         carts_created=sum(d.carts_created for d in days),
+                         orders_placed=sum(d.orders_placed for d in days))
+
+
+def low_stock_variants(*, limit: int = 10) -> list[ProductVariant]:
+    """Variants under their low-stock threshold (their own, else LOW_STOCK_THRESHOLD), fewest units first."""
+    threshold = Coalesce("low_stock_threshold", Value(settings.LOW_STOCK_THRESHOLD))
+    return list(ProductVariant.objects.select_related("product").annotate(threshold=threshold)
+                .filter(stock__lt=F("threshold")).order_by("stock", "product__name", "pk")[:limit])
+
+
+def waiting_to_ship(*, limit: int = 10) -> tuple[list[Order], int]:
+    """The oldest paid orders not yet (fully) shipped, and how many there are, in one query."""
+    rows = list(Order.objects.filter(status__in=WAITING_TO_SHIP).annotate(waiting=Window(Count("pk")))
+                .order_by("created_at", "pk")[:limit])
+    return rows, (rows[0].waiting if rows else 0)
+
+
+def dashboard(today: date | None = None) -> Dashboard:
+    """Every figure the admin's dashboard shows, in six queries however many orders, customers and products."""
+    today = today or timezone.localdate()
+    longest = max(days for _, days in DASHBOARD_PERIODS)
+    days = daily_sales(today - timedelta(days=2 * longest - 1), today)
+    periods = [Period(name, length, current=_period_figures(days[-length:]),
+                      previous=_period_figures(days[-2 * length:-length])) for name, length in DASHBOARD_PERIODS]
+    start, _ = day_window(today - timedelta(days=CHART_DAYS - 1))
+    _, end = day_window(today)
+    waiting, waiting_count = waiting_to_ship()
+    return Dashboard(today=today, currency=settings.SHOP_CURRENCY, periods=periods, days=days[-CHART_DAYS:],
+                     top_products=top_products(start, end, limit=5), low_stock=low_stock_variants(),
+                     waiting_to_ship=waiting, waiting_to_ship_count=waiting_count)
