@@ -84,7 +84,7 @@ class Order(models.Model):
             models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
             # The sales figures by day (commerce.orders.reports) read only these: on PostgreSQL an index-only scan
             # of the window's days, never the orders' rows (the INCLUDE is PostgreSQL's; elsewhere a plain index).
-            models.Index(fields=["created_at"], include=["status", "payment_status", "total", "refunded_total"],
+            models.Index(fields=["created_at"], include=["id", "status", "payment_status", "total", "refunded_total"],
                          name="order_created_sales_idx"),
         ]
 

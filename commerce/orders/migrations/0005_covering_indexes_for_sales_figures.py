@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(fields=['created_at'], include=('status', 'payment_status', 'total', 'refunded_total'), name='order_created_sales_idx'),
+            index=models.Index(fields=['created_at'], include=('id', 'status', 'payment_status', 'total', 'refunded_total'), name='order_created_sales_idx'),
         ),
         migrations.AddIndex(
             model_name='orderline',
