@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from commerce.admin import ReadOnlyAdmin
+
 from .models import Cart, CartLine, DailyCount, ShippingMethod, Voucher
 
 
@@ -49,17 +51,8 @@ class CartLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailyCount)
-class DailyCountAdmin(admin.ModelAdmin):
-    """Read-only: the counts are kept by checkout and cart creation, and the dashboard's conversion reads them."""
+class DailyCountAdmin(ReadOnlyAdmin):
+    """Kept by cart creation and checkout; the dashboard's conversion reads them."""
 
     list_display = ["date", "carts_created", "orders_placed"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

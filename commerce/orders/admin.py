@@ -8,7 +8,7 @@ from commerce.errors import DomainError
 from commerce.exports import csv_download
 
 from . import services
-from .models import IdempotencyKey, Order, OrderEvent, OrderLine
+from .models import DailyProductSales, DailySales, IdempotencyKey, Order, OrderEvent, OrderLine
 
 
 class OrderLineInline(admin.TabularInline):
@@ -101,3 +101,18 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["operation", "caller", "key", "order", "finished_at", "created_at"]
     list_filter = ["operation"]
     search_fields = ["key", "caller", "=order__id"]
+
+
+@admin.register(DailySales)
+class DailySalesAdmin(ReadOnlyAdmin):
+    """The dashboard's rollup of past days (commerce.orders.rollup): shown to check it, kept by the code."""
+
+    list_display = ["date", "gross", "refunded", "kept_gross", "orders", "computed_at", "changed_at"]
+    date_hierarchy = "date"
+
+
+@admin.register(DailyProductSales)
+class DailyProductSalesAdmin(ReadOnlyAdmin):
+    list_display = ["date", "name", "units", "revenue"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

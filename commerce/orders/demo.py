@@ -23,7 +23,7 @@ from commerce.carts.models import DailyCount
 from commerce.catalog.demo import seed_catalog
 from commerce.catalog.models import ProductVariant
 
-from .models import Order, OrderLine, OrderStatus, PaymentStatus
+from .models import DailySales, Order, OrderLine, OrderStatus, PaymentStatus
 
 # (status, payment status, weight)
 _MIX = [
@@ -91,6 +91,7 @@ def seed_orders(count: int, *, days: int = 365, batch: int = 5000, seed: int = 1
             done += size
             progress(done)
     _count_days(per_day, rng)
+    DailySales.objects.filter(date__in=list(per_day)).delete()  # computed again with the new orders (rollup)
     return done
 
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, Count, DecimalField, F, Max, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commerce.carts.models import DailyCount
@@ -31,7 +31,8 @@ from commerce.catalog.models import ProductVariant
 from commerce.errors import DomainError
 from commerce.money import round_money
 from commerce.notifications.emails import send_once
-from commerce.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
+from commerce.orders import rollup
+from commerce.orders.models import DailyProductSales, DailySales, Order, OrderLine, OrderStatus, PaymentStatus
 
 ZERO = Decimal("0.00")
 _PAID = ~Q(payment_status=PaymentStatus.NOT_PAID)
@@ -103,27 +104,38 @@ def _sales_totals(gross: Decimal, refunded: Decimal, kept_gross: Decimal, orders
                        average_order_value=average, refunded=round_money(refunded, currency))
 
 
-def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[ProductSales]:
-    """Best sellers in one grouped query: by product while it exists, else by the name its lines recorded."""
-    lines = OrderLine.objects.filter(
-        Q(order__created_at__gte=start, order__created_at__lt=end), order__status__in=_SOLD_STATUSES,
-    ).exclude(order__payment_status=PaymentStatus.NOT_PAID)
-    rows = (
-        lines.annotate(
-            product_key=F("variant__product_id"),
+def _sold_lines(window: Q):
+    """Lines of orders placed in `window` (a Q on the order's created_at) that sold: paid and not cancelled,
+    keyed by product while it exists (product_key), else by the name the lines recorded (orphan_name; key 0)."""
+    return (
+        OrderLine.objects.filter(window, order__status__in=_SOLD_STATUSES)
+        .exclude(order__payment_status=PaymentStatus.NOT_PAID)
+        .annotate(
+            product_key=Coalesce(F("variant__product_id"), Value(0)),
             orphan_name=Case(When(variant__product_id__isnull=True, then=F("product_name")), default=Value(""),
                              output_field=CharField()),
         )
-        .values("product_key", "orphan_name")
-        .annotate(
-            name=Coalesce(Max("variant__product__name"), Max("product_name")),
-            units=Sum("quantity"),
-            line_revenue=_money_sum("total"),
-        )
-        .order_by("-units", "-line_revenue", "name")[:limit]
     )
-    return [ProductSales(product_id=row["product_key"], product_name=row["name"], quantity=row["units"],
-                         revenue=round_money(row["line_revenue"], settings.SHOP_CURRENCY)) for row in rows]
+
+
+_PRODUCT_SUMS = {
+    "name": Coalesce(Max("variant__product__name"), Max("product_name")),
+    "units": Sum("quantity"),
+    "line_revenue": _money_sum("total"),
+}
+
+
+def _product_sales(row: dict) -> ProductSales:
+    return ProductSales(product_id=row["product_key"] or None, product_name=row["name"], quantity=row["units"],
+                        revenue=round_money(row["line_revenue"], settings.SHOP_CURRENCY))
+
+
+def top_products(start: datetime, end: datetime, *, limit: int = 10) -> list[ProductSales]:
+    """Best sellers in one grouped query: by product while it exists, else by the name its lines recorded."""
+    rows = (_sold_lines(Q(order__created_at__gte=start, order__created_at__lt=end))
+            .values("product_key", "orphan_name").annotate(**_PRODUCT_SUMS)
+            .order_by("-units", "-line_revenue", "name")[:limit])
+    return [_product_sales(row) for row in rows]
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:
@@ -230,32 +242,78 @@ class Dashboard:
     waiting_to_ship_count: int
 
 
-def daily_sales(first: date, last: date) -> list[DaySales]:
-    """Every day from `first` to `last` (shop time zone) with its sales sums, new customers and cart/order counts:
-    three grouped queries (orders by day, accounts by day, the daily counters), days without any filled with 0."""
+def _sales_by_day(days: list[date]) -> dict[date, dict]:
+    """The four sums of each of `days`, in one grouped query."""
+    return {row["day"]: row for row in Order.objects.filter(rollup.days_filter(days, "created_at", day_window), _PAID)
+            .annotate(day=rollup.local_day("created_at")).order_by().values("day").annotate(**_SALES_SUMS)}
+
+
+def _products_by_day(days: list[date]) -> list[dict]:
+    return list(_sold_lines(rollup.days_filter(days, "order__created_at", day_window))
+                .annotate(day=rollup.local_day("order__created_at"))
+                .values("day", "product_key", "orphan_name").annotate(**_PRODUCT_SUMS).order_by())
+
+
+def _roll_up(days: list[date]) -> tuple[list[DailySales], list[DailyProductSales]]:
+    """What commerce.orders.rollup stores for `days`: the same sums and rules as `totals` and `top_products`."""
+    sums = _sales_by_day(days)
+    sales = [DailySales(date=day, **{key: sums.get(day, {}).get(key, 0 if key == "orders" else ZERO)
+                                     for key in _SALES_SUMS}) for day in days]
+    products = [DailyProductSales(date=row["day"], product_key=row["product_key"], orphan_name=row["orphan_name"],
+                                  name=row["name"], units=row["units"], revenue=row["line_revenue"])
+                for row in _products_by_day(days)]
+    return sales, products
+
+
+def daily_sales(first: date, today: date) -> list[DaySales]:
+    """Every day from `first` to `today` (shop time zone) with its sales sums, new customers and cart/order
+    counts: past days from the maintained rollup (commerce.orders.rollup), today summed live, new customers and
+    the counters grouped by day; days without any are 0. A fixed number of queries whatever the orders."""
+    yesterday = today - timedelta(days=1)
+    stored = rollup.sales_rows(first, yesterday, compute=_roll_up) if first <= yesterday else {}
+    live = _sales_by_day([today]).get(today, {})
     start, _ = day_window(first)
-    _, end = day_window(last)
-    zone = timezone.get_current_timezone()
-    sales = {
-        row["day"]: row for row in Order.objects.filter(_window(start, end), _PAID)
-        .annotate(day=TruncDate("created_at", tzinfo=zone)).order_by().values("day").annotate(**_SALES_SUMS)
-    }
+    _, end = day_window(today)
     joined = dict(
         get_user_model().objects.filter(date_joined__gte=start, date_joined__lt=end, is_staff=False)
-        .annotate(day=TruncDate("date_joined", tzinfo=zone)).order_by().values("day")
+        .annotate(day=rollup.local_day("date_joined")).order_by().values("day")
         .annotate(count=Count("pk")).values_list("day", "count")
     )
-    counts = {row.date: row for row in DailyCount.objects.filter(date__gte=first, date__lte=last)}
+    counts = {row.date: row for row in DailyCount.objects.filter(date__gte=first, date__lte=today)}
     days = []
-    for offset in range((last - first).days + 1):
+    for offset in range((today - first).days + 1):
         day = first + timedelta(days=offset)
-        row, counted = sales.get(day, {}), counts.get(day)
-        days.append(DaySales(
-            day=day, gross=row.get("gross", ZERO), refunded=row.get("refunded", ZERO),
-            kept_gross=row.get("kept_gross", ZERO), orders=row.get("orders", 0), new_customers=joined.get(day, 0),
-            carts_created=counted.carts_created if counted else 0, orders_placed=counted.orders_placed if counted else 0,
-        ))
+        if day == today:
+            sums = {key: live.get(key, 0 if key == "orders" else ZERO) for key in _SALES_SUMS}
+        else:
+            row = stored[day]
+            sums = {"gross": row.gross, "refunded": row.refunded, "kept_gross": row.kept_gross, "orders": row.orders}
+        counted = counts.get(day)
+        days.append(DaySales(day=day, **sums, new_customers=joined.get(day, 0),
+                             carts_created=counted.carts_created if counted else 0,
+                             orders_placed=counted.orders_placed if counted else 0))
     return days
+
+
+def dashboard_top_products(first: date, today: date, *, limit: int = 5) -> list[ProductSales]:
+    """Best sellers from `first` to `today`: the rollup's past days (daily_sales computed them just before) and
+    today's lines, merged; ranked as `top_products` ranks them."""
+    totals_by_key: dict[tuple, dict] = {}
+    past = (DailyProductSales.objects.filter(date__gte=first, date__lt=today).values("product_key", "orphan_name")
+            .annotate(name=Max("name"), units=Sum("units"), line_revenue=Sum("revenue")).order_by())
+    today_start, today_end = day_window(today)
+    live = (_sold_lines(Q(order__created_at__gte=today_start, order__created_at__lt=today_end))
+            .values("product_key", "orphan_name").annotate(**_PRODUCT_SUMS).order_by())
+    for row in [*past, *live]:
+        key = (row["product_key"], row["orphan_name"])
+        if key in totals_by_key:
+            kept = totals_by_key[key]
+            kept["units"] += row["units"]
+            kept["line_revenue"] += row["line_revenue"]
+        else:
+            totals_by_key[key] = dict(row)
+    ranked = sorted(totals_by_key.values(), key=lambda row: (-row["units"], -row["line_revenue"], row["name"]))
+    return [_product_sales(row) for row in ranked[:limit]]
 
 
 def _period_figures(days: list[DaySales]) -> PeriodFigures:
@@ -287,9 +345,8 @@ def dashboard(today: date | None = None) -> Dashboard:
     days = daily_sales(today - timedelta(days=2 * longest - 1), today)
     periods = [Period(name, length, current=_period_figures(days[-length:]),
                       previous=_period_figures(days[-2 * length:-length])) for name, length in DASHBOARD_PERIODS]
-    start, _ = day_window(today - timedelta(days=CHART_DAYS - 1))
-    _, end = day_window(today)
     waiting, waiting_count = waiting_to_ship()
     return Dashboard(today=today, currency=settings.SHOP_CURRENCY, periods=periods, days=days[-CHART_DAYS:],
-                     top_products=top_products(start, end, limit=5), low_stock=low_stock_variants(),
+                     top_products=dashboard_top_products(today - timedelta(days=CHART_DAYS - 1), today),
+                     low_stock=low_stock_variants(),
                      waiting_to_ship=waiting, waiting_to_ship_count=waiting_count)
