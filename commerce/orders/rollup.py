@@ -54,22 +54,26 @@ def _store(days: list[date], compute) -> dict[date, DailySales]:
     for row in sales:
         row.computed_at = computed_at
     with transaction.atomic():
-        DailySales.objects.bulk_create(sales, update_conflicts=True, unique_fields=["date"],
+        DailySales.objects.bulk_create(sales, batch_size=1000, update_conflicts=True, unique_fields=["date"],
                                        update_fields=["gross", "refunded", "kept_gross", "orders", "computed_at"])
         DailyProductSales.objects.filter(date__in=days).delete()
-        DailyProductSales.objects.bulk_create(products, update_conflicts=True,
+        DailyProductSales.objects.bulk_create(products, batch_size=1000, update_conflicts=True,
                                               unique_fields=["date", "product_key", "orphan_name"],
                                               update_fields=["name", "units", "revenue"])
     return {row.date: row for row in sales}
 
 
 def days_filter(days: Iterable[date], field: str, window) -> Q:
-    """`field` within any of `days` (shop time zone), as ranges the index on `field` serves."""
-    ranges = []
-    for day in days:
-        start, end = window(day)
-        ranges.append(Q(**{f"{field}__gte": start, f"{field}__lt": end}))
-    return reduce(or_, ranges)
+    """`field` within any of `days` (shop time zone): a range per run of consecutive days, which the index on
+    `field` serves (59 stale days in a row are one range, not 59)."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return reduce(or_, (Q(**{f"{field}__gte": window(first)[0], f"{field}__lt": window(last)[1]})
+                        for first, last in runs))
 
 
 def local_day(field: str) -> TruncDate:
