@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker scheduler test schema lock graphiql-assets bench bench-checkout bench-serving clean
+.PHONY: install run worker scheduler test schema lock graphiql-assets bench bench-checkout bench-serving bench-dashboard clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -73,6 +73,9 @@ bench-checkout: install
 
 bench-serving: install  # needs wrk (apt-get install wrk)
 	$(BIN)/python bench/serving.py
+
+bench-dashboard: install
+	$(BIN)/python bench/dashboard.py --orders 1000,100000,1000000
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache

@@ -26,6 +26,8 @@ from django_otp.admin import OTPAdminSite
 from commerce import live_board
 from commerce.accounts import twofactor
 from commerce.accounts.forms import ThrottledLogin, request_address
+from commerce.admin_chart import sales_chart
+from commerce.orders import reports
 
 
 class TwoFactorLoginForm(ThrottledLogin, AdminAuthenticationForm):
@@ -58,6 +60,7 @@ class TwoFactorLoginForm(ThrottledLogin, AdminAuthenticationForm):
 class CommerceAdminSite(OTPAdminSite):
     login_form = TwoFactorLoginForm
     login_template = "accounts/admin/two_factor_login.html"
+    index_template = "admin/dashboard/index.html"  # the KPI dashboard above the app list
 
     def __init__(self, name: str = "admin"):
         super().__init__(name)
@@ -78,6 +81,14 @@ class CommerceAdminSite(OTPAdminSite):
             path("live-board/", self.admin_view(partial(live_board.live_board_page, self)), name="live_board"),
             *super().get_urls(),
         ]
+
+    def index(self, request, extra_context=None):
+        """The admin's home page is the back office's dashboard: every figure from commerce.orders.reports, in a
+        fixed number of queries. Behind the same check as every admin page (admin_view: staff, second factor)."""
+        dashboard = reports.dashboard()
+        context = {"dashboard": dashboard, "chart": sales_chart(dashboard.days, dashboard.currency),
+                   **(extra_context or {})}
+        return super().index(request, context)
 
     def login(self, request, extra_context=None):
         if request.method == "GET" and self._may_only_set_up(request):

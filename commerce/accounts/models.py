@@ -53,6 +53,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        # The dashboard's new customers per day (commerce.orders.reports.daily_sales): a range of days, not a scan.
+        indexes = [models.Index(fields=["date_joined"], name="user_date_joined_idx")]
 
     def __str__(self) -> str:
         return self.email

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
+from commerce.admin import ReadOnlyAdmin
 from commerce.audit.admin import Audited
 
-from .models import Cart, CartLine, ShippingMethod, Voucher
+from .models import Cart, CartLine, DailyCount, ShippingMethod, Voucher
 
 
 @admin.register(ShippingMethod)
@@ -49,3 +50,11 @@ class CartLineAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(DailyCount)
+class DailyCountAdmin(ReadOnlyAdmin):
+    """Kept by cart creation and checkout; the dashboard's conversion reads them."""
+
+    list_display = ["date", "carts_created", "orders_placed"]
+    date_hierarchy = "date"

@@ -95,3 +95,19 @@ class CartLine(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["cart", "variant"], name="one_line_per_variant")]
+
+
+class DailyCount(models.Model):
+    """How many carts were created and how many orders placed on a day (the shop's time zone): the checkout
+    conversion the dashboard shows. Counted as it happens (commerce.carts.counters), because the carts themselves
+    do not last: checkout deletes a cart and abandoned ones are purged."""
+
+    date = models.DateField(primary_key=True)
+    carts_created = models.PositiveIntegerField(default=0)
+    orders_placed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.orders_placed} orders from {self.carts_created} carts"

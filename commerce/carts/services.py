@@ -17,6 +17,7 @@ from commerce.accounts import social
 from commerce.accounts.models import Address, User, normalize_email
 from commerce.accounts.services import copy_address, fill_address
 from commerce.accounts.tokens import TokenPair
+from commerce.carts import counters
 from commerce.carts.guards import does_not_ship, not_for_sale, short_of_stock
 from commerce.carts.models import Cart, CartLine, ShippingMethod, Voucher
 from commerce.carts.selectors import cart_subtotal
@@ -86,10 +87,12 @@ def create_cart(user, *, lines: list[LineRequest], email: str | None = None) -> 
             try:
                 with transaction.atomic():
                     cart = Cart.objects.create(user=user, email=user.email)
+                    counters.cart_created()
             except IntegrityError:  # created by a concurrent request
                 cart = Cart.objects.get(user=user)
     else:
         cart = Cart.objects.create()
+        counters.cart_created()
     if email is not None:
         _set_email(cart, email, field=["input", "email"])
         cart.save(update_fields=["email", "updated_at"])

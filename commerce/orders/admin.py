@@ -7,7 +7,7 @@ from commerce.exports.admin import ExportAdmin
 
 from . import services
 from .exports import ORDER_LINES, ORDERS
-from .models import IdempotencyKey, Order, OrderEvent, OrderLine
+from .models import DailyProductSales, DailySales, IdempotencyKey, Order, OrderEvent, OrderLine
 
 
 class OrderLineInline(admin.TabularInline):
@@ -88,3 +88,18 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["operation", "caller", "key", "order", "finished_at", "created_at"]
     list_filter = ["operation"]
     search_fields = ["key", "caller", "=order__id"]
+
+
+@admin.register(DailySales)
+class DailySalesAdmin(ReadOnlyAdmin):
+    """The dashboard's rollup of past days (commerce.orders.rollup): shown to check it, kept by the code."""
+
+    list_display = ["date", "gross", "refunded", "kept_gross", "orders", "computed_at", "changed_at"]
+    date_hierarchy = "date"
+
+
+@admin.register(DailyProductSales)
+class DailyProductSalesAdmin(ReadOnlyAdmin):
+    list_display = ["date", "name", "units", "revenue"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

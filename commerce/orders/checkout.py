@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from commerce.carts import counters
 from commerce.carts.guards import does_not_ship, not_purchasable
 from commerce.carts.models import Cart, Voucher
 from commerce.carts.pricing import price, voucher_problem
@@ -114,6 +115,7 @@ def complete(cart: Cart, buyer=None) -> Order:
         Voucher.objects.filter(pk=voucher.pk).update(used_count=F("used_count") + 1)
     record_event(order, OrderEventType.PLACED)
     announce(order_placed, order_id=order.pk)
+    counters.order_placed()
     cart.delete()
     return order
 

@@ -80,7 +80,13 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
+            # The sales figures by day (commerce.orders.reports) read only these: on PostgreSQL an index-only scan
+            # of the window's days, never the orders' rows (the INCLUDE is PostgreSQL's; elsewhere a plain index).
+            models.Index(fields=["created_at"], include=["id", "status", "payment_status", "total", "refunded_total"],
+                         name="order_created_sales_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"order #{self.number}"
@@ -104,6 +110,10 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Best sellers (commerce.orders.reports.top_products): a window's lines found by their orders, read from
+        # the index alone on PostgreSQL.
+        indexes = [models.Index(fields=["order"], include=["variant", "quantity", "total"],
+                                name="orderline_order_sales_idx")]
 
 
 class OrderEvent(models.Model):
@@ -140,3 +150,47 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["operation", "caller", "key"], name="one_use_per_idempotency_key")]
+
+
+class DailySales(models.Model):
+    """One past day's sales sums (commerce.orders.rollup): what the dashboard reads instead of that day's orders.
+
+    Computed from the orders on first need; `changed_at` is set when an order of that day changes after (an event,
+    on commit), and a row computed before its last change is computed again. Today is never stored: it changes
+    all day and is summed live."""
+
+    date = models.DateField(primary_key=True)
+    gross = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    refunded = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    kept_gross = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    orders = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name_plural = "daily sales"
+
+    def __str__(self) -> str:
+        return f"sales of {self.date}"
+
+
+class DailyProductSales(models.Model):
+    """A product's units and line totals sold on a past day, computed with its day's DailySales row.
+    `product_key` is the product's id, or 0 for lines whose product is gone (then `orphan_name` tells them apart)."""
+
+    date = models.DateField()
+    product_key = models.PositiveBigIntegerField()
+    orphan_name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200)
+    units = models.PositiveIntegerField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["-date", "-units"]
+        verbose_name_plural = "daily product sales"
+        constraints = [models.UniqueConstraint(fields=["date", "product_key", "orphan_name"],
+                                               name="one_row_per_day_and_product")]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.date}"

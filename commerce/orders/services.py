@@ -15,6 +15,7 @@ from commerce.carts.models import Voucher
 from commerce.catalog.stock import change_stock
 from commerce.errors import DomainError
 from commerce.events import announce
+from commerce.orders import rollup
 from commerce.orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus
 from commerce.orders.signals import order_changed
 from commerce.validation import check_fields
@@ -42,6 +43,7 @@ def record_event(order: Order, type: str, *, previous_status: str = "", actor=No
         message=message,
     )
     announce(order_changed, order_id=order.pk, event_id=event.pk, user_id=order.user_id)
+    rollup.order_changed(order.created_at)  # the dashboard's figures of the order's day are stale from the commit
     return event
 
 

@@ -7,6 +7,8 @@ thread, where Django then refuses database calls: the server (and the test datab
 and the tests themselves use no database.
 """
 import os
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -31,8 +33,8 @@ def site(django_db_setup, redis_key_prefix):
     stop(process)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+@contextmanager
+def chromium(profile: Path):
     """Headless Chromium with a fresh profile, so nothing cached from another run answers for the server."""
     if not os.access(CHROMIUM, os.X_OK):
         _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -42,15 +44,20 @@ def browser(tmp_path_factory):
         _missing("Playwright (pip install -r requirements-dev.txt)")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, color_scheme="light",
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, color_scheme="light",
         )
         yield context
         context.close()
 
 
-@pytest.fixture
-def tab(site, browser):
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
+
+
+@contextmanager
+def open_tab(browser, site: str):
     """A new tab that records every request it makes and lets through only those to the server's own origin."""
     page = browser.new_page()
     tab = SimpleNamespace(page=page, requests=[], errors=[])
@@ -67,6 +74,12 @@ def tab(site, browser):
     page.on("pageerror", lambda error: tab.errors.append(str(error)))
     yield tab
     page.close()
+
+
+@pytest.fixture
+def tab(site, browser):
+    with open_tab(browser, site) as tab:
+        yield tab
 
 
 @pytest.fixture
