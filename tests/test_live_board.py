@@ -45,6 +45,11 @@ def test_the_page_carries_what_its_script_needs_and_no_inline_script(browser_of,
     assert "<script>" not in page and " onload=" not in page
 
 
+def test_the_dashboard_carries_the_live_board(browser_of, staff_user):
+    page = browser_of(staff_user).get(reverse("admin:index")).content.decode()
+    assert 'id="live-board"' in page and "orders/live-board.js" in page and "graph/graphql-ws.js" in page
+
+
 def test_staff_get_a_short_lived_token_that_signs_in_to_the_api(browser_of, staff_user, gql, settings):
     response = post_for_token(browser_of(staff_user))
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
