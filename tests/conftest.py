@@ -214,6 +214,20 @@ def customer(db):
 
 
 @pytest.fixture
+def superuser(staff_user):
+    staff_user.is_superuser = True
+    staff_user.save()
+    return staff_user
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    """The Django test client signed in to the admin as a superuser (pytest-django's own, made ours)."""
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
 def staff_gql(gql, staff_user) -> GraphQLClient:
     return gql.login(staff_user)
 

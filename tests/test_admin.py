@@ -16,19 +16,6 @@ OUR_APPS = {"accounts", "catalog", "carts", "orders", "payments", "notifications
 
 
 @pytest.fixture
-def superuser(staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    return staff_user
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def orders(store, ready_cart, pay):
     paid = pay(checkout.complete(ready_cart((store.shirt, 2), email="=1+1@example.com")))
     unpaid = checkout.complete(ready_cart((store.mug, 3)))

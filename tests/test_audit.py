@@ -26,14 +26,6 @@ REFUND = """mutation ($id: ID!, $amount: Decimal) { orderRefund(id: $id, amount:
 
 
 @pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def paid_order(store, ready_cart, pay):
     return pay(checkout.complete(ready_cart((store.shirt, 2))))
 

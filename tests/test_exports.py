@@ -29,14 +29,6 @@ ORDERS_LIST = "admin:orders_order_changelist"
 
 
 @pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def orders(store, ready_cart, pay):
     paid = pay(checkout.complete(ready_cart((store.shirt, 2), email="=1+1@example.com")))
     unpaid = checkout.complete(ready_cart((store.mug, 3), (store.shirt, 1)))

@@ -324,13 +324,6 @@ def graphql_over_http(base: str, query: str, **variables) -> dict:
 
 # The Django admin: an upload on the product's page, checked and stored as the API does, with a preview.
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
 
 def change_form(response) -> dict:
     """The POST a browser would send back from an admin change page, unchanged: the form's and each inline's

@@ -138,14 +138,6 @@ def test_a_past_day_is_computed_again_once_one_of_its_orders_changed(shop_histor
     assert str(reports.dashboard().periods[1].current.sales.refunded) == "10.00"  # B's 5.00 and now C's
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.force_login(staff_user)
-    return client
-
-
 def test_the_admin_home_page_is_the_dashboard_in_a_fixed_number_of_queries(admin_client, shop_history,
                                                                             django_assert_num_queries):
     admin_client.get("/admin/")  # the first computes and stores the past days
