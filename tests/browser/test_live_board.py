@@ -7,7 +7,6 @@ by the shop's server (and the worker that applies Stripe's webhook) only through
 world is made before Chromium starts (Playwright's event loop would refuse database calls in the test thread),
 and the test itself speaks to the servers only over HTTP.
 """
-import os
 import time
 from types import SimpleNamespace
 
@@ -16,8 +15,7 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from commerce.accounts import tokens
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import _missing
+from tests.browser.conftest import chromium, open_tab
 from tests.fake_stripe import signed
 from tests.orders.conftest import CHECKOUT, DELIVERED, FULFILL
 from tests.servers import deployed_env, start_daphne, start_worker, stop
@@ -61,32 +59,8 @@ def shop(postgres, redis_url, redis_key_prefix, transactional_db, stripe, store,
 @pytest.fixture
 def tab(shop, tmp_path):
     """A tab of a fresh headless Chromium that may reach the board's server only, recording what it asks."""
-    if not os.access(CHROMIUM, os.X_OK):
-        _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright (pip install -r requirements-dev.txt)")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            color_scheme="light",
-        )
-        page = context.new_page()
-        tab = SimpleNamespace(page=page, requests=[], errors=[])
-
-        def route(route):
-            tab.requests.append(route.request.url)
-            if route.request.url.startswith(f"{shop.board}/"):
-                route.continue_()
-            else:
-                route.abort()
-
-        page.route("**/*", route)
-        page.on("console", lambda message: message.type == "error" and tab.errors.append(message.text))
-        page.on("pageerror", lambda error: tab.errors.append(str(error)))
+    with chromium(tmp_path / "chromium-profile") as browser, open_tab(browser, shop.board) as tab:
         yield tab
-        context.close()
 
 
 def api(shop, query: str, *, bearer: str | None = None, **variables) -> dict:
