@@ -10,5 +10,9 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=200)
 
     def handle(self, *args, products: int, **options):
-        created = seed_catalog(products)
+        def progress(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        created = seed_catalog(products, progress=progress)
         self.stdout.write(f"Seeded {created} new products ({products} wanted).")
