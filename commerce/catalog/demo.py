@@ -97,13 +97,15 @@ DETAILED_PRODUCTS = 10_000  # made in Python with every attribute; past it, made
 BULK_BATCH = 50_000
 
 
-def seed_catalog(products: int, progress: Callable[[str], None] | None = None) -> int:
-    """Ensure products 1..N exist; returns how many were created."""
-    if connection.vendor != "postgresql" or products <= DETAILED_PRODUCTS:
+def seed_catalog(products: int, progress: Callable[[str], None] | None = None, *,
+                 detailed: int = DETAILED_PRODUCTS, batch: int = BULK_BATCH) -> int:
+    """Ensure products 1..N exist; returns how many were created. The first `detailed` in Python, the rest (on
+    PostgreSQL) in SQL batches of `batch`, each committed, calling `progress` with a line after each."""
+    if connection.vendor != "postgresql" or products <= detailed:
         return _seed_detailed(products)
-    created = _seed_detailed(DETAILED_PRODUCTS)
-    for low in range(DETAILED_PRODUCTS + 1, products + 1, BULK_BATCH):
-        high = min(products, low + BULK_BATCH - 1)
+    created = _seed_detailed(detailed)
+    for low in range(detailed + 1, products + 1, batch):
+        high = min(products, low + batch - 1)
         created += _seed_bulk(low, high)
         if progress:
             progress(f"products {low:,}..{high:,} of {products:,}: {created:,} created so far")
@@ -181,6 +183,7 @@ def _seed_bulk(low: int, high: int) -> int:
             [[leaf for leaf, _ in listed], [category for _, category in listed]])
         cursor.execute("SELECT id FROM seed_batch ORDER BY id")
         ids = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute("DROP TABLE seed_batch")  # ON COMMIT is later when a caller's transaction holds this one
     if ids:
         services.refresh_price_ranges(ids)
         services.refresh_ratings(ids)
