@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from commerce.catalog import services
 from commerce.catalog.demo import seed_catalog
-from commerce.catalog.models import Category, Product, ProductVariant, Review
+from commerce.catalog.models import Category, ListedCount, Product, ProductVariant, Review
 
 
 def test_price_range_follows_variant_changes(make_product):
@@ -66,3 +66,22 @@ def test_seeding_is_deterministic_and_safe_to_run_twice(db):
     assert again == first
     assert max(Category.objects.values_list("level", flat=True)) == 2  # three levels deep
     assert all(p.listed_in.count() == 3 for p in Product.objects.all())
+
+
+def test_bulk_seeding_past_the_detailed_products_is_complete_and_safe_to_run_twice(postgres):
+    """The benchmarks' large catalogs: products past the detailed ones are made in SQL batches, each with what the
+    storefront reads derived as for any other product."""
+    lines = []
+    assert seed_catalog(25, lines.append, detailed=10, batch=7) == 25
+    assert len(lines) == 3  # 11..17, 18..24, 25
+    assert seed_catalog(25, detailed=10, batch=7) == 0
+    bulk = Product.objects.filter(slug__gt="demo-00010").order_by("slug")
+    assert [p.slug for p in bulk] == [f"demo-{n:05d}" for n in range(11, 26)]
+    for product in bulk:
+        prices = [v.price for v in product.variants.all()]
+        assert 1 <= len(prices) <= 5 and (product.min_price, product.max_price) == (min(prices), max(prices))
+        assert product.images.exists() and product.listed_in.count() == 3
+        assert product.name.endswith(product.slug.removeprefix("demo-").lstrip("0"))
+        assert product.rating_count == product.reviews.count()
+    whole = ListedCount.objects.get(key=ListedCount.WHOLE_CATALOG).products
+    assert whole == Product.objects.published().count() == 24  # demo-00025 is a draft
