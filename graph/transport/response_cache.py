@@ -4,16 +4,17 @@ What is cached: an HTTP query (POST or GET, persisted or not) by a caller withou
 root fields are all public (graph.transport.caching.PUBLIC_FIELDS: what every anonymous caller sees alike), that
 came back without errors and under RESPONSE_CACHE_MAX_ENTRY_BYTES. Its key is the printed document (so spacing
 and comments do not matter), the operation name, the variables, the scheme and host (media URLs are absolute),
-the storefront's version, and the release (this code and these settings, `_build`). Nothing else of the caller
+and the release (this code and these settings, `_build`). Nothing else of the caller
 is read by public fields for an anonymous caller (no language, currency or address), so nothing else is in the
 key. Entries live in Django's cache: Redis in
 production, shared by every process, local memory in embedded mode (one process only).
 
 Never stale: every write to a table the storefront reads (commerce.changes) is announced after its commit, and
-the announcement bumps the version, a counter in the same cache. A request reads the version before it runs, so
-after a bump no request looks up an entry stored before it. A miss that read its data before a commit and
-finishes after it stores its answer only if the version is still the one it read (and even then under that
-version's key, which no later request asks for). The writer's own request bumps the version before its answer
+the announcement bumps the version, a counter in the same cache. Each entry holds the version it was stored under,
+and a request reads the current version with the entry (one round trip) before it runs, so after a bump no
+request takes an entry stored before it. A miss that read its data before a commit and finishes after it stores
+its answer only if the version is still the one it read (and even then marked with that version, which no later
+request takes). The writer's own request bumps the version before its answer
 returns, so whoever hears of a write reads after it. One version for the whole storefront rather than a tag per
 entity: a checkout or a price change drops every cached page, not only those holding that product; hit rate
 traded for a scheme that cannot miss a page a write made stale (a new product joining a filtered list, a category
@@ -56,23 +57,24 @@ class ResponseCache(SchemaExtension):
         self.outcome = None
 
     def on_execute(self):
-        lookup = self._lookup()
-        if lookup is None:
+        key = self._key()
+        if key is None:
             yield
             return
-        version, key = lookup
-        try:
-            cached = cache.get(key)
-        except Exception:  # a cache that went down since the version was read: answer uncached
+        try:  # the version and the entry in one round trip: a HIT costs the cache one read
+            found = cache.get_many([VERSION_KEY, key])
+            version = int(found[VERSION_KEY]) if VERSION_KEY in found else current_version()
+        except Exception:  # a cache that is down: answer uncached
             logger.warning("Not caching this answer", exc_info=True)
             yield
             return
+        cached = _answer(found.get(key), version)
         leader = False
         try:
             if cached is None:
                 leader, flight = _flights.board(key)
                 if not leader and flight.wait(settings.RESPONSE_CACHE_WAIT_SECONDS):
-                    cached = _get(key)
+                    cached = _answer(_get(key), version)
             if cached is not None:
                 self.outcome = "HIT"
                 self.execution_context.result = ExecutionResult(data=json.loads(cached), errors=None)
@@ -88,8 +90,9 @@ class ResponseCache(SchemaExtension):
     def get_results(self):
         return {"cache": self.outcome} if self.outcome else {}
 
-    def _lookup(self) -> tuple[int, str] | None:
-        """The version read now and the key of this operation's answer, or None when it is not to be cached."""
+    def _key(self) -> str | None:
+        """The key of this operation's answer, or None when it is not to be cached. An entry holds the version it
+        was stored under, and is an answer only while that is still the current one."""
         context = self.execution_context
         request = context.context.request
         if (not settings.RESPONSE_CACHE_ENABLED or context.result is not None or not hasattr(request, "META")
@@ -107,13 +110,11 @@ class ResponseCache(SchemaExtension):
         try:
             origin = f"{request.scheme}://{request.get_host()}"
             variables = json.dumps(context.variables or {}, sort_keys=True, separators=(",", ":"), default=str)
-            version = current_version()
-        except Exception:  # a Host not allowed, a cache that is down: answer uncached
+        except Exception:  # a Host not allowed: answer uncached
             logger.warning("Not caching this answer", exc_info=True)
             return None
-        material = "\n".join([_build(), str(version), _printed(context.query), context.operation_name or "", variables,
-                              origin])
-        return version, f"response-cache:{hashlib.sha256(material.encode()).hexdigest()}"
+        material = "\n".join([_build(), _printed(context.query), context.operation_name or "", variables, origin])
+        return f"response-cache:{hashlib.sha256(material.encode()).hexdigest()}"
 
     def _store(self, version: int, key: str) -> None:
         result = self.execution_context.result
@@ -127,9 +128,17 @@ class ResponseCache(SchemaExtension):
             return
         try:
             if current_version() == version:  # else a write committed while this ran: its answer may be stale
-                cache.set(key, payload, timeout=settings.RESPONSE_CACHE_TTL_SECONDS)
+                cache.set(key, f"{version}\n{payload}", timeout=settings.RESPONSE_CACHE_TTL_SECONDS)
         except Exception:
             logger.warning("Could not store a cached answer", exc_info=True)
+
+
+def _answer(entry: str | None, version: int) -> str | None:
+    """The answer an entry holds, if it was stored under `version` (else a write has committed since)."""
+    if entry is None:
+        return None
+    stored, _, payload = entry.partition("\n")
+    return payload if stored == str(version) else None
 
 
 def _get(key: str) -> str | None:
