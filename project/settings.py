@@ -222,6 +222,8 @@ EMAIL_VERIFICATION_TOKEN_LIFETIME = timedelta(seconds=env_int("EMAIL_VERIFICATIO
 EMAIL_CHANGE_URL = os.environ.get(
     "EMAIL_CHANGE_URL", "http://localhost:3000/account/confirm-email-change?token={token}"
 )
+# The order-tracking page (`GET /orders/<token>/`) as order emails link it: this server's public address.
+ORDER_TRACKING_URL = os.environ.get("ORDER_TRACKING_URL", "http://localhost:8000/orders/{token}/")
 EMAIL_CHANGE_TOKEN_LIFETIME = timedelta(seconds=env_int("EMAIL_CHANGE_TOKEN_LIFETIME_SECONDS", 24 * 3600))
 # accountResendConfirmation and accountRequestEmailChange: past this many in the window for one email (or one
 # user) further requests send nothing; past the per-IP count a caller is answered THROTTLED.
