@@ -302,6 +302,7 @@ _JOB_MIDDLEWARE = [
     "dramatiq.middleware.Pipelines",
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "tasks.heartbeat.Heartbeat",  # the worker container's healthcheck (`manage.py probe worker`)
 ]
 if REDIS_URL:
     DRAMATIQ_BROKER = {
