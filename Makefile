@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker scheduler test schema lock graphiql-assets bench bench-checkout bench-serving bench-dashboard clean
+.PHONY: check-deploy install run worker scheduler test schema lock graphiql-assets bench bench-checkout bench-serving bench-dashboard clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -35,6 +35,10 @@ scheduler: install
 ## The test suite: SQLite unless DATABASE_URL/REDIS_URL name real services (as .ci/run does).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The compose file, the Dockerfile and its build commands, checked without Docker (deploy/check.sh; CI runs it).
+check-deploy:
+	PYTHON=$(PYTHON) deploy/check.sh
 
 ## Rewrite schema.graphql from the code (a test fails while it is stale).
 schema: install

@@ -18,6 +18,11 @@ from project.files import serve_files  # noqa: E402
 from project.gate import Gate  # noqa: E402
 from project.threads import RequestThreads  # noqa: E402
 
+if settings.STARTUP_CHECKS:
+    from project import checks
+
+    checks.enforce()  # DEBUG off: a server with an unsafe configuration refuses to start
+
 limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it
 
 application = ProtocolTypeRouter(

@@ -32,13 +32,17 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Or SECRET_KEY_FILE: a file holding it (a Docker secret, or the key the compose stack generates on first start).
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (
+    Path(os.environ["SECRET_KEY_FILE"]).read_text().strip() if os.environ.get("SECRET_KEY_FILE") else "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-embedded-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# The production checklist (project/checks.py) runs when a server starts and stops it on an error.
+STARTUP_CHECKS = env_bool("STARTUP_CHECKS", not DEBUG)
 
 INSTALLED_APPS = [
     "daphne",

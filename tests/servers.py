@@ -34,6 +34,7 @@ def deployed_env(**overrides: str) -> dict:
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "0",
         "DEBUG": "0",
+        "STARTUP_CHECKS": "0",  # test servers run on the test database, SQLite included
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "STRIPE_SECRET_KEY": SECRET_KEY,
