@@ -2,7 +2,7 @@
 to the last `!` and the same default where the contract gives one, so a client generated from the contract never
 breaks. The schema may have more (fields, arguments, enum values, types); it may not have less or differ.
 
-The contract is read from the copy vendored in tests/contract/, so a clean checkout (CI) has it; where the shared
+The contract is read from the project's copy, docs/api.md (the API guide), so a clean checkout (CI) has it; where the shared
 original is at hand (../shared/CONTRACT.md beside the repository, or CONTRACT_PATH), a second test fails when the
 copy has drifted from it.
 
@@ -51,7 +51,7 @@ PENDING_SECTIONS = {  # headings exactly as the contract writes them
 # catalog section): the contract gives these in prose, so a later block naming one (VariantCreateInput's `options`)
 # adds to fields it never spelled out, and their required ones (sku, price) are the contract's too.
 INPUTS_GIVEN_IN_PROSE = {"ProductCreateInput", "VariantCreateInput", "CategoryCreateInput"}
-VENDORED_CONTRACT = Path(__file__).parent / "contract" / "CONTRACT.md"
+VENDORED_CONTRACT = Path(settings.BASE_DIR) / "docs" / "api.md"
 SHARED_CONTRACT = Path(os.environ.get("CONTRACT_PATH") or Path(settings.BASE_DIR).parent / "shared" / "CONTRACT.md")
 KINDS = {
     ObjectTypeDefinitionNode: GraphQLObjectType,
@@ -222,14 +222,14 @@ type GiftWrap { title: String! }
 
 def test_the_vendored_contract_is_the_shared_one():
     """Skipped where the shared contract is not at hand (a clean checkout); on a developer's machine, a contract
-    changed upstream fails here until tests/contract/CONTRACT.md is copied again."""
+    changed upstream fails here until docs/api.md is copied again."""
     if not SHARED_CONTRACT.exists():
         if os.environ.get("CONTRACT_PATH"):
             pytest.fail(f"CONTRACT_PATH names {SHARED_CONTRACT}, which does not exist.")
         pytest.skip(f"no shared contract at {SHARED_CONTRACT} to compare the vendored copy with")
     assert VENDORED_CONTRACT.read_text() == SHARED_CONTRACT.read_text(), (
-        f"tests/contract/CONTRACT.md differs from {SHARED_CONTRACT}: copy it again (cp {SHARED_CONTRACT} "
-        f"tests/contract/CONTRACT.md) and fix what the new contract asks for")
+        f"docs/api.md differs from {SHARED_CONTRACT}: copy it again (cp {SHARED_CONTRACT} "
+        f"docs/api.md) and fix what the new contract asks for")
 
 
 def test_the_check_finds_what_a_schema_lacks_or_types_differently(exported_schema):

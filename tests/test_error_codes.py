@@ -74,3 +74,12 @@ def test_a_misspelt_code_is_refused_when_the_error_is_made():
 def test_a_misspelt_class_code_is_refused_when_the_class_is_defined():
     with pytest.raises(ValueError, match="NOT_FOND"):
         type("GoneError", (DomainError,), {"code": "NOT_FOND"})
+
+
+def test_every_code_is_documented_for_clients_and_nothing_else_is():
+    """docs/errors.md is the reference client developers read: every `ErrorCode` has a row, and no row names a code
+    the API does not have."""
+    reference = (Path(settings.BASE_DIR) / "docs" / "errors.md").read_text()
+    user_errors = reference.split("## Top-level", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", user_errors, flags=re.M))
+    assert documented == {code.value for code in Code}
