@@ -410,6 +410,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret 
 # orders them (comma-separated ids; the first is the default), else every configured one in the registry's order.
 PAYMENT_GATEWAYS = os.environ.get("PAYMENT_GATEWAYS", "")
 PAYMENTS_DEMO = env_bool("PAYMENTS_DEMO", False)  # the demo gateway (paid at once) even with DEBUG off: demos only
+PAYMENT_EVENT_SWEEP_AGE_SECONDS = env_int("PAYMENT_EVENT_SWEEP_AGE_SECONDS", 60)  # then the sweeper applies a stuck event
 PAYMENT_POLL_ATTEMPTS = env_int("PAYMENT_POLL_ATTEMPTS", 12)  # a polled payment (MTN MoMo) is read this many times
 PAYMENT_POLL_FIRST_DELAY_SECONDS = env_int("PAYMENT_POLL_FIRST_DELAY_SECONDS", 5)  # then doubling, to 10 minutes
 MANUAL_PAYMENTS_ENABLED = env_bool("MANUAL_PAYMENTS_ENABLED", False)  # cash on delivery, bank transfer

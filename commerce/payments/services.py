@@ -214,9 +214,10 @@ def receive_webhook(provider: str, body: bytes, headers: Mapping[str, str]) -> b
     return True
 
 
-def unprocessed_events(older_than_seconds: int = 60) -> list[int]:
-    """Recorded events no job has applied yet (a broker that was down, a job out of retries), for the sweeper."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+def unprocessed_events() -> list[int]:
+    """Recorded events no job has applied yet (a broker that was down, a job out of retries, a worker killed with
+    the job in hand), for the sweeper; younger ones may still be on their way through the queue."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PAYMENT_EVENT_SWEEP_AGE_SECONDS)
     return list(WebhookEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff).values_list("pk", flat=True))
 
 
