@@ -37,7 +37,7 @@ from commerce.orders.models import DailyProductSales, DailySales, Order, OrderLi
 ZERO = Decimal("0.00")
 _PAID = ~Q(payment_status=PaymentStatus.NOT_PAID)
 _KEPT = ~Q(status=OrderStatus.CANCELLED)
-_SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
+_SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
 
 
 @dataclass(frozen=True)
