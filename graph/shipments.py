@@ -8,6 +8,7 @@ import strawberry
 import strawberry_django
 from strawberry.types import Info
 
+from commerce.errors import NotFound
 from commerce.orders import models, returns, selectors, shipments
 from commerce.orders.shipments import LineQuantity
 from commerce.payments import returns as paid_returns
@@ -104,7 +105,7 @@ def _return(info: Info, id: strawberry.ID) -> models.Return:
     """A return staff act on (the caller is staff: every return is theirs to see)."""
     found = models.Return.objects.filter(pk=decode_id(id, Return, argument="id")).first()
     if found is None:
-        raise returns.OrderError("No such return.", code="NOT_FOUND", field=["id"])
+        raise NotFound("No such return.", field=["id"])
     return found
 
 
@@ -123,7 +124,7 @@ class ShipmentMutation:
         def write():
             shipment = models.Shipment.objects.filter(pk=decode_id(id, Shipment, argument="id")).first()
             if shipment is None:
-                raise returns.OrderError("No such shipment.", code="NOT_FOUND", field=["id"])
+                raise NotFound("No such shipment.", field=["id"])
             return shipments.set_status(shipment, status.value, actor=viewer(info))
 
         return staff_write(info, ShipmentPayload, "shipment", write)

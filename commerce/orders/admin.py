@@ -1,7 +1,7 @@
 """Orders in the admin: status is read-only, and the actions go through the same services as the API, so they
 write events, restock and notify exactly as the API does."""
 from django.contrib import admin, messages
-from commerce.admin import ReadOnlyAdmin
+from commerce.admin import ReadOnlyAdmin, ReadOnlyInline
 from commerce.errors import DomainError
 from commerce.exports.admin import ExportAdmin
 
@@ -21,25 +21,15 @@ from .models import (
 )
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["product_name", "variant_name", "sku", "quantity", "unit_price", "undiscounted_unit_price",
                                 "total"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["created_at", "type", "previous_status", "status", "payment_status", "actor", "message"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def each(model_admin, request, queryset, change, done: str) -> None:
@@ -54,28 +44,18 @@ def each(model_admin, request, queryset, change, done: str) -> None:
             model_admin.message_user(request, f"{name} {done}.", messages.SUCCESS)
 
 
-class ShipmentInline(admin.TabularInline):
+class ShipmentInline(ReadOnlyInline):
     """An order's parcels; shipping part of an order is the API's orderShip (the action below ships the rest)."""
 
     model = Shipment
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["created_at", "status", "carrier", "tracking_number", "tracking_url", "delivered_at"]
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class ReturnInline(admin.TabularInline):
+class ReturnInline(ReadOnlyInline):
     model = Return
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["created_at", "status", "reason", "refund_amount", "payout_pending", "restocked"]
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class OrderAdmin(ExportAdmin):
@@ -109,14 +89,9 @@ class OrderAdmin(ExportAdmin):
 
 
 
-class ShipmentLineInline(admin.TabularInline):
+class ShipmentLineInline(ReadOnlyInline):
     model = ShipmentLine
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["order_line", "quantity"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shipment)

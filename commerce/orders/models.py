@@ -165,13 +165,19 @@ class Shipment(models.Model):
         return f"shipment {self.pk} of order #{self.order_id}"
 
 
-class ShipmentLine(models.Model):
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shipment_lines")
+class LineUnits(models.Model):
+    """Some units of one of the order's lines: what a shipment or a return holds."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
 
     class Meta:
+        abstract = True
         ordering = ["id"]
+
+
+class ShipmentLine(LineUnits):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
 
 
 class ReturnStatus(models.TextChoices):
@@ -211,13 +217,8 @@ class Return(models.Model):
         return f"return {self.pk} of order #{self.order_id}"
 
 
-class ReturnLine(models.Model):
+class ReturnLine(LineUnits):
     order_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="return_lines")
-    quantity = models.PositiveIntegerField()
-
-    class Meta:
-        ordering = ["id"]
 
 
 class IdempotencyKey(models.Model):
