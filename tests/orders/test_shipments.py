@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from commerce import signing
-from commerce.orders import returns, services
+from commerce.orders import returns, services, shipments
 from commerce.orders.models import Order, OrderEventType, OrderStatus, Shipment
 from commerce.orders.shipments import LineQuantity
 from tests.carts.conftest import errors
@@ -203,3 +203,19 @@ def test_an_order_list_with_shipments_and_returns_costs_the_same_queries_for_any
     edges = large.ok()["orders"]["edges"]
     assert len(edges) == 5 and all(len(e["node"]["shipments"]) == 1 and len(e["node"]["returns"]) == 1 for e in edges)
     assert large.queries == small.queries == QUERIES_FOR_A_PAGE
+
+
+def test_a_partly_shipped_order_counts_as_sold_and_bought(customer, staff_user, store, ready_cart, gql, pay):
+    import datetime as dt
+
+    from commerce.catalog.signals import product_bought
+    from commerce.orders import reports
+
+    order = paid_order(gql, ready_cart, pay, (store.shirt, 2), (store.mug, 1), user=customer)
+    shipments.ship(order, [LineQuantity(order.lines.get(sku=store.mug.sku).pk, 1)], actor=staff_user)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_FULFILLED
+    now = timezone.now()
+    sold = {row.product_name: row.quantity for row in reports.top_products(now - dt.timedelta(days=1), now)}
+    assert sold == {"Linen Shirt": 2, "Ceramic Mug": 1}
+    assert all(answer for _, answer in product_bought.send(None, user=customer, product_id=store.shirt.product_id))
