@@ -106,6 +106,20 @@ class ReturnLineInline(ShipmentLineInline):
     model = ReturnLine
 
 
+@admin.register(ShipmentLine)
+class ShipmentLineAdmin(ReadOnlyAdmin):
+    list_display = ["shipment", "order_line", "quantity"]
+    list_select_related = ["shipment", "order_line"]
+    search_fields = ["=shipment__order__id", "order_line__sku"]
+
+
+@admin.register(ReturnLine)
+class ReturnLineAdmin(ReadOnlyAdmin):
+    list_display = ["order_return", "order_line", "quantity"]
+    list_select_related = ["order_return", "order_line"]
+    search_fields = ["=order_return__order__id", "order_line__sku"]
+
+
 class ReturnAdmin(ReadOnlyAdmin):
     """Registered by commerce.payments.admin, which adds receiving (it refunds)."""
 

@@ -141,14 +141,14 @@ def test_a_past_day_is_computed_again_once_one_of_its_orders_changed(shop_histor
 def test_the_admin_home_page_is_the_dashboard_in_a_fixed_number_of_queries(admin_client, shop_history,
                                                                             django_assert_num_queries):
     admin_client.get("/admin/")  # the first computes and stores the past days
-    with django_assert_num_queries(14):  # the session and user, their two-factor devices, the admin log, the nine
+    with django_assert_num_queries(16):  # the session and user, their two-factor devices, the admin log, the eleven
         page = admin_client.get("/admin/")
     html = page.content.decode()
     assert page.status_code == 200
     assert '<svg id="sales-chart" role="img"' in html and "<title id=\"sales-chart-title\">" in html
     assert html.count('class="kpi"') == 18 and "93.18 USD" in html and "80.0%" in html
     assert 'id="sales-chart-table"' in html and 'id="live-board"' in html
-    assert "Waiting to ship (5)" in html and "Oak Lamp" in html
+    assert "Waiting to ship (5)" in html and "Oak Lamp" in html and "Pending returns (0)" in html
     assert html.index('id="dashboard"') < html.index('id="content-main"')  # above the app list
 
 
