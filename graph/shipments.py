@@ -101,11 +101,12 @@ def _lines(lines: list[ShipmentLineInput] | list[ReturnLineInput]) -> list[LineQ
             for i, line in enumerate(lines)]
 
 
-def _return(info: Info, id: strawberry.ID) -> models.Return:
-    """A return staff act on (the caller is staff: every return is theirs to see)."""
-    found = models.Return.objects.filter(pk=decode_id(id, Return, argument="id")).first()
+def _found(node_type, id: strawberry.ID):
+    """The shipment or return `id` names, for staff (every one is theirs to see); NOT_FOUND otherwise."""
+    model = node_type.__strawberry_django_definition__.model
+    found = model.objects.filter(pk=decode_id(id, node_type, argument="id")).first()
     if found is None:
-        raise NotFound("No such return.", field=["id"])
+        raise NotFound(f"No such {model._meta.verbose_name}.", field=["id"])
     return found
 
 
@@ -121,13 +122,8 @@ class ShipmentMutation:
 
     @strawberry.mutation(description="Staff (a carrier's integration posts to /webhooks/shipments/). Forward only.")
     def shipment_update(self, info: Info, id: strawberry.ID, status: ShipmentStatus) -> ShipmentPayload:
-        def write():
-            shipment = models.Shipment.objects.filter(pk=decode_id(id, Shipment, argument="id")).first()
-            if shipment is None:
-                raise NotFound("No such shipment.", field=["id"])
-            return shipments.set_status(shipment, status.value, actor=viewer(info))
-
-        return staff_write(info, ShipmentPayload, "shipment", write)
+        return staff_write(info, ShipmentPayload, "shipment",
+                           lambda: shipments.set_status(_found(Shipment, id), status.value, actor=viewer(info)))
 
     @strawberry.mutation(description="The order's owner or token holder: units that shipped and are not returned "
                                      "yet, within the return window.")
@@ -143,15 +139,15 @@ class ShipmentMutation:
     @strawberry.mutation(description="Staff.")
     def return_approve(self, info: Info, id: strawberry.ID) -> ReturnPayload:
         return staff_write(info, ReturnPayload, "order_return",
-                           lambda: returns.approve(_return(info, id), actor=viewer(info)))
+                           lambda: returns.approve(_found(Return, id), actor=viewer(info)))
 
     @strawberry.mutation(description="Staff.")
     def return_decline(self, info: Info, id: strawberry.ID, reason: str) -> ReturnPayload:
         return staff_write(info, ReturnPayload, "order_return",
-                           lambda: returns.decline(_return(info, id), reason, actor=viewer(info)))
+                           lambda: returns.decline(_found(Return, id), reason, actor=viewer(info)))
 
     @strawberry.mutation(description="Staff. The parcel is back: refunds its share through the gateway that took "
                                      "the money (again, if that failed last time) and restocks if asked.")
-    def return_receive(self, info: Info, id: strawberry.ID, restock: bool = True) -> ReturnPayload:
-        return staff_write(info, ReturnPayload, "order_return",
-                           lambda: paid_returns.receive(_return(info, id), restock=restock, actor=viewer(info)))
+    def return_receive(self, info: Info, id: strawberry.ID, restock: bool | None = True) -> ReturnPayload:
+        return staff_write(info, ReturnPayload, "order_return", lambda: paid_returns.receive(
+            _found(Return, id), restock=restock is not False, actor=viewer(info)))
