@@ -24,6 +24,8 @@ OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderSta
 PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
 OrderEventType = strawberry.enum(Enum("OrderEventType", {s: s for s in models.OrderEventType.values}))
 Payment = Annotated["Payment", strawberry.lazy("graph.payments")]
+Shipment = Annotated["Shipment", strawberry.lazy("graph.shipments")]
+Return = Annotated["Return", strawberry.lazy("graph.shipments")]
 
 
 @strawberry_django.type(models.OrderLine, name="OrderLine", field_cls=ModelField)
@@ -71,8 +73,8 @@ def _money_field(name: str):
     return resolve
 
 
-def _optional_text(name: str):
-    @strawberry_django.field(only=[name])
+def optional_text(name: str, description: str | None = None):
+    @strawberry_django.field(only=[name], description=description)
     def resolve(self) -> str | None:
         return getattr(self, name) or None
 
@@ -96,9 +98,9 @@ class Order(GuardedNode):
     tax: Money = _money_field("tax")
     total: Money = _money_field("total")
     refunded_total: Money = _money_field("refunded_total")
-    carrier: str | None = _optional_text("carrier")
-    tracking_number: str | None = _optional_text("tracking_number")
-    tracking_url: str | None = _optional_text("tracking_url")
+    carrier: str | None = optional_text("carrier", "The latest shipment's.")
+    tracking_number: str | None = optional_text("tracking_number", "The latest shipment's.")
+    tracking_url: str | None = optional_text("tracking_url", "The latest shipment's.")
 
     @strawberry_django.field(only=["pk"], description="Sequential, from the database.")
     def number(self) -> str:
@@ -109,6 +111,8 @@ class Order(GuardedNode):
         return next(iter(self.payments.all()), None)
 
     payments: list[Payment] = strawberry_django.field(description="Every payment attempt, newest first.")
+    shipments: list[Shipment] = strawberry_django.field(description="Oldest first.")
+    returns: list[Return] = strawberry_django.field(description="Oldest first.")
 
     @classmethod
     def visible(cls, info: Info):
@@ -163,7 +167,7 @@ def order_for_update(info: Info, id: strawberry.ID, *, token: str | None = None)
 
 @strawberry.type
 class OrderMutation:
-    @strawberry.mutation(description="The owner while UNPAID; staff until FULFILLED (a PAID order is refunded first).")
+    @strawberry.mutation(description="The owner while UNPAID; staff until part of it ships (a PAID order is refunded first).")
     def order_cancel(self, info: Info, id: strawberry.ID) -> OrderPayload:
         with user_errors(OrderPayload) as result:
             result.order = payments.cancel_order(order_for_update(info, id), actor=viewer(info),
@@ -177,7 +181,7 @@ class OrderMutation:
             result.order = payments.refund(order_for_update(info, id), amount=amount, actor=staff)
         return result.payload
 
-    @strawberry.mutation(description="Staff.")
+    @strawberry.mutation(description="Staff. Ships every unit not shipped yet, in one shipment.")
     def order_fulfill(
         self, info: Info, id: strawberry.ID, carrier: str | None = None, tracking_number: str | None = None,
         tracking_url: Annotated[str | None, strawberry.argument(description="A link to the carrier's tracking page.")] = None,
@@ -188,7 +192,7 @@ class OrderMutation:
                                             tracking_number=tracking_number or "", tracking_url=tracking_url or "")
         return result.payload
 
-    @strawberry.mutation(description="Staff.")
+    @strawberry.mutation(description="Staff. Every shipment of a FULFILLED order delivered.")
     def order_mark_delivered(self, info: Info, id: strawberry.ID) -> OrderPayload:
         staff = require_staff(info)
         with user_errors(OrderPayload) as result:

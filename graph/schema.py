@@ -30,6 +30,7 @@ from graph.realtime.subscriptions import OrderSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
 from graph.sales import SaleMutation, SaleQuery
+from graph.shipments import ShipmentMutation
 from graph.shop import ShopQuery
 from graph.transport.auth import Authentication
 from graph.transport.caching import HttpCaching
@@ -60,7 +61,7 @@ Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, 
                               SaleQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation)
+                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, ShipmentMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 

@@ -462,6 +462,19 @@ PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID", "")  # the id PayPal gav
 PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "https://api-m.sandbox.paypal.com")
 PAYPAL_TIMEOUT = timedelta(seconds=env_int("PAYPAL_TIMEOUT_SECONDS", 10))
 REFUND_RESTOCKS = env_bool("REFUND_RESTOCKS", True)  # a full refund of an unshipped order puts its stock back
+# Returns (docs/shipments-and-returns.md): units may be returned this many days after their shipment's delivery
+# (or its shipping, where no delivery is recorded). Shipping is refunded "never", or "all_returned": with the
+# return that brings the order's last unit back. returnRequest is throttled per IP address (a guest's order token
+# is the only key to it): past RETURN_REQUESTS_PER_IP in RETURN_REQUEST_WINDOW, THROTTLED.
+RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 30)
+RETURN_REFUNDS_SHIPPING = os.environ.get("RETURN_REFUNDS_SHIPPING", "never")
+if RETURN_REFUNDS_SHIPPING not in {"never", "all_returned"}:
+    raise ImproperlyConfigured('RETURN_REFUNDS_SHIPPING must be "never" or "all_returned".')
+RETURN_REQUESTS_PER_IP = env_int("RETURN_REQUESTS_PER_IP", 10)
+RETURN_REQUEST_WINDOW = timedelta(seconds=env_int("RETURN_REQUEST_WINDOW_SECONDS", 3600))
+# A shipping integration posts carriers' status changes to POST /webhooks/shipments/, signed with this secret
+# (commerce/signing.py; two, comma-separated, while rotating). Unset: the endpoint answers 404.
+SHIPMENT_WEBHOOK_SECRET = env_list("SHIPMENT_WEBHOOK_SECRET")
 
 # --- GraphQL
 GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)

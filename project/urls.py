@@ -11,5 +11,6 @@ urlpatterns = [
     path("graphql/", graphql_view()),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
+    path("webhooks/shipments/", webhooks.shipment_webhook),  # before the gateways': not a payment provider
     path("webhooks/<str:gateway>/", webhooks.gateway_webhook),
 ]

@@ -9,7 +9,7 @@ from commerce.carts.models import new_token
 class OrderStatus(models.TextChoices):
     UNPAID = "UNPAID"
     PAID = "PAID"
-    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"  # some units shipped; no move leads here until shipments exist
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"  # some units shipped (commerce.orders.shipments)
     FULFILLED = "FULFILLED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
@@ -32,7 +32,7 @@ class OrderEventType(models.TextChoices):
     EXPIRED = "EXPIRED"
     REFUNDED = "REFUNDED"
     NOTE = "NOTE"
-    SHIPPED = "SHIPPED"  # this and the rest: written once shipments, returns and invoices exist
+    SHIPPED = "SHIPPED"  # a shipment that leaves units to ship; the one that ships the last is FULFILLED
     RETURN_REQUESTED = "RETURN_REQUESTED"
     RETURN_APPROVED = "RETURN_APPROVED"
     RETURN_DECLINED = "RETURN_DECLINED"
@@ -126,10 +126,99 @@ class OrderEvent(models.Model):
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
     message = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What the event is about, when it is one shipment or one return: its email and outbound webhook name it.
+    shipment = models.ForeignKey("Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    order_return = models.ForeignKey("Return", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class ShipmentStatus(models.TextChoices):
+    """A parcel's progress, in order: it only ever moves forward (commerce.orders.shipments)."""
+
+    PENDING = "PENDING"  # a label made, not yet handed over: a carrier may report it, orderShip never makes it
+    SHIPPED = "SHIPPED"
+    IN_TRANSIT = "IN_TRANSIT"
+    DELIVERED = "DELIVERED"
+
+
+class Shipment(models.Model):
+    """One parcel of an order: which units of which lines it holds, and the carrier's details to follow it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True, db_index=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.SHIPPED)
+    status_changed_at = models.DateTimeField(null=True, blank=True, help_text="When the current status happened "
+                                             "(the carrier's time, when it said).")
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"shipment {self.pk} of order #{self.order_id}"
+
+
+class LineUnits(models.Model):
+    """Some units of one of the order's lines: what a shipment or a return holds."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class ShipmentLine(LineUnits):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+    RECEIVED = "RECEIVED"  # the parcel is back; its refund is owed (`payout_pending`) or on its way
+    REFUNDED = "REFUNDED"
+
+
+class Return(models.Model):
+    """A customer's request to send units back (an RMA), staff's decision, and once received, its refund.
+
+    `refund_amount` is fixed when the parcel is received (commerce.orders.returns.refund_share); `payout_pending`
+    says the gateway cannot pay money back (manual payments, MoMo without disbursement): staff pay it out by hand.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    status = models.CharField(max_length=20, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED,
+                              db_index=True)
+    reason = models.TextField()
+    decline_reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    refund_amount = _money(null=True, blank=True)
+    restocked = models.BooleanField(default=False)
+    payout_pending = models.BooleanField(default=False)
+    # The commerce.payments Refund paying it back: a plain id, as payments sits above orders (no foreign key up).
+    refund_reference = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"return {self.pk} of order #{self.order_id}"
+
+
+class ReturnLine(LineUnits):
+    order_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
 
 
 class IdempotencyKey(models.Model):

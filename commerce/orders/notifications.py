@@ -1,6 +1,7 @@
 """The emails orders send: confirmation and status changes, to the customer. Jobs call these by id; each is sent
 at most once per key."""
 from commerce.notifications.emails import send_once
+from commerce.orders.links import tracking_url
 from commerce.orders.models import Order, OrderEvent, OrderEventType
 
 CUSTOMER_EVENTS = {
@@ -8,6 +9,18 @@ CUSTOMER_EVENTS = {
     OrderEventType.DELIVERED: "has been delivered",
     OrderEventType.CANCELLED: "was cancelled",
     OrderEventType.EXPIRED: "was cancelled because it was not paid in time",
+    OrderEventType.SHIPPED: "is partly on its way",
+    OrderEventType.RETURN_REQUESTED: "is requested",
+    OrderEventType.RETURN_APPROVED: "is approved",
+    OrderEventType.RETURN_DECLINED: "is declined",
+    OrderEventType.RETURN_RECEIVED: "is received",
+}
+# News of a parcel names what is in it; news of a return, the return. Both link the order's tracking page.
+TEMPLATES = {
+    OrderEventType.SHIPPED: "order_shipment", OrderEventType.FULFILLED: "order_shipment",
+    OrderEventType.DELIVERED: "order_shipment", OrderEventType.RETURN_REQUESTED: "order_return",
+    OrderEventType.RETURN_APPROVED: "order_return", OrderEventType.RETURN_DECLINED: "order_return",
+    OrderEventType.RETURN_RECEIVED: "order_return",
 }
 
 
@@ -19,7 +32,9 @@ def send_confirmation(order_id: int) -> None:
 
 def send_status_update(event_id: int) -> None:
     """The customer hears of the changes that concern them (shipped, delivered, cancelled), once per event."""
-    event = OrderEvent.objects.select_related("order").filter(pk=event_id).first()
+    event = OrderEvent.objects.select_related("order", "shipment", "order_return").filter(pk=event_id).first()
     if event is not None and event.type in CUSTOMER_EVENTS:
-        send_once(f"order-event:{event.pk}", "order_status", event.order.email,
-                  {"order": event.order, "event": event, "what": CUSTOMER_EVENTS[event.type]})
+        send_once(f"order-event:{event.pk}", TEMPLATES.get(event.type, "order_status"), event.order.email,
+                  {"order": event.order, "event": event, "what": CUSTOMER_EVENTS[event.type],
+                   "tracking_page": tracking_url(event.order), "shipment": event.shipment,
+                   "order_return": event.order_return})

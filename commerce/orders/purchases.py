@@ -7,7 +7,7 @@ from commerce.orders.models import OrderLine, OrderStatus
 
 # An order in one of these was paid for and stands: what makes a review a verified purchase. A cancelled one (paid
 # then cancelled is refunded in full and never sent) does not, nor one never paid.
-PURCHASED = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
+PURCHASED = [OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
 
 
 @receiver(product_bought)

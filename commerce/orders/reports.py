@@ -32,12 +32,21 @@ from commerce.errors import DomainError
 from commerce.money import round_money
 from commerce.notifications.emails import send_once
 from commerce.orders import rollup
-from commerce.orders.models import DailyProductSales, DailySales, Order, OrderLine, OrderStatus, PaymentStatus
+from commerce.orders.models import (
+    DailyProductSales,
+    DailySales,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+    Return,
+    ReturnStatus,
+)
 
 ZERO = Decimal("0.00")
 _PAID = ~Q(payment_status=PaymentStatus.NOT_PAID)
 _KEPT = ~Q(status=OrderStatus.CANCELLED)
-_SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
+_SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED, OrderStatus.DELIVERED]
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,7 @@ def send_daily_report(day: date) -> int:
 DASHBOARD_PERIODS = (("Today", 1), ("7 days", 7), ("30 days", 30))
 CHART_DAYS = 30
 WAITING_TO_SHIP = [OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED]
+PENDING_RETURNS = [ReturnStatus.REQUESTED, ReturnStatus.APPROVED]  # staff must decide, or the parcel is awaited
 
 
 @dataclass(frozen=True)
@@ -240,6 +250,8 @@ class Dashboard:
     low_stock: list[ProductVariant]  # each with its product and `threshold`
     waiting_to_ship: list[Order]
     waiting_to_ship_count: int
+    pending_returns: list[Return]  # each with its order
+    pending_returns_count: int
 
 
 def _sales_by_day(days: list[date]) -> dict[date, dict]:
@@ -338,15 +350,24 @@ def waiting_to_ship(*, limit: int = 10) -> tuple[list[Order], int]:
     return list(waiting.order_by("created_at", "pk")[:limit]), waiting.count()
 
 
+def pending_returns(*, limit: int = 10) -> tuple[list[Return], int]:
+    """The oldest returns waiting on staff (to decide, or for the parcel), and how many: two queries."""
+    pending = Return.objects.filter(status__in=PENDING_RETURNS)
+    return list(pending.select_related("order").order_by("created_at", "pk")[:limit]), pending.count()
+
+
 def dashboard(today: date | None = None) -> Dashboard:
-    """Every figure the admin's dashboard shows, in seven queries however many orders, customers and products."""
+    """Every figure the admin's dashboard shows, in a fixed number of queries however many orders, customers,
+    products and returns."""
     today = today or timezone.localdate()
     longest = max(days for _, days in DASHBOARD_PERIODS)
     days = daily_sales(today - timedelta(days=2 * longest - 1), today)
     periods = [Period(name, length, current=_period_figures(days[-length:]),
                       previous=_period_figures(days[-2 * length:-length])) for name, length in DASHBOARD_PERIODS]
     waiting, waiting_count = waiting_to_ship()
+    returns, returns_count = pending_returns()
     return Dashboard(today=today, currency=settings.SHOP_CURRENCY, periods=periods, days=days[-CHART_DAYS:],
                      top_products=dashboard_top_products(today - timedelta(days=CHART_DAYS - 1), today),
                      low_stock=low_stock_variants(),
-                     waiting_to_ship=waiting, waiting_to_ship_count=waiting_count)
+                     waiting_to_ship=waiting, waiting_to_ship_count=waiting_count,
+                     pending_returns=returns, pending_returns_count=returns_count)

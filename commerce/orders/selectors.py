@@ -38,10 +38,10 @@ def may_act_on(viewer, order: Order, *, token: str | None = None) -> bool:
     return is_visible_to(order, viewer) or (bool(token) and constant_time_compare(token, order.token))
 
 
-def order_for_update(viewer, order_id: int, *, token: str | None = None) -> Order:
+def order_for_update(viewer, order_id: int, *, token: str | None = None, field: str = "id") -> Order:
     order = order_for(viewer, order_id, token=token)
     if order is None:
-        raise NotFound("No such order.", field=["id"])
+        raise NotFound("No such order.", field=[field])
     return order
 
 

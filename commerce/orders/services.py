@@ -1,7 +1,8 @@
 """The order status machine, so the API, the admin and the jobs all change orders the same way.
 
-`status` moves UNPAID -> PAID -> FULFILLED -> DELIVERED, and UNPAID or PAID -> CANCELLED; nothing else. Each
-change locks the order row, checks the move here (INVALID_TRANSITION otherwise), writes an OrderEvent, and
+`status` moves UNPAID -> PAID -> (PARTIALLY_FULFILLED ->) FULFILLED -> DELIVERED, and UNPAID or PAID -> CANCELLED;
+nothing else. Shipping moves it (commerce.orders.shipments): a partly shipped order can no longer be cancelled.
+Each change locks the order row, checks the move here (INVALID_TRANSITION otherwise), writes an OrderEvent, and
 announces `order_changed` on commit. Cancelling puts the stock back; CANCELLED is final, so that happens once.
 Cancelling and expiring start in commerce.payments, which closes an order's payments first.
 """
@@ -18,11 +19,11 @@ from commerce.events import announce
 from commerce.orders import rollup
 from commerce.orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus
 from commerce.orders.signals import order_changed
-from commerce.validation import check_fields
 
 TRANSITIONS = {
     OrderStatus.UNPAID: {OrderStatus.PAID, OrderStatus.CANCELLED},
-    OrderStatus.PAID: {OrderStatus.FULFILLED, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED, OrderStatus.CANCELLED},
+    OrderStatus.PARTIALLY_FULFILLED: {OrderStatus.FULFILLED},
     OrderStatus.FULFILLED: {OrderStatus.DELIVERED},
 }
 
@@ -35,12 +36,14 @@ def can_become(status: str, to: str) -> bool:
     return to in TRANSITIONS.get(status, set())
 
 
-def record_event(order: Order, type: str, *, previous_status: str = "", actor=None, message: str = "") -> OrderEvent:
-    """Write the order's new state into its history and announce it once the transaction commits."""
+def record_event(order: Order, type: str, *, previous_status: str = "", actor=None, message: str = "",
+                 shipment=None, order_return=None) -> OrderEvent:
+    """Write the order's new state into its history and announce it once the transaction commits. `shipment`
+    or `order_return` is what the event is about, when it is one of those."""
     event = OrderEvent.objects.create(
         order=order, type=type, status=order.status, previous_status=previous_status,
         payment_status=order.payment_status, actor=actor if actor and actor.is_authenticated else None,
-        message=message,
+        message=message, shipment=shipment, order_return=order_return,
     )
     announce(order_changed, order_id=order.pk, event_id=event.pk, user_id=order.user_id)
     rollup.order_changed(order.created_at)  # the dashboard's figures of the order's day are stale from the commit
@@ -49,7 +52,7 @@ def record_event(order: Order, type: str, *, previous_status: str = "", actor=No
 
 @transaction.atomic
 def transition(order: Order, to: str, event_type: str, *, actor=None, message: str = "", only_from=None,
-               restock: bool = True, **changes) -> Order:
+               restock: bool = True, about: dict | None = None, **changes) -> Order:
     """Move the order to `to` (with any field `changes`), or INVALID_TRANSITION; restocks on cancellation.
 
     The order is re-read under its row lock, and the move checked against that state: a decision taken on an
@@ -65,7 +68,7 @@ def transition(order: Order, to: str, event_type: str, *, actor=None, message: s
     order.save()
     if to == OrderStatus.CANCELLED:
         _release(order, was_paid=previous != OrderStatus.UNPAID, restock=restock)
-    record_event(order, event_type, previous_status=previous, actor=actor, message=message)
+    record_event(order, event_type, previous_status=previous, actor=actor, message=message, **(about or {}))
     audit.record(audit.TRANSITION, order, {"status": [previous, to],
                                            **audit.diff(audited_before, audit.snapshot(order, changes))}, actor=actor)
     return order
@@ -89,17 +92,18 @@ def record_payment(order: Order, *, message: str = "") -> Order:
 
 
 def fulfill(order: Order, *, actor, carrier: str = "", tracking_number: str = "", tracking_url: str = "") -> Order:
-    """Shipped, with the carrier's details (checked as the model declares them; a link must be http or https)."""
-    order.carrier, order.tracking_number, order.tracking_url = carrier.strip(), tracking_number.strip(), tracking_url.strip()
-    check_fields(order, ["carrier", "tracking_number", "tracking_url"], path=[])
-    if order.tracking_url and not order.tracking_url.lower().startswith(("https://", "http://")):
-        raise OrderError("The tracking URL must be an http or https link.", field=["trackingUrl"])
-    return transition(order, OrderStatus.FULFILLED, OrderEventType.FULFILLED, actor=actor, carrier=order.carrier,
-                      tracking_number=order.tracking_number, tracking_url=order.tracking_url)
+    """Ship whatever is not shipped yet, in one shipment with the carrier's details (orderFulfill, the admin)."""
+    from commerce.orders import shipments  # it builds on this module's status machine
+
+    return shipments.ship(order, None, actor=actor, carrier=carrier, tracking_number=tracking_number,
+                          tracking_url=tracking_url)
 
 
 def mark_delivered(order: Order, *, actor) -> Order:
-    return transition(order, OrderStatus.DELIVERED, OrderEventType.DELIVERED, actor=actor)
+    """Every shipment of a FULFILLED order delivered, so the order is."""
+    from commerce.orders import shipments
+
+    return shipments.mark_all_delivered(order, actor=actor)
 
 
 def mark_cancelled(order: Order, *, actor, as_staff: bool, only_from=None) -> Order:
@@ -108,6 +112,9 @@ def mark_cancelled(order: Order, *, actor, as_staff: bool, only_from=None) -> Or
     closed). Callers use commerce.payments.services.cancel_order, which closes the payment's side first."""
     if not as_staff and order.status != OrderStatus.UNPAID and can_become(order.status, OrderStatus.CANCELLED):
         raise OrderError("A paid order can only be cancelled by the shop.", code="PERMISSION_DENIED", field=["id"])
+    if order.status == OrderStatus.PARTIALLY_FULFILLED:
+        raise OrderError("Part of this order has shipped, so it cannot be cancelled; refund what is left instead.",
+                         code="INVALID_TRANSITION", field=["id"])
     if not as_staff:
         only_from = {OrderStatus.UNPAID}
     return transition(order, OrderStatus.CANCELLED, OrderEventType.CANCELLED, actor=actor, only_from=only_from)

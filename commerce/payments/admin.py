@@ -3,9 +3,9 @@ from django.contrib import admin
 
 from commerce.admin import ReadOnlyAdmin as ReadOnly
 from commerce.orders import admin as orders_admin
-from commerce.orders.models import Order
+from commerce.orders.models import Order, Return
 
-from . import services
+from . import returns, services
 from .models import Payment, Refund, WebhookEvent
 
 
@@ -21,6 +21,19 @@ class OrderAdmin(orders_admin.OrderAdmin):
     @admin.action(description="Refund what remains (through the payment provider)")
     def refund(self, request, queryset):
         self._each(request, queryset, lambda o: services.refund(o, amount=None, actor=request.user), "refunded")
+
+
+@admin.register(Return)
+class ReturnAdmin(orders_admin.ReturnAdmin):
+    actions = ["approve", "receive", "receive_without_restock"]
+
+    @admin.action(description="Receive and refund (restocks)")
+    def receive(self, request, queryset):
+        self._each(request, queryset, lambda r: returns.receive(r, restock=True, actor=request.user), "received")
+
+    @admin.action(description="Receive and refund, without restocking")
+    def receive_without_restock(self, request, queryset):
+        self._each(request, queryset, lambda r: returns.receive(r, restock=False, actor=request.user), "received")
 
 
 @admin.register(Payment)

@@ -44,7 +44,7 @@ from commerce.payments.signals import payment_polling, stray_payment, webhook_re
 OPEN = {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_ACTION, IntentStatus.PROCESSING,
         IntentStatus.FAILED}
 FINAL = {IntentStatus.SUCCEEDED, IntentStatus.FAILED, IntentStatus.CANCELED}
-MONEY_RECEIVED = {OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.DELIVERED}
+MONEY_RECEIVED = {OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED, OrderStatus.DELIVERED}
 
 
 class PaymentError(DomainError):
@@ -355,23 +355,46 @@ def refund(order: Order, *, amount: Decimal | None, actor, restock: bool | None 
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        payment = order.payments.filter(amount_received__gt=0, is_stray=False).first()
-        if order.status not in MONEY_RECEIVED or payment is None:
-            raise PaymentError("This order has no payment to refund.", code="INVALID_TRANSITION", field=["id"])
-        pending = payment.refunds.filter(succeeded=False).first()
+        pending = pending_refund(order)
         retry = pending is not None
         if pending is None:
-            asked = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-            remaining = payment.amount_received - max(payment.amount_refunded, asked)
-            amount = remaining if amount is None else amount
-            if not Decimal(0) < amount <= remaining:
-                raise PaymentError(f"The amount must be more than 0 and at most {remaining}.", code="INVALID",
-                                   field=["amount"])
-            pending = Refund.objects.create(payment=payment, amount=amount, actor=actor)
-    _refund_at_provider(pending, f"refund-{pending.pk}", retry=retry)
-    audit.record(audit.REFUND, order, {"refund": [None, f"{pending.amount} {payment.currency}"]}, actor=actor)
-    settle(payment, restock=restock)
+            pending = open_refund(order, amount=amount, actor=actor)
+    pay_back(pending, retry=retry, actor=actor, restock=restock)
     return Order.objects.get(pk=order.pk)
+
+
+def refundable(order: Order) -> tuple[Payment, Decimal]:
+    """The payment that took the order's money, and how much of it is left to refund (INVALID_TRANSITION if none)."""
+    payment = order.payments.filter(amount_received__gt=0, is_stray=False).first()
+    if order.status not in MONEY_RECEIVED or payment is None:
+        raise PaymentError("This order has no payment to refund.", code="INVALID_TRANSITION", field=["id"])
+    asked = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return payment, payment.amount_received - max(payment.amount_refunded, asked)
+
+
+def pending_refund(order: Order) -> Refund | None:
+    """A refund of the order whose provider's answer was lost: it is retried before any other."""
+    return Refund.objects.filter(payment__order=order, payment__is_stray=False, succeeded=False).first()
+
+
+def open_refund(order: Order, *, amount: Decimal | None, actor) -> Refund:
+    """Record a refund of `amount` (what is left if None) under the order's lock, before asking the provider."""
+    payment, remaining = refundable(order)
+    amount = remaining if amount is None else amount
+    if not Decimal(0) < amount <= remaining:
+        raise PaymentError(f"The amount must be more than 0 and at most {remaining}.", code="INVALID",
+                           field=["amount"])
+    return Refund.objects.create(payment=payment, amount=amount, actor=actor)
+
+
+def pay_back(pending: Refund, *, retry: bool, actor, restock: bool | None = None) -> Refund:
+    """Refund a recorded refund at its provider (outside any lock), then bring the order in line."""
+    payment = pending.payment
+    _refund_at_provider(pending, f"refund-{pending.pk}", retry=retry)
+    audit.record(audit.REFUND, payment.order, {"refund": [None, f"{pending.amount} {payment.currency}"]}, actor=actor)
+    settle(payment, restock=restock)
+    pending.refresh_from_db()
+    return pending
 
 
 def _refund_at_provider(pending: Refund, key: str, *, retry: bool) -> None:
