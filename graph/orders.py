@@ -100,7 +100,7 @@ class Order(GuardedNode):
     tracking_number: str | None = _optional_text("tracking_number")
     tracking_url: str | None = _optional_text("tracking_url")
 
-    @strawberry_django.field(only=["pk"], description="Sequential, from the database.")
+    @strawberry_django.field(only=["id"], description="Sequential, from the database.")
     def number(self) -> str:
         return self.number
 

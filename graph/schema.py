@@ -31,6 +31,7 @@ from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
 from graph.sales import SaleMutation, SaleQuery
 from graph.shop import ShopQuery
+from graph.support import SupportMutation, SupportQuery, SupportSubscription
 from graph.transport.auth import Authentication
 from graph.transport.caching import HttpCaching
 from graph.transport.documents import CachedValidation, DocumentCache
@@ -57,12 +58,12 @@ class Optimizer(DjangoOptimizerExtension):
 
 
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery,
-                              SaleQuery))
+                              SaleQuery, SupportQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation)
+                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, SupportMutation)
 )
-Subscription = merge_types("Subscription", (OrderSubscription,))
+Subscription = merge_types("Subscription", (OrderSubscription, SupportSubscription))
 
 
 class Schema(strawberry.Schema):
