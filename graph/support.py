@@ -18,7 +18,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from commerce.support import models, services
-from graph.core.context import require_user, viewer
+from graph.core.context import refuse_over_get, require_user, viewer
 from graph.core.cursors import keyset_cursor, make_keyset_cursor
 from graph.core.errors import ApiError, BadUserInput
 from graph.core.ids import decode_id
@@ -112,6 +112,8 @@ class SupportQuery:
     @strawberry_django.field(description="Its customer's account, staff, or with `token` (a guest's, from the "
                                          "ticket's emails; sent with POST).")
     def ticket(self, info: Info, id: strawberry.ID, token: str | None = None) -> Ticket | None:
+        if token is not None:
+            refuse_over_get(info, "token")
         return services.tickets_reached(viewer(info), ticket_id(id), token=token)
 
 
