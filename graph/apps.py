@@ -14,9 +14,9 @@ class GraphConfig(AppConfig):
         from commerce.orders.signals import order_changed
         from graph.realtime.publisher import publish_order_change
         from commerce.support.signals import ticket_changed
-        from graph.support import publish_ticket_change
+        from graph.realtime.tickets import publish_ticket_change
         from graph.transport.response_cache import drop_cached_answers
 
         order_changed.connect(publish_order_change, dispatch_uid="graph.realtime.publish_order_change")
-        ticket_changed.connect(publish_ticket_change, dispatch_uid="graph.support.publish_ticket_change")
+        ticket_changed.connect(publish_ticket_change, dispatch_uid="graph.realtime.tickets.publish_ticket_change")
         storefront_changed.connect(drop_cached_answers, dispatch_uid="graph.transport.drop_cached_answers")

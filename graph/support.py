@@ -1,18 +1,14 @@
-"""The support part of the contract: tickets, their messages, the customer's and staff's mutations, and the live
-feed of one ticket (`ticketUpdated`).
+"""The support part of the contract: tickets, their messages, and the customer's and staff's mutations (the live
+feed of one ticket, `ticketUpdated`, is graph.realtime.tickets').
 
 Who may see a ticket is commerce.support.services' rule (its customer's account, staff, or the holder of one of
-its tokens); every field that reaches a ticket asks it. The live feed follows orderUpdated's pattern
-(graph.realtime.subscriptions): commerce announces a change on commit, `publish_ticket_change` (connected in
-graph.apps) sends a small message to the ticket's group, and each subscription loads the ticket it sends.
+its tokens); every field that reaches a ticket asks it.
 """
-from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 
 import strawberry
 import strawberry_django
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from strawberry import relay
 from strawberry.types import Info
@@ -25,8 +21,6 @@ from graph.core.ids import decode_id
 from graph.core.payloads import UserError, user_errors
 from graph.core.types import GuardedNode, ModelField, local_id_field, payload_field, planned
 from graph.orders import Order
-from graph.realtime.batches import BatchLoader
-from graph.realtime.publisher import send_to_groups
 
 TicketStatus = strawberry.enum(Enum("TicketStatus", {s: s for s in models.TicketStatus.values}))
 
@@ -142,48 +136,3 @@ class SupportMutation:
         with user_errors(TicketPayload) as result:
             result.ticket = services.close(viewer(info), ticket_id(id), token=token)
         return result.payload
-
-
-# --- Live: one ticket's screen (the customer's or staff's)
-
-TICKET_MESSAGE = "ticket.changed"
-
-
-def ticket_group(ticket_id: int) -> str:
-    return f"ticket.{ticket_id}"
-
-
-def publish_ticket_change(sender, ticket_id: int, **kwargs) -> None:
-    """Receiver of commerce.support.signals.ticket_changed (connected in graph.apps)."""
-    send_to_groups([ticket_group(ticket_id)], {"type": TICKET_MESSAGE, "ticket_id": ticket_id})
-
-
-def _tickets(ticket_ids: list[int]) -> dict[int, models.Ticket]:
-    """The tickets as they are now, with their messages and orders, in three queries for any number."""
-    rows = models.Ticket.objects.filter(pk__in=ticket_ids).select_related("order").prefetch_related("messages")
-    return {ticket.pk: ticket for ticket in rows}
-
-
-_ticket_loader = BatchLoader(_tickets)  # every delivery in flight in the process, fetched together
-
-
-@strawberry.type
-class SupportSubscription:
-    @strawberry.subscription(description="One ticket, for its customer, staff, or whoever holds its `token`: its "
-                                         "current state first, then again after every change.")
-    async def ticket_updated(self, info: Info, id: strawberry.ID,
-                             token: str | None = None) -> AsyncGenerator[Ticket, None]:
-        pk = ticket_id(id)
-        async with info.context.ws.listen_to_channel(TICKET_MESSAGE, groups=[ticket_group(pk)]) as messages:
-            first = await _ticket_loader.load(pk)  # after joining: nothing after it can be missed
-            if first is None or not await _may_follow(info, first, token):
-                raise ApiError("No such ticket, or not one you may follow.", code="FORBIDDEN")
-            yield first
-            async for _ in messages:
-                ticket = await _ticket_loader.load(pk)
-                if ticket is not None:
-                    yield ticket
-
-
-async def _may_follow(info: Info, ticket: models.Ticket, token: str | None) -> bool:
-    return await sync_to_async(services.may_follow)(viewer(info), ticket, token=token)

@@ -98,3 +98,41 @@ def test_a_ticket_conversation_reaches_the_guests_and_staffs_screens_live(suppor
     assert wait_for(lambda: any("So sorry!" in text for text in files_to(mail_dir, "guest@example.com")))
     to_desk = "".join(files_to(mail_dir, "help@shop.example"))
     assert "It arrived in pieces." in to_desk and "Thank you!" in to_desk
+
+
+@pytest.fixture
+def embedded_desk(transactional_db):
+    """One daphne in embedded mode (the in-memory layer, jobs in the server process), on any database."""
+    process, base = start_daphne(deployed_env(REDIS_URL=""))
+    yield base
+    stop(process)
+
+
+def test_in_embedded_mode_the_customer_follows_their_ticket_and_no_one_else_may(
+    embedded_desk, customer, stranger, staff_user
+):
+    from commerce.support import services
+    from tests.support.conftest import gid
+
+    ticket = services.open_ticket(customer, subject="Gift wrap?", body="Can you wrap it?")
+    ticket_id = gid("Ticket", ticket.pk)
+    staff_access, customer_access = tokens.sign_in(staff_user).access, tokens.sign_in(customer).access
+    stranger_access = tokens.sign_in(stranger).access
+
+    async def follow():
+        mine = await Socket.open(embedded_desk, token=customer_access)
+        await mine.subscribe("m", LIVE, id=ticket_id)
+        first = seen(await mine.update("m"))
+        await asyncio.to_thread(post, embedded_desk, REPLY, staff_access, id=ticket_id, b="Gladly.")
+        answered = seen(await mine.update("m"))
+        theirs = await Socket.open(embedded_desk, token=stranger_access)
+        await theirs.subscribe("t", LIVE, id=ticket_id)
+        refused = await theirs.receive("t")
+        await mine.close()
+        await theirs.close()
+        return first, answered, refused
+
+    first, answered, refused = asyncio.run(follow())
+    assert first == ("OPEN", [(False, "Can you wrap it?")])
+    assert answered == ("WAITING_ON_CUSTOMER", [(False, "Can you wrap it?"), (True, "Gladly.")])
+    assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
