@@ -80,13 +80,19 @@ def _count(scope: str, subject: str, limit: int, *, field: str) -> None:
         raise Throttled(f"Too many messages. Try again in {seconds} seconds.", retry_after=seconds, field=[field])
 
 
-def _throttle(kind: str, customer: str, client_ip: str | None, *, field: str) -> None:
-    per_customer, per_ip = {
-        "ticket": (settings.SUPPORT_MAX_TICKETS_PER_CUSTOMER, settings.SUPPORT_MAX_TICKETS_PER_IP),
-        "reply": (settings.SUPPORT_MAX_REPLIES_PER_CUSTOMER, settings.SUPPORT_MAX_REPLIES_PER_IP),
-    }[kind]
-    _count(f"support-{kind}-ip", throttle.network(client_ip), per_ip, field=field)
-    _count(f"support-{kind}", customer, per_customer, field=field)
+LIMITS = {  # (per customer, per IP) in SUPPORT_THROTTLE_WINDOW
+    "ticket": ("SUPPORT_MAX_TICKETS_PER_CUSTOMER", "SUPPORT_MAX_TICKETS_PER_IP"),
+    "reply": ("SUPPORT_MAX_REPLIES_PER_CUSTOMER", "SUPPORT_MAX_REPLIES_PER_IP"),
+}
+
+
+def _throttle_address(kind: str, client_ip: str | None, *, field: str) -> None:
+    """Counted first, before anything is looked up (a wrong order token is an attempt too)."""
+    _count(f"support-{kind}-ip", throttle.network(client_ip), getattr(settings, LIMITS[kind][1]), field=field)
+
+
+def _throttle_customer(kind: str, customer: str, *, field: str) -> None:
+    _count(f"support-{kind}", customer, getattr(settings, LIMITS[kind][0]), field=field)
 
 
 def _order_of(viewer, order_id: int | None, order_token: str | None) -> Order | None:
@@ -119,10 +125,13 @@ def open_ticket(viewer, *, subject: str, body: str, order_id: int | None = None,
     user = viewer if is_signed_in(viewer) else None
     if user is None and not order_token:
         raise SupportError("Sign in, or give the order's token.", code="REQUIRED", field=["token"])
+    counted = not is_staff(user)
+    if counted:
+        _throttle_address("ticket", client_ip, field="subject")
     order = _order_of(user, order_id, order_token)
     email = user.email if user is not None else order.email
-    if not is_staff(user):
-        _throttle("ticket", f"user:{user.pk}" if user else f"email:{email}", client_ip, field="subject")
+    if counted:
+        _throttle_customer("ticket", f"user:{user.pk}" if user else f"email:{email}", field="subject")
     ticket = Ticket.objects.create(user=user, email=email, order=order, subject=subject)
     _post(ticket, author=user, body=body, staff=False, opening=True)
     return ticket
@@ -141,8 +150,9 @@ def post_reply(ticket: Ticket, viewer, *, body: str, client_ip: str | None = Non
     body = clean_text(body, limit=settings.SUPPORT_BODY_MAX_LENGTH, field="body")
     staff = is_staff(viewer)
     if not staff:
-        customer = f"user:{viewer.pk}" if is_signed_in(viewer) else f"email:{ticket.email}"
-        _throttle("reply", customer, client_ip, field="body")
+        _throttle_address("reply", client_ip, field="body")
+        _throttle_customer("reply", f"user:{viewer.pk}" if is_signed_in(viewer) else f"email:{ticket.email}",
+                           field="body")
     _post(ticket, author=viewer if is_signed_in(viewer) else None, body=body, staff=staff)
     return ticket
 
