@@ -17,15 +17,22 @@ from commerce.support import services
 from commerce.support.models import Ticket, TicketMessage
 
 
-class TicketMessageInline(admin.TabularInline):
-    model = TicketMessage
-    fields = ["created_at", "author_name", "from_staff", "body"]
-    readonly_fields = fields
+class ShownInline(admin.TabularInline):
+    """Rows shown on another's page, never edited there (messages are written through the reply box)."""
+
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class TicketMessageInline(ShownInline):
+    model = TicketMessage
+    fields = ["created_at", "author_name", "from_staff", "body"]
 
 
 class LastWordFilter(admin.SimpleListFilter):
@@ -101,19 +108,13 @@ class TicketAdmin(admin.ModelAdmin):
         self.message_user(request, f"Closed {queryset.count()} ticket(s).", messages.SUCCESS)
 
 
-class TicketsOf(admin.TabularInline):
+class TicketsOf(ShownInline):
     """A customer's tickets (or an order's), each linking to its page."""
 
     model = Ticket
     fields = ["subject", "status", "staff_spoke_last", "updated_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = "support tickets"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class UserTickets(TicketsOf):
