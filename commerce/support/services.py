@@ -138,8 +138,7 @@ def open_ticket(viewer, *, subject: str, body: str, order_id: int | None = None,
 
 
 @transaction.atomic
-def reply(viewer, ticket_id: int, *, body: str, token: str | None = None, client_ip: str | None = None,
-          ) -> Ticket:
+def reply(viewer, ticket_id: int, *, body: str, token: str | None = None, client_ip: str | None = None) -> Ticket:
     """Add a message: staff's when staff write (and the ticket then waits on the customer), else the customer's."""
     ticket = ticket_for_update(viewer, ticket_id, token=token)
     return post_reply(ticket, viewer, body=body, client_ip=client_ip)

@@ -48,7 +48,8 @@ def support_desk(postgres, redis_url, redis_key_prefix, transactional_db, tmp_pa
 
 def emailed_token(mail_dir, ticket_id: str) -> str:
     assert wait_for(lambda: files_to(mail_dir, "guest@example.com")), "the worker sent the guest no email"
-    return token_in(files_to(mail_dir, "guest@example.com")[0], GUEST_URL.replace("{id}", ticket_id.replace("=", "%3D")))
+    link = GUEST_URL.replace("{id}", ticket_id.replace("=", "%3D"))  # the ID as the link quotes it
+    return token_in(files_to(mail_dir, "guest@example.com")[0], link)
 
 
 def seen(update: dict) -> tuple[str, list[tuple[bool, str]]]:
