@@ -13,7 +13,10 @@ class GraphConfig(AppConfig):
         from commerce.changes import storefront_changed
         from commerce.orders.signals import order_changed
         from graph.realtime.publisher import publish_order_change
+        from commerce.support.signals import ticket_changed
+        from graph.realtime.tickets import publish_ticket_change
         from graph.transport.response_cache import drop_cached_answers
 
         order_changed.connect(publish_order_change, dispatch_uid="graph.realtime.publish_order_change")
+        ticket_changed.connect(publish_ticket_change, dispatch_uid="graph.realtime.tickets.publish_ticket_change")
         storefront_changed.connect(drop_cached_answers, dispatch_uid="graph.transport.drop_cached_answers")

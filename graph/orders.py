@@ -102,7 +102,7 @@ class Order(GuardedNode):
     tracking_number: str | None = optional_text("tracking_number", "The latest shipment's.")
     tracking_url: str | None = optional_text("tracking_url", "The latest shipment's.")
 
-    @strawberry_django.field(only=["pk"], description="Sequential, from the database.")
+    @strawberry_django.field(only=["id"], description="Sequential, from the database.")
     def number(self) -> str:
         return self.number
 

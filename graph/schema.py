@@ -27,11 +27,13 @@ from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
 from graph.payments import PaymentMutation
 from graph.realtime.subscriptions import OrderSubscription
+from graph.realtime.tickets import TicketSubscription
 from graph.reports import ReportQuery
 from graph.reviews import ReviewMutation
 from graph.sales import SaleMutation, SaleQuery
 from graph.shipments import ShipmentMutation
 from graph.shop import ShopQuery
+from graph.support import SupportMutation, SupportQuery
 from graph.transport.auth import Authentication
 from graph.transport.caching import HttpCaching
 from graph.transport.documents import CachedValidation, DocumentCache
@@ -58,12 +60,12 @@ class Optimizer(DjangoOptimizerExtension):
 
 
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery,
-                              SaleQuery))
+                              SaleQuery, SupportQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, ShipmentMutation)
+                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, ShipmentMutation, SupportMutation)
 )
-Subscription = merge_types("Subscription", (OrderSubscription,))
+Subscription = merge_types("Subscription", (OrderSubscription, TicketSubscription))
 
 
 class Schema(strawberry.Schema):

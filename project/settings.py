@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "commerce.orders",
     "commerce.payments",
     "commerce.notifications",
+    "commerce.support",  # tickets: after orders (a ticket may be about one)
     "commerce.audit",  # who changed what: every app writes to it (commerce/audit/__init__.py)
     "commerce.exports",  # no models: the admin's export buttons (its templates)
     "tasks",  # after the domain apps: it connects their signals to jobs
@@ -238,6 +239,26 @@ EMAIL_CONFIRMATION_REQUEST_WINDOW = timedelta(seconds=env_int("EMAIL_CONFIRMATIO
 # must a reviewer's email be verified? Refusals answer EMAIL_NOT_VERIFIED.
 ACCOUNT_UNVERIFIED_MAY_CHECK_OUT = env_bool("ACCOUNT_UNVERIFIED_MAY_CHECK_OUT", True)
 REVIEWS_REQUIRE_VERIFIED_EMAIL = env_bool("REVIEWS_REQUIRE_VERIFIED_EMAIL", False)
+# Support tickets (commerce.support). Customers' messages are mailed to SUPPORT_EMAIL (unset: to no one; staff
+# read them in the admin); staff's replies to the customer, linking SUPPORT_TICKET_URL (a signed-in customer's
+# screen) or SUPPORT_GUEST_TICKET_URL (a guest's, with the ticket's token). Staff's emails link the admin page.
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "")
+SUPPORT_TICKET_URL = os.environ.get("SUPPORT_TICKET_URL", "http://localhost:3000/support/tickets/{id}")
+SUPPORT_GUEST_TICKET_URL = os.environ.get(
+    "SUPPORT_GUEST_TICKET_URL", "http://localhost:3000/support/tickets/{id}?token={token}"
+)
+SUPPORT_ADMIN_TICKET_URL = os.environ.get(
+    "SUPPORT_ADMIN_TICKET_URL", "http://localhost:8000/admin/support/ticket/{id}/change/"
+)
+SUPPORT_SUBJECT_MAX_LENGTH = min(env_int("SUPPORT_SUBJECT_MAX_LENGTH", 200), 200)  # the column holds 200
+SUPPORT_BODY_MAX_LENGTH = env_int("SUPPORT_BODY_MAX_LENGTH", 5000)
+# Customers' tickets and replies per window, per customer (account or guest email) and per IP; THROTTLED past
+# them. Staff are not counted.
+SUPPORT_THROTTLE_WINDOW = timedelta(seconds=env_int("SUPPORT_THROTTLE_WINDOW_SECONDS", 3600))
+SUPPORT_MAX_TICKETS_PER_CUSTOMER = env_int("SUPPORT_MAX_TICKETS_PER_CUSTOMER", 5)
+SUPPORT_MAX_TICKETS_PER_IP = env_int("SUPPORT_MAX_TICKETS_PER_IP", 20)
+SUPPORT_MAX_REPLIES_PER_CUSTOMER = env_int("SUPPORT_MAX_REPLIES_PER_CUSTOMER", 60)
+SUPPORT_MAX_REPLIES_PER_IP = env_int("SUPPORT_MAX_REPLIES_PER_IP", 200)
 # Sign in with Google / Apple (tokenCreateFromIdToken): the OAuth client ids whose ID tokens are accepted (the
 # token's `aud`), comma-separated: one per app (web, iOS, Android). No client id: that provider is off.
 GOOGLE_CLIENT_IDS = env_list("GOOGLE_CLIENT_IDS")

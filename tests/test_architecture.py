@@ -15,6 +15,7 @@ COMMERCE_LAYERS = {
     "carts": {"accounts", "catalog"},
     "orders": {"accounts", "catalog", "carts"},
     "payments": {"accounts", "catalog", "carts", "orders"},
+    "support": {"accounts", "catalog", "carts", "orders"},
 }
 
 
