@@ -24,6 +24,7 @@ OrderStatus = strawberry.enum(Enum("OrderStatus", {s: s for s in models.OrderSta
 PaymentStatus = strawberry.enum(Enum("PaymentStatus", {s: s for s in models.PaymentStatus.values}))
 OrderEventType = strawberry.enum(Enum("OrderEventType", {s: s for s in models.OrderEventType.values}))
 Payment = Annotated["Payment", strawberry.lazy("graph.payments")]
+Invoice = Annotated["Invoice", strawberry.lazy("graph.invoices")]
 
 
 @strawberry_django.type(models.OrderLine, name="OrderLine", field_cls=ModelField)
@@ -109,6 +110,7 @@ class Order(GuardedNode):
         return next(iter(self.payments.all()), None)
 
     payments: list[Payment] = strawberry_django.field(description="Every payment attempt, newest first.")
+    invoices: list[Invoice] = strawberry_django.field(description="Its invoice and credit notes, oldest first.")
 
     @classmethod
     def visible(cls, info: Info):

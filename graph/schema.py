@@ -23,6 +23,7 @@ from graph.catalog import CatalogQuery
 from graph.catalog_media import CatalogMediaMutation
 from graph.catalog_staff import CatalogStaffMutation
 from graph.core.types import DECIMAL
+from graph.invoices import InvoiceMutation
 from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
 from graph.payments import PaymentMutation
@@ -60,7 +61,7 @@ Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, 
                               SaleQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation)
+                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, InvoiceMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription,))
 
