@@ -26,6 +26,7 @@ OrderEventType = strawberry.enum(Enum("OrderEventType", {s: s for s in models.Or
 Payment = Annotated["Payment", strawberry.lazy("graph.payments")]
 Shipment = Annotated["Shipment", strawberry.lazy("graph.shipments")]
 Return = Annotated["Return", strawberry.lazy("graph.shipments")]
+Invoice = Annotated["Invoice", strawberry.lazy("graph.invoices")]
 
 
 @strawberry_django.type(models.OrderLine, name="OrderLine", field_cls=ModelField)
@@ -113,6 +114,7 @@ class Order(GuardedNode):
     payments: list[Payment] = strawberry_django.field(description="Every payment attempt, newest first.")
     shipments: list[Shipment] = strawberry_django.field(description="Oldest first.")
     returns: list[Return] = strawberry_django.field(description="Oldest first.")
+    invoices: list[Invoice] = strawberry_django.field(description="Its invoice and credit notes, oldest first.")
 
     @classmethod
     def visible(cls, info: Info):

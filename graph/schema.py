@@ -23,6 +23,7 @@ from graph.catalog import CatalogQuery
 from graph.catalog_media import CatalogMediaMutation
 from graph.catalog_staff import CatalogStaffMutation
 from graph.core.types import DECIMAL
+from graph.invoices import InvoiceMutation
 from graph.node import NodeQuery
 from graph.orders import OrderMutation, OrderQuery
 from graph.payments import PaymentMutation
@@ -63,7 +64,8 @@ Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, 
                               SaleQuery, SupportQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
-                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, ShipmentMutation, SupportMutation)
+                 CatalogStaffMutation, CatalogMediaMutation, SaleMutation, ShipmentMutation, SupportMutation,
+                 InvoiceMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription, TicketSubscription))
 

@@ -35,7 +35,7 @@ def serve_files(app):
     """`app` behind the static files and, when SERVE_MEDIA is on, the media; any other path goes on to `app`."""
     app = ServeStaticASGI(app, root=settings.STATIC_ROOT, prefix=settings.STATIC_URL)
     if settings.SERVE_MEDIA:
-        app = _under(settings.MEDIA_URL, _media(), app, private=settings.EXPORTS_PREFIX)
+        app = _under(settings.MEDIA_URL, _media(), app, private=(settings.EXPORTS_PREFIX, settings.INVOICES_PREFIX))
     return app
 
 
@@ -53,12 +53,12 @@ def _media() -> ServeStaticASGI:
     return files
 
 
-def _under(prefix: str, files, app, private: str = ""):
+def _under(prefix: str, files, app, private: tuple[str, ...] = ()):
     """Media paths to `files` (a 404 when missing), others to `app`: only media requests pay for a lookup on disk.
-    Paths under `private` (the exports' folder, which only the signed download view serves) go to `app`, whose
-    answer is a 404."""
+    Paths under `private` folders (the exports' and the invoices', which only their signed download views serve) go
+    to `app`, whose answer is a 404."""
     prefix = "/" + prefix.strip("/") + "/"
-    hidden = prefix + private.strip("/") + "/" if private.strip("/") else None
+    hidden = tuple(prefix + folder.strip("/") + "/" for folder in private if folder.strip("/"))
 
     async def route(scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith(prefix) and not (

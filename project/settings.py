@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "commerce.support",  # tickets: after orders (a ticket may be about one)
     "commerce.audit",  # who changed what: every app writes to it (commerce/audit/__init__.py)
     "commerce.exports",  # no models: the admin's export buttons (its templates)
+    "commerce.invoices",  # after payments: it extends the order admin that payments registers
     "tasks",  # after the domain apps: it connects their signals to jobs
 ]
 
@@ -496,6 +497,22 @@ RETURN_REQUEST_WINDOW = timedelta(seconds=env_int("RETURN_REQUEST_WINDOW_SECONDS
 # A shipping integration posts carriers' status changes to POST /webhooks/shipments/, signed with this secret
 # (commerce/signing.py; two, comma-separated, while rotating). Unset: the endpoint answers 404.
 SHIPMENT_WEBHOOK_SECRET = env_list("SHIPMENT_WEBHOOK_SECRET")
+# --- Invoices and credit notes (commerce/invoices). Numbers run gap-free per kind and calendar year (TIME_ZONE's):
+# INV-2026-000001. The seller block is printed on every document as set here (one line of the address per comma
+# of INVOICE_SELLER_ADDRESS). PDFs are written to the default storage under INVOICES_PREFIX (never served as media:
+# project/files.py; with a bucket, deny public reads of that prefix) and fetched through a signed link that works for
+# INVOICE_LINK_LIFETIME. INVOICE_FONT is a TrueType font covering the shop's currency signs (DejaVu Sans covers
+# ₦ ₵ ₹ € and more: Debian's fonts-dejavu-core).
+INVOICE_NUMBER_PREFIX = os.environ.get("INVOICE_NUMBER_PREFIX", "INV-")
+CREDIT_NOTE_NUMBER_PREFIX = os.environ.get("CREDIT_NOTE_NUMBER_PREFIX", "CN-")
+INVOICE_SELLER_NAME = os.environ.get("INVOICE_SELLER_NAME") or SHOP_NAME
+INVOICE_SELLER_ADDRESS = os.environ.get("INVOICE_SELLER_ADDRESS", "")
+INVOICE_SELLER_TAX_ID = os.environ.get("INVOICE_SELLER_TAX_ID", "")
+INVOICE_SELLER_EMAIL = os.environ.get("INVOICE_SELLER_EMAIL", "")
+INVOICES_PREFIX = os.environ.get("INVOICES_PREFIX", "private/invoices/")
+INVOICE_LINK_LIFETIME = timedelta(seconds=env_int("INVOICE_LINK_LIFETIME_SECONDS", 3600))
+INVOICE_FONT = os.environ.get("INVOICE_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+INVOICE_FONT_BOLD = os.environ.get("INVOICE_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 # --- GraphQL
 GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20)

@@ -24,14 +24,17 @@ def already_sent(key: str) -> bool:
     return SentEmail.objects.filter(key=key).exists()
 
 
-def send_once(key: str, template: str, to: str, context: dict) -> bool:
-    """Send the email unless one with this key was sent; True when it was sent now.
+def send_once(key: str, template: str, to: str, context: dict, *, attachments=()) -> bool:
+    """Send the email unless one with this key was sent; True when it was sent now. `attachments` are
+    (filename, content, mimetype) triples.
 
     The record is written in the same transaction as the send: a failed send rolls it back (so a retry sends),
     and a concurrent run of the same job waits on the unique key and then finds it taken.
     """
     message = render(template, context)
     message.to = [to]
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     try:
         with transaction.atomic():
             SentEmail.objects.create(key=key, recipient=to, subject=message.subject)
