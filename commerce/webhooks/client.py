@@ -79,17 +79,18 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
 
 def _exchange(connection, path: str, body: bytes, headers: dict, deadline: float) -> Answer:
     try:
+        sock = connection.sock  # the response reads from it after http.client lets go of it (Connection: close)
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
-        return Answer(response.status, _read_capped(connection, response, deadline))
+        return Answer(response.status, _read_capped(sock, response, deadline))
     except (OSError, http.client.HTTPException, ssl.SSLError) as error:
         raise SendFailed(str(error) or type(error).__name__) from None
 
 
-def _read_capped(connection, response, deadline: float) -> bytes:
+def _read_capped(sock, response, deadline: float) -> bytes:
     cap, chunks, size = settings.WEBHOOK_RESPONSE_MAX_BYTES, [], 0
     while size < cap:
-        connection.sock.settimeout(_left(deadline, settings.WEBHOOK_READ_TIMEOUT_SECONDS))
+        sock.settimeout(_left(deadline, settings.WEBHOOK_READ_TIMEOUT_SECONDS))
         chunk = response.read1(min(cap - size, 65536))
         if not chunk:
             break
