@@ -34,7 +34,7 @@ class Receiver:
         self.server = self._server(host)
         self.port = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()
