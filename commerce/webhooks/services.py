@@ -161,6 +161,7 @@ def attempt(delivery_id: int) -> float | None:
     if delivery.body is None:
         delivery.body = payloads.render(delivery)
         Delivery.objects.filter(pk=delivery.pk).update(body=delivery.body)
+    delivery.body = bytes(delivery.body)  # PostgreSQL hands a BinaryField back as a memoryview
     log = _send(webhook, delivery)
     delivery.attempts += 1
     delivery.response_status = log.response_status
@@ -169,7 +170,9 @@ def attempt(delivery_id: int) -> float | None:
         Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(failing_since=None)
         _finish(delivery, DeliveryStatus.SUCCEEDED)
         return None
-    _failed(webhook, now)
+    if _failed(webhook, now):  # turned off: nothing more is sent to it
+        _finish(delivery, DeliveryStatus.FAILED)
+        return None
     delay = min(settings.WEBHOOK_RETRY_FIRST_DELAY_SECONDS * 2 ** (delivery.attempts - 1),
                 settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS)
     if now + timedelta(seconds=delay) > delivery.retry_until:
@@ -217,11 +220,14 @@ def _send(webhook: Webhook, delivery: Delivery) -> Attempt:
     return log
 
 
-def _failed(webhook: Webhook, now) -> None:
-    """Note the failure; an endpoint failing for WEBHOOK_DISABLE_AFTER_SECONDS without a success is turned off."""
+def _failed(webhook: Webhook, now) -> bool:
+    """Note the failure; an endpoint failing for WEBHOOK_DISABLE_AFTER_SECONDS without a success is turned off
+    (True then)."""
     Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=True).update(failing_since=now)
     since = now - timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS)
-    if Webhook.objects.filter(pk=webhook.pk, is_active=True, failing_since__lte=since).update(
+    if not Webhook.objects.filter(pk=webhook.pk, is_active=True, failing_since__lte=since).update(
             is_active=False, disabled_at=now, updated_at=now):
-        logger.warning("Webhook endpoint %s turned off after failing since %s", webhook.pk, webhook.failing_since)
-        announce(webhook_disabled, webhook_id=webhook.pk)
+        return False
+    logger.warning("Webhook endpoint %s turned off after failing since %s", webhook.pk, webhook.failing_since)
+    announce(webhook_disabled, webhook_id=webhook.pk)
+    return True

@@ -92,7 +92,7 @@ def test_an_endpoint_failing_for_a_day_is_turned_off_and_staff_are_told(staff_us
 
     webhook.refresh_from_db()
     assert webhook.is_active is False and webhook.disabled_at is not None
-    assert Delivery.objects.get().status == "FAILED"  # its retry found the endpoint off
+    assert Delivery.objects.get().status == "FAILED"  # no retry to an endpoint turned off
     (notice,) = [m for m in mailoutbox if m.to == [staff_user.email]]
     assert notice.subject == f"Webhook turned off: {receiver.url}"
     assert services.record([("ORDER_PAID", "order", 2)]) == []  # nothing more is owed to it

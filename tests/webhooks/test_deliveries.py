@@ -122,3 +122,16 @@ def gid_pk(global_id: str) -> int:
     from strawberry import relay
 
     return int(relay.from_base64(global_id)[1])
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_by_the_minute_job(jobs, receiver, endpoint):
+    from tasks.webhooks import send_overdue_webhooks
+
+    webhook = endpoint("PRODUCT_UPDATED")
+    lost = Delivery.objects.create(webhook=webhook, event="PRODUCT_UPDATED", subject="product", subject_id=1,
+                                   retry_until=Delivery.default_retry_until())  # recorded, its job never enqueued
+    send_overdue_webhooks()
+    jobs.run()
+    (received,) = receiver.received
+    assert received.headers["webhook-id"] == str(lost.pk) and received.verified
+    assert Delivery.objects.get().status == "SUCCEEDED"
