@@ -27,6 +27,7 @@ from commerce.webhooks.signals import deliveries_due, webhook_disabled
 logger = logging.getLogger("commerce.webhooks")
 EXCERPT_CHARS = 1000
 ID_HEADER = "Webhook-Id"  # the delivery's id: the same on every attempt, so a receiver can drop repeats
+USER_AGENT = "commerce-webhooks/1"  # ASCII whatever SHOP_NAME is: a header is latin-1
 
 
 class WebhookError(DomainError):
@@ -200,7 +201,7 @@ def _finish(delivery: Delivery, status: str) -> None:
 
 
 def _send(webhook: Webhook, delivery: Delivery) -> Attempt:
-    headers = {"Content-Type": "application/json", "User-Agent": f"{settings.SHOP_NAME} webhooks",
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                ID_HEADER: str(delivery.pk), "Webhook-Event": delivery.event,
                signing.HEADER: signing.sign(delivery.body, webhook.signing_secrets())}
     log = Attempt(delivery=delivery, started_at=timezone.now())
