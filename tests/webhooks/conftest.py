@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 
 from commerce.webhooks import services
@@ -30,3 +32,33 @@ def endpoint(receiver, local_receivers):
         return webhook
 
     return make
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Every TCP connection the client opens (the real one is still made): a refusal must leave this empty."""
+    opened = []
+    real = socket.create_connection
+
+    def recording(address, *args, **kwargs):
+        opened.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", recording)
+    return opened
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Names resolve to what the test says (DNS faked at its boundary, getaddrinfo); other names as usual."""
+    answers: dict[str, list[str]] = {}
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+                for a in answers[host]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return answers

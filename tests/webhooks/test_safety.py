@@ -14,36 +14,6 @@ from tests.webhooks.receiver import Receiver
 BODY = b'{"id":"1"}'
 
 
-@pytest.fixture
-def connections(monkeypatch):
-    """Every TCP connection the client opens (the real one is still made): a refusal must leave this empty."""
-    opened = []
-    real = socket.create_connection
-
-    def recording(address, *args, **kwargs):
-        opened.append(address)
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "create_connection", recording)
-    return opened
-
-
-@pytest.fixture
-def fake_dns(monkeypatch):
-    """Names resolve to what the test says (DNS faked at its boundary, getaddrinfo); other names as usual."""
-    answers: dict[str, list[str]] = {}
-    real = socket.getaddrinfo
-
-    def resolve(host, port, *args, **kwargs):
-        if host not in answers:
-            return real(host, port, *args, **kwargs)
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
-                for a in answers[host]]
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    return answers
-
-
 @pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254", "10.1.2.3", "192.168.0.1", "172.16.5.4",
                                      "100.64.0.1", "0.0.0.0", "224.0.0.1", "240.0.0.1", "::1", "::", "fe80::1",
                                      "fc00::1", "fd00:ec2::254", "ff02::1", "::ffff:127.0.0.1",
