@@ -3,11 +3,13 @@ signatures the receiver verifies with commerce.signing.verify."""
 from decimal import Decimal
 
 from django.test import override_settings
+from strawberry import relay
 
 from commerce.catalog import staff
 from commerce.orders import services as orders
 from commerce.orders.models import Order, OrderEventType
 from commerce.webhooks.models import Delivery
+from tasks.webhooks import send_overdue_webhooks
 from tests.carts.conftest import gid
 from tests.orders.conftest import place
 
@@ -119,14 +121,10 @@ def test_staff_redeliver_the_same_delivery(gql, staff_gql, store, ready_cart, jo
 
 
 def gid_pk(global_id: str) -> int:
-    from strawberry import relay
-
     return int(relay.from_base64(global_id)[1])
 
 
 def test_a_delivery_whose_message_was_lost_is_sent_by_the_minute_job(jobs, receiver, endpoint):
-    from tasks.webhooks import send_overdue_webhooks
-
     webhook = endpoint("PRODUCT_UPDATED")
     lost = Delivery.objects.create(webhook=webhook, event="PRODUCT_UPDATED", subject="product", subject_id=1,
                                    retry_until=Delivery.default_retry_until())  # recorded, its job never enqueued

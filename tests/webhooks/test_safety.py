@@ -1,14 +1,14 @@
 """No SSRF: forbidden addresses are refused before any packet is sent to them; the connection goes to the address
 that was vetted; no redirect is followed; answers are read only up to the size cap."""
+import ipaddress
 import socket
 import time
 
 import pytest
 
-from commerce.webhooks import client
+from commerce.webhooks import client, services
 from commerce.webhooks.addresses import Refused, why_forbidden
 from commerce.webhooks.models import Delivery
-from commerce.webhooks import services
 from tests.webhooks.receiver import Receiver
 
 BODY = b'{"id":"1"}'
@@ -19,15 +19,11 @@ BODY = b'{"id":"1"}'
                                      "fc00::1", "fd00:ec2::254", "ff02::1", "::ffff:127.0.0.1",
                                      "::ffff:169.254.169.254", "2002:7f00:1::", "64:ff9b::a00:1"])
 def test_private_loopback_link_local_and_metadata_addresses_are_forbidden(address):
-    import ipaddress
-
     assert why_forbidden(ipaddress.ip_address(address))
 
 
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "8.8.8.8"])
 def test_public_addresses_are_allowed(address):
-    import ipaddress
-
     assert why_forbidden(ipaddress.ip_address(address)) is None
 
 
