@@ -134,3 +134,20 @@ def test_listing_endpoints_costs_the_same_at_any_page_size(staff_gql):
     assert len(edges) == 8 and all(len(e["node"]["deliveries"]["edges"]) == 5 for e in edges)
     assert edges[0]["node"]["deliveries"]["edges"][0]["node"]["event"] == "ORDER_PAID"
     assert small.queries == large.queries == 3, small.queries  # the caller, the endpoints, their deliveries
+
+
+REDELIVER = "mutation ($id: ID!) { webhookRedeliver(deliveryId: $id) { errors { field code } } }"
+
+
+def test_redelivering_is_throttled_and_needs_the_endpoint_on(staff_gql, settings):
+    settings.WEBHOOK_REDELIVER_MAX_PER_MINUTE = 2
+    webhook, _ = services.create_webhook(url="https://erp.example/hook", events=["ORDER_PAID"])
+    delivery = gid("WebhookDelivery", services.record([("ORDER_PAID", "order", 1)])[0])
+    assert staff_gql(REDELIVER, {"id": delivery}).ok()["webhookRedeliver"]["errors"] == []
+    Webhook.objects.update(is_active=False)
+    assert staff_gql(REDELIVER, {"id": delivery}).ok()["webhookRedeliver"]["errors"] == [
+        {"field": ["deliveryId"], "code": "INVALID"}]
+    assert staff_gql(REDELIVER, {"id": delivery}).ok()["webhookRedeliver"]["errors"] == [
+        {"field": ["deliveryId"], "code": "THROTTLED"}]
+    assert staff_gql(REDELIVER, {"id": gid("WebhookDelivery", 999)}).ok()["webhookRedeliver"]["errors"][0][
+        "code"] == "THROTTLED"  # counted before it is looked up: guessing ids costs the same
