@@ -45,6 +45,7 @@ from graph.transport.pagination import PageArguments
 from graph.transport.persisted import AllowList
 from graph.transport.response_cache import ResponseCache
 from graph.transport.streaming import stream_operation
+from graph.webhooks import WebhookMutation, WebhookQuery
 from graph.wishlist import WishlistMutation
 
 
@@ -61,11 +62,11 @@ class Optimizer(DjangoOptimizerExtension):
 
 
 Query = merge_types("Query", (ShopQuery, NodeQuery, CatalogQuery, AccountQuery, CartQuery, OrderQuery, ReportQuery,
-                              SaleQuery, SupportQuery))
+                              SaleQuery, SupportQuery, WebhookQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, CartMutation, PaymentMutation, OrderMutation, ReviewMutation, WishlistMutation,
                  CatalogStaffMutation, CatalogMediaMutation, SaleMutation, ShipmentMutation, SupportMutation,
-                 InvoiceMutation)
+                 InvoiceMutation, WebhookMutation)
 )
 Subscription = merge_types("Subscription", (OrderSubscription, TicketSubscription))
 

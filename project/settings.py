@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "commerce.audit",  # who changed what: every app writes to it (commerce/audit/__init__.py)
     "commerce.exports",  # no models: the admin's export buttons (its templates)
     "commerce.invoices",  # after payments: it extends the order admin that payments registers
+    "commerce.webhooks",  # outbound webhooks to integrations (docs/webhooks.md)
     "tasks",  # after the domain apps: it connects their signals to jobs
 ]
 
@@ -301,6 +302,20 @@ ORDER_UNPAID_LIFETIME = timedelta(seconds=env_int("ORDER_UNPAID_LIFETIME_SECONDS
 IDEMPOTENCY_WAIT = timedelta(seconds=env_int("IDEMPOTENCY_WAIT_SECONDS", 15))
 IDEMPOTENCY_KEY_LIFETIME = timedelta(seconds=env_int("IDEMPOTENCY_KEY_LIFETIME_SECONDS", 24 * 3600))
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
+# Outbound webhooks (commerce/webhooks, docs/webhooks.md). Private, loopback, link-local and metadata addresses
+# and plain http are refused unless allowed (a local receiver in development and tests).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
+WEBHOOK_READ_TIMEOUT_SECONDS = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 10)
+WEBHOOK_TOTAL_TIMEOUT_SECONDS = env_int("WEBHOOK_TOTAL_TIMEOUT_SECONDS", 15)
+WEBHOOK_RESPONSE_MAX_BYTES = env_int("WEBHOOK_RESPONSE_MAX_BYTES", 16 * 1024)
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 24 * 3600)
+WEBHOOK_RETRY_FIRST_DELAY_SECONDS = env_int("WEBHOOK_RETRY_FIRST_DELAY_SECONDS", 10)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 3600)
+WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
+WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)
+WEBHOOK_REDELIVER_MAX_PER_MINUTE = env_int("WEBHOOK_REDELIVER_MAX_PER_MINUTE", 30)  # per staff member
 # Tax rates by country, tax-exclusive prices: "DE:0.19,FR:0.20"; a country not listed pays none.
 TAX_RATES = {code.strip().upper(): rate.strip() for code, _, rate in
              (item.partition(":") for item in env_list("TAX_RATES", "DE:0.19,FR:0.20,NL:0.21,PL:0.23,GB:0.20"))}

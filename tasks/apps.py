@@ -7,4 +7,4 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         # Declares the actors, registers the periodic ones with the scheduler, and connects the signal receivers.
-        from tasks import accounts, catalog, exports, invoices, media, orders, payments, support  # noqa: F401
+        from tasks import accounts, catalog, exports, invoices, media, orders, payments, support, webhooks  # noqa: F401

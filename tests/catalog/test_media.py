@@ -366,7 +366,8 @@ def test_staff_upload_in_the_admin_and_see_a_preview(admin_client, mug, media_ro
     assert response.status_code == 302, response.context and image_errors(response)
     image = ProductImage.objects.get()
     assert (image.alt, image.width, image.height, image.url) == ("From the admin", 600, 800, "")
-    assert stored_files(media_root) == [media_root / image.file.name] and len(announced) == 1  # the renditions' job
+    assert stored_files(media_root) == [media_root / image.file.name]
+    assert len(announced) == 2  # the renditions' job, and the product change for webhooks (commerce.webhooks.triggers)
     page = admin_client.get(f"/admin/catalog/product/{mug.pk}/change/").content.decode()
     assert f'<img src="/media/{image.file.name}"' in page
     assert f'<img src="/media/{image.file.name}"' in admin_client.get("/admin/catalog/productimage/").content.decode()
