@@ -26,7 +26,7 @@ class Invoice(GuardedNode):
     kind: InvoiceKind
     created_at: datetime
 
-    @strawberry_django.field(only=["pk", "file"], description="The PDF, by a signed link that expires; null until "
+    @strawberry_django.field(only=["id", "file"], description="The PDF, by a signed link that expires; null until "
                                                               "the PDF is made.")
     def url(self, info: Info) -> str | None:
         path = services.signed_path(self)

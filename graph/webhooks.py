@@ -151,6 +151,17 @@ query WebhookData($id: ID!) {{
   }}
 }}
 """
+# Apart: its `status` (ReturnStatus) would conflict with the Order's in one selection.
+RETURN_DOCUMENT = f"""
+query WebhookReturn($id: ID!) {{
+  node(id: $id) {{
+    ... on Return {{
+      id status reason createdAt refund {MONEY}
+      lines {{ quantity orderLine {{ id sku productName variantName quantity unitPrice {MONEY} }} }}
+    }}
+  }}
+}}
+"""
 NODE_TYPES = {"order": "Order", "product": "Product", "variant": "ProductVariant"}
 
 
@@ -165,17 +176,19 @@ def render_webhook_data(sender, subject: str, subject_id: int, **kwargs) -> dict
 
 
 def return_request_data(event_id: int) -> dict | None:
-    """RETURN_REQUESTED: the order and the request's event. When returns are entities, this is the one function
-    to change: the return as the API answers it."""
+    """RETURN_REQUESTED: the order, the return as the API answers it (lines and quantities, reason), and the
+    request's event."""
     event = OrderEvent.objects.filter(pk=event_id).first()
     if event is None:
         return None
-    return {**render_webhook_data(None, "order", event.order_id),
+    order_return = (_query_as_staff(relay.to_base64("Return", event.order_return_id), RETURN_DOCUMENT)
+                    if event.order_return_id else None)
+    return {**render_webhook_data(None, "order", event.order_id), "return": order_return,
             "event": {"type": event.type, "message": event.message, "createdAt": event.created_at.isoformat()}}
 
 
-def _query_as_staff(global_id: str) -> dict | None:
-    result = _data_schema().execute_sync(DOCUMENT, variable_values={"id": global_id},
+def _query_as_staff(global_id: str, document: str = DOCUMENT) -> dict | None:
+    result = _data_schema().execute_sync(document, variable_values={"id": global_id},
                                          context_value=Context(user=_system_staff()))
     if result.errors:
         raise RuntimeError(f"The webhook data query failed: {result.errors}")

@@ -63,8 +63,11 @@ def money(amount: Decimal, currency: str | None = None) -> Money:
 
 
 def local_id_field(type_name: str):
-    """A field answering the row's opaque ID (graph.core.ids.local_id), for a type that is not a Node."""
-    @strawberry_django.field(only=["pk"])
+    """A field answering the row's opaque ID (graph.core.ids.local_id), for a type that is not a Node.
+
+    `only` names the column, not `pk`: reached through a relation (a return line's order line) the optimizer
+    prefixes it, and `order_line__pk` is no field."""
+    @strawberry_django.field(only=["id"])
     def resolve(self) -> strawberry.ID:
         return local_id(type_name, self.pk)
 

@@ -6,7 +6,10 @@ from django.test import override_settings
 from strawberry import relay
 
 from commerce.catalog import staff
+from commerce.orders import returns, shipments
 from commerce.orders import services as orders
+from commerce.orders.shipments import LineQuantity
+from commerce.payments import services as payments
 from commerce.orders.models import Order, OrderEventType
 from commerce.webhooks.models import Delivery
 from tasks.webhooks import send_overdue_webhooks
@@ -96,15 +99,22 @@ def test_stock_low_is_told_when_a_sale_takes_a_variant_under_the_threshold(gql, 
     assert received.json["data"]["sku"] == store.shirt.sku and received.json["data"]["product"]["name"] == "Linen Shirt"
 
 
-def test_a_return_request_sends_the_order_and_the_request(gql, store, ready_cart, jobs, receiver, endpoint,
-                                                          staff_user):
+def test_a_return_request_sends_the_order_the_return_and_the_request(gql, store, ready_cart, jobs, receiver, endpoint,
+                                                                     staff_user, settings):
+    settings.MANUAL_PAYMENTS_ENABLED = True
     endpoint("RETURN_REQUESTED")
-    order = Order.objects.get(pk=gid_pk(place(gql, ready_cart((store.mug, 1)))["order"]["id"]))
-    orders.record_event(order, OrderEventType.RETURN_REQUESTED, message="Cracked on arrival")
+    order = Order.objects.get(pk=gid_pk(place(gql, ready_cart((store.mug, 2)))["order"]["id"]))
+    order = shipments.ship(payments.mark_paid(order, reference="cash", actor=staff_user), None, actor=staff_user)
+    line = order.lines.get()
+    returns.request_return(order, [LineQuantity(line.pk, 1)], "Cracked on arrival", actor=None)
     jobs.run()
     (received,) = receiver.received
-    assert received.json["data"]["id"] == gid("Order", order.pk)
-    assert received.json["data"]["event"]["message"] == "Cracked on arrival"
+    data = received.json["data"]
+    assert data["id"] == gid("Order", order.pk) and data["event"]["type"] == "RETURN_REQUESTED"
+    assert data["return"]["status"] == "REQUESTED" and data["return"]["reason"] == "Cracked on arrival"
+    assert data["return"]["lines"] == [{"quantity": 1, "orderLine": {
+        "id": gid("OrderLine", line.pk), "sku": line.sku, "productName": line.product_name,
+        "variantName": line.variant_name, "quantity": 2, "unitPrice": data["return"]["lines"][0]["orderLine"]["unitPrice"]}}]
 
 
 def test_staff_redeliver_the_same_delivery(gql, staff_gql, store, ready_cart, jobs, receiver, endpoint):
