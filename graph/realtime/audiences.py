@@ -152,7 +152,10 @@ class Audience:
                 return
             if payload is not None:
                 for member in list(self.members):
-                    await member.deliver(event_id, payload)
+                    try:
+                        await member.deliver(event_id, payload)
+                    except Exception:  # its socket is going away: the others must not wait on it
+                        logger.warning("A live message could not be written to a socket", exc_info=True)
 
     async def _execute(self, update) -> str:
         """The document executed against `update` as the subscription field's value (Strawberry resolves a

@@ -6,7 +6,8 @@ will not take yet, without limit: a phone on a dead train connection would grow 
 broadcast. Daphne gives the application no signal of that, but Twisted does to a registered producer: the
 transport calls `pauseProducing` once its own buffer holds more than its `bufferSize` (64 KiB) and
 `resumeProducing` when it has drained. The outbox registers itself as that producer on the socket's transport
-(daphne's `send` is `partial(server.handle_reply, protocol)`, which is how it is found), writes straight through
+(daphne's `send` is `partial(server.handle_reply, protocol)`, which is how it is found; it replaces the HTTP
+channel the socket was upgraded from, which daphne leaves registered), writes straight through
 while the transport takes frames, queues while it is paused, and when the queue holds REALTIME_SEND_QUEUE frames
 and another comes, closes the socket with 1013 ("try again later"): graphql-ws reconnects on it (it gives up only
 on 4xxx codes and a few others), and a resuming client picks up where it left off (`after`).
@@ -34,12 +35,19 @@ class Outbox:
         self.paused = False
         self.overflowed = False
         self._draining: asyncio.Task | None = None
-        self.transport = _transport_of(consumer.base_send)
-        if self.transport is not None:
+        self.protocol = _protocol_of(consumer.base_send)
+        self.transport = getattr(self.protocol, "transport", None)
+        if self.transport is None:
+            self.protocol = None
+        else:
+            if getattr(self.transport, "producer", None) is not None:
+                # The HTTP channel the socket was upgraded from is still registered, though it no longer speaks
+                # on this connection: the outbox takes its place.
+                self.transport.unregisterProducer()
             try:
                 self.transport.registerProducer(self, True)
-            except RuntimeError:  # someone else produces for it: no signal for us, write straight through
-                self.transport = None
+            except RuntimeError:  # no signal for us: write straight through
+                self.transport = self.protocol = None
 
     async def send(self, frame: str | bytes) -> None:
         if self.overflowed:
@@ -51,13 +59,17 @@ class Outbox:
             self.overflowed = True
             self.queue.clear()
             logger.warning("A socket fell %s frames behind; closing it with %s", self.limit, TRY_AGAIN_LATER)
-            await self.consumer.close(code=TRY_AGAIN_LATER)
+            self._close_to_try_again()
             return
         self.queue.append(frame)
 
     async def _write(self, frame: str | bytes) -> None:
         key = "text" if isinstance(frame, str) else "bytes"
-        await self.consumer.base_send({"type": "websocket.send", key: frame})
+        try:
+            await self.consumer.base_send({"type": "websocket.send", key: frame})
+        except Exception as error:  # the socket is closing (daphne refuses frames then): drop what is left
+            logger.info("A frame for a closing socket was dropped (%s)", error)
+            self.stopProducing()
 
     async def _drain(self) -> None:
         while self.queue and not self.paused and not self.overflowed:
@@ -75,6 +87,13 @@ class Outbox:
     def stopProducing(self) -> None:
         self.queue.clear()
         self.overflowed = True
+
+    def _close_to_try_again(self) -> None:
+        """A close frame with 1013, which autobahn's sendClose refuses to send (it allows applications 1000 and
+        3000-4999 only) though RFC 6455's registry has it for this very case: the frame is sent as autobahn sends
+        its own (1001, 1002...). It follows the frames already buffered, and the client answers it when it has
+        read them."""
+        self.protocol.sendCloseFrame(code=TRY_AGAIN_LATER, reasonUtf8=b"Too far behind: reconnect", isReply=False)
 
     def close(self) -> None:
         """The socket is gone: let go of the transport."""
@@ -94,8 +113,8 @@ def outbox_of(consumer) -> Outbox:
     return outbox
 
 
-def _transport_of(send):
-    """The Twisted transport behind daphne's `send`, or None under anything else."""
+def _protocol_of(send):
+    """Daphne's websocket protocol behind its `send`, or None under anything else."""
     if isinstance(send, partial) and send.args and getattr(send.func, "__name__", "") == "handle_reply":
-        return getattr(send.args[0], "transport", None)
+        return send.args[0] if hasattr(send.args[0], "sendCloseFrame") else None
     return None

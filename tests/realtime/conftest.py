@@ -25,3 +25,10 @@ def embedded_server(transactional_db, stripe):
     stop(process)
 
 
+@pytest.fixture
+def tight_server(transactional_db, stripe):
+    """One daphne in embedded mode whose sockets may have 5 frames waiting, and whose feeds resume 10 events back."""
+    process, base = start_daphne(deployed_env(REDIS_URL="", STRIPE_API_BASE=stripe.base, REALTIME_SEND_QUEUE="5",
+                                              REALTIME_REPLAY_LIMIT="10"))
+    yield base
+    stop(process)
