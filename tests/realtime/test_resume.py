@@ -86,10 +86,12 @@ def test_an_event_that_commits_after_a_later_one_is_still_replayed(postgres, tig
     writer.join(10)
     assert late["event"].pk < early.pk
 
+    token, after, replayed = tokens.sign_in(staff_user).access, event_gid(early), order_of.events.count() - 1
+
     async def resume():
-        socket = await Socket.open(tight_server, token=tokens.sign_in(staff_user).access)
-        await socket.subscribe("1", FEED, after=event_gid(early))  # the client's last: "early"
-        return [(await socket.update("1"))["event"]["message"] for _ in range(order_of.events.count() - 1)]
+        socket = await Socket.open(tight_server, token=token)
+        await socket.subscribe("1", FEED, after=after)  # the client's last: "early"
+        return [(await socket.update("1"))["event"]["message"] for _ in range(replayed)]
 
     assert "late" in asyncio.run(resume())  # numbered below "early", written just before it: replayed
 
@@ -103,7 +105,7 @@ def test_a_resuming_client_loses_nothing_when_one_of_two_processes_restarts(
     logs = [tmp_path / "daphne-1.log", tmp_path / "daphne-2.log"]
     processes, base = start_daphnes_on_one_port(env, 2, logs)
     token = tokens.sign_in(staff_user).access
-    made = []
+    made, first = [], event_gid(order_of.events.order_by("pk").last())
 
     def change_orders():
         for n in range(40):
@@ -114,7 +116,7 @@ def test_a_resuming_client_loses_nothing_when_one_of_two_processes_restarts(
             threading.Event().wait(0.05)
 
     async def screen():
-        seen, last, reconnects = set(), event_gid(order_of.events.order_by("pk").last()), 0
+        seen, last, reconnects = set(), first, 0
         changing = asyncio.create_task(asyncio.to_thread(change_orders))
         while not (changing.done() and set(made) <= seen):
             try:
