@@ -157,7 +157,21 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": env_int("CHANNEL_LAYER_CAPACITY", 100_000)}}}
+
+# --- Live updates (graph.realtime, docs/realtime.md)
+# Frames one socket may have waiting while its transport is full; one more closes it with 1013 (clients reconnect).
+REALTIME_SEND_QUEUE = env_int("REALTIME_SEND_QUEUE", 1000)
+# How far back `after` resumes: at most this many events of the feed, and none older than this many hours; a
+# cursor beyond either answers CURSOR_TOO_OLD (the client reloads).
+REALTIME_REPLAY_LIMIT = env_int("REALTIME_REPLAY_LIMIT", 1000)
+REALTIME_REPLAY_HOURS = env_int("REALTIME_REPLAY_HOURS", 24)
+# Events are numbered at insert and may commit out of order: a replay also sends the events numbered below the
+# cursor that were written up to this many seconds before it (longer than any transaction that writes one).
+REALTIME_REPLAY_OVERLAP_SECONDS = env_int("REALTIME_REPLAY_OVERLAP_SECONDS", 120)
+# Each process re-joins its channel-layer groups this often: the layer forgets members after `group_expiry` (a day).
+REALTIME_GROUP_REFRESH_SECONDS = env_int("REALTIME_GROUP_REFRESH_SECONDS", 3600)
 
 # --- HTTP
 # Requests one process serves at once, each on one of this many threads that keep their database connection

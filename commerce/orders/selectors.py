@@ -1,8 +1,9 @@
 """Reading orders with the contract's visibility: the owner, staff, or whoever holds the order's token."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from commerce.errors import NotFound
@@ -55,6 +56,26 @@ def latest_events(order_ids: list[int]) -> list[OrderEvent]:
     latest = OrderEvent.objects.filter(order_id__in=order_ids).order_by().values("order_id").annotate(
         last=Max("pk")).values("last")
     return list(OrderEvent.objects.select_related("order").filter(pk__in=Subquery(latest)).order_by())
+
+
+def events_since(after: int, *, user_id: int | None = None, limit: int, hours: int,
+                 overlap_seconds: int) -> list[OrderEvent] | None:
+    """What a feed (every order, or one user's) missed since event `after`, oldest first, each with its order as it
+    is now; None when `after` is not in the feed's window (older than `hours`, or more than `limit` events back).
+
+    Event ids are given at insert, and transactions commit in any order: an event numbered below `after` may
+    have committed after it. So the events numbered below it that were written up to `overlap_seconds` before it
+    come again (clients dedupe by event id); a transaction that writes an event must be shorter than that.
+    """
+    feed = OrderEvent.objects.order_by()
+    if user_id is not None:
+        feed = feed.filter(order__user_id=user_id)
+    written = feed.filter(pk=after).values_list("created_at", flat=True).first()
+    if written is None or written < timezone.now() - timedelta(hours=hours):
+        return None
+    since = feed.filter(Q(pk__gt=after) | Q(pk__lt=after, created_at__gte=written - timedelta(seconds=overlap_seconds)))
+    events = list(since.select_related("order").order_by("pk")[:limit + 1])
+    return events if len(events) <= limit else None
 
 
 @dataclass(frozen=True)

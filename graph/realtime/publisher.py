@@ -37,15 +37,17 @@ def publish_order_change(sender, order_id: int, event_id: int, user_id: int | No
 
 
 def send_to_groups(groups: list[str], message: dict) -> None:
+    """`message` to each group, naming the group it was sent to (a process that follows several groups with one
+    channel, graph.realtime.audiences, tells them apart by it)."""
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         if _server_loop is not None and not _server_loop.is_closed():  # no socket was ever served here: no one
             for group in groups:
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop)
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, {**message, "group": group}), _server_loop)
         return
     async_to_sync(_send_all)(layer, groups, message)
 
 
 async def _send_all(layer, groups: list[str], message: dict) -> None:
     for group in groups:
-        await layer.group_send(group, message)
+        await layer.group_send(group, {**message, "group": group})

@@ -1,17 +1,23 @@
 """Live order status: the subscriptions that deliver each order change to the sockets that follow it.
 
-A subscription loads what it sends itself, so it sees exactly what its subscriber may see; the loads of all the
-deliveries in flight in a process go to the database together (graph.realtime.batches), which keeps a burst of
-changes from queueing one round trip per socket behind Django's one sync thread. The first message of
-`orderUpdated` is the order's current state with its latest event, sent after the subscription has joined its
-group: a change made after that first message always arrives. Clients dedupe by `event.id`.
+A change is loaded once per process and executed once per audience, the subscribers who would receive the same
+bytes (graph.realtime.audiences); the loads of all the deliveries in flight in a process go to the database
+together (graph.realtime.batches). The first message of `orderUpdated` is the order's current state with its
+latest event, and `ordersUpdated(after:)`/`myOrdersUpdated(after:)` first replay what was missed, both read
+after the subscription has joined its group: a change made after them always arrives. Clients dedupe by
+`event.id`.
+
+A new live feed: a subscription that checks who may follow it, then yields from `audiences.follow(info, groups,
+load, first=...)` (`groups` as graph.realtime.publisher sends to, `load(event_id)` the value to execute against).
 """
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from strawberry.types import Info
 
@@ -20,8 +26,9 @@ from graph.core.context import require_staff, require_user, viewer
 from graph.core.errors import ApiError
 from graph.core.ids import decode_id
 from graph.orders import Order, OrderEvent
+from graph.realtime import audiences
 from graph.realtime.batches import BatchLoader
-from graph.realtime.publisher import MESSAGE, STAFF_GROUP, order_group, user_group
+from graph.realtime.publisher import STAFF_GROUP, order_group, user_group
 
 logger = logging.getLogger("graph.realtime.subscriptions")
 
@@ -66,42 +73,67 @@ async def _live_load(loader: BatchLoader, key: int) -> OrderUpdate | None:
     return await loader.load(key)
 
 
-async def _follow(info: Info, group: str) -> AsyncGenerator[OrderUpdate, None]:
-    """Every change announced to `group`, as it comes."""
-    async with info.context.ws.listen_to_channel(MESSAGE, groups=[group]) as messages:
-        async for message in messages:
-            update = await _live_load(_update_loader, message["event_id"])
-            if update is not None:
-                yield update
+def _updates_of(events) -> list[OrderUpdate]:
+    return [OrderUpdate(order=event.order, event=event) for event in events]
+
+
+def _replay(info: Info, after: strawberry.ID | None, user_id: int | None = None):
+    """`first` of a feed resumed `after` an event: what it missed, or CURSOR_TOO_OLD beyond the window."""
+    if after is None:
+        return None
+    event_id = decode_id(after, OrderEvent, argument="after")
+
+    async def missed() -> list[OrderUpdate]:
+        events = await sync_to_async(selectors.events_since)(
+            event_id, user_id=user_id, limit=settings.REALTIME_REPLAY_LIMIT, hours=settings.REALTIME_REPLAY_HOURS,
+            overlap_seconds=settings.REALTIME_REPLAY_OVERLAP_SECONDS)
+        if events is None:
+            raise ApiError("This feed cannot resume from that far back: load the orders again, then follow.",
+                           code="CURSOR_TOO_OLD", limit=settings.REALTIME_REPLAY_LIMIT,
+                           hours=settings.REALTIME_REPLAY_HOURS)
+        return _updates_of(events)
+
+    return missed
+
+
+async def _load_update(event_id: int) -> OrderUpdate | None:
+    return await _live_load(_update_loader, event_id)
+
+
+RESUME = ("The last `event.id` this client received: the events since then are replayed first (and a few "
+          "before it, which may have committed late: dedupe by `event.id`), then the feed goes live.")
 
 
 @strawberry.type
 class OrderSubscription:
+    """Each feed names the channel-layer groups it follows and how a change is loaded; graph.realtime.audiences
+    shares its executions between the sockets that would receive the same bytes."""
+
     @strawberry.subscription(description="One order: its owner, staff, or whoever holds its token. The first "
                                          "message is its current state with its latest event.")
     async def order_updated(self, info: Info, id: strawberry.ID, token: str | None = None) -> AsyncGenerator[OrderUpdate, None]:
         order_id = decode_id(id, Order, argument="id")
-        async with info.context.ws.listen_to_channel(MESSAGE, groups=[order_group(order_id)]) as messages:
-            first = await _live_load(_current_loader, order_id)  # after joining: nothing after it can be missed
+
+        async def current() -> list[OrderUpdate]:  # after joining: nothing after it can be missed
+            first = await _live_load(_current_loader, order_id)
             if first is None or not selectors.may_act_on(viewer(info), first.order, token=token):
                 raise ApiError("No such order, or not one you may follow.", code="FORBIDDEN")
-            last = first.event.pk
-            yield first
-            async for message in messages:
-                if message["event_id"] > last:
-                    last = message["event_id"]
-                    update = await _live_load(_update_loader, message["event_id"])
-                    if update is not None:
-                        yield update
+            return [first]
+
+        async for update in audiences.follow(info, [order_group(order_id)], _load_update, first=current):
+            yield update
 
     @strawberry.subscription(description="Every order of the signed-in user.")
-    async def my_orders_updated(self, info: Info) -> AsyncGenerator[OrderUpdate, None]:
+    async def my_orders_updated(self, info: Info, after: Annotated[strawberry.ID | None, strawberry.argument(
+            description=RESUME)] = None) -> AsyncGenerator[OrderUpdate, None]:
         user = require_user(info)  # signed in by connection_init's Authorization
-        async for update in _follow(info, user_group(user.pk)):
+        async for update in audiences.follow(info, [user_group(user.pk)], _load_update,
+                                             first=_replay(info, after, user.pk)):
             yield update
 
     @strawberry.subscription(description="Staff: every order.")
-    async def orders_updated(self, info: Info) -> AsyncGenerator[OrderUpdate, None]:
+    async def orders_updated(self, info: Info, after: Annotated[strawberry.ID | None, strawberry.argument(
+            description=RESUME)] = None) -> AsyncGenerator[OrderUpdate, None]:
         require_staff(info)
-        async for update in _follow(info, STAFF_GROUP):
+        async for update in audiences.follow(info, [STAFF_GROUP], _load_update, first=_replay(info, after)):
             yield update

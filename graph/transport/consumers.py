@@ -30,11 +30,12 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from commerce.accounts.tokens import TokenError, sign_in_for_access_token
 from graph.core.context import Context
 from graph.core.errors import ApiError
-from graph.realtime import publisher
+from graph.realtime import audiences, publisher
 from graph.schema import schema
 from graph.transport import buckets
 from graph.transport.auth import bearer_token
 from graph.transport.metering import refuse_if_short
+from graph.transport.outbox import outbox_of
 from graph.transport.streaming import operation_extensions
 
 
@@ -79,7 +80,7 @@ class TransportWSHandler(_Metered, BaseGraphQLTransportWSHandler):
         if (self.connection_acknowledged and message.get("id") not in self.operations
                 and await self.refused(message, len(self.operations), as_list=True)):
             return
-        with operation_extensions(message):
+        with operation_extensions(message), audiences.delivering_to(self.view, message.get("id")):
             await super().handle_subscribe(message)
 
 
@@ -112,6 +113,17 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
     async def connect(self) -> None:
         publisher.serve_from(asyncio.get_running_loop())
         await super().connect()
+
+    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+        """Frames go through the socket's bounded outbox (graph.transport.outbox); closes do not."""
+        if text_data is not None or bytes_data is not None:
+            await outbox_of(self).send(text_data if text_data is not None else bytes_data)
+        if close:
+            await self.close(close)
+
+    async def websocket_disconnect(self, message) -> None:
+        outbox_of(self).close()
+        await super().websocket_disconnect(message)
 
     async def get_context(self, request, response) -> Context:
         return Context.for_socket(self)

@@ -25,3 +25,12 @@ def embedded_server(transactional_db, stripe):
     stop(process)
 
 
+@pytest.fixture
+def tight_server(transactional_db, redis_url, redis_key_prefix, stripe):
+    """One daphne on this test run's Redis layer (changes this process makes reach it), whose sockets may have 20
+    frames waiting, and whose feeds resume 10 events back."""
+    process, base = start_daphne(deployed_env(REDIS_URL=redis_url, REDIS_KEY_PREFIX=redis_key_prefix,
+                                              STRIPE_API_BASE=stripe.base, REALTIME_SEND_QUEUE="20",
+                                              REALTIME_REPLAY_LIMIT="10"))
+    yield base
+    stop(process)
