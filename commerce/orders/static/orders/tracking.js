@@ -9,7 +9,8 @@
  *
  * Words come from the JSON catalog the server rendered in the page's language (#tracking-catalog); nothing inline,
  * nothing from elsewhere. data-state on #tracking says where the connection is: "connecting", "live",
- * "reconnecting", "stopped" ("static" until this script runs); data-status and data-payment-status mirror the order.
+ * "reconnecting", "stopped" ("static" until this script runs); data-status and data-payment-status mirror the order,
+ * data-last-event is the id of the latest event drawn.
  *
  * Shipments: today the order's own carrier fields are its one parcel (`shipmentsOf`). Once the API has
  * `Order.shipments`, select `shipments { carrier trackingNumber trackingUrl status }` in SUBSCRIPTION and return
@@ -143,6 +144,7 @@
       return; // older than what the page shows
     }
     lastEvent = eventPk;
+    page.dataset.lastEvent = String(eventPk);
     var order = update.order;
     var changed = order.status !== page.dataset.status || order.paymentStatus !== page.dataset.paymentStatus;
     page.dataset.status = order.status;
