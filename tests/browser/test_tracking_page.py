@@ -126,11 +126,3 @@ def test_the_page_follows_the_order_live_in_the_readers_language(shop, stripe, t
             script.textContent = "window.inlineRan = true"; document.body.append(script); return !!window.inlineRan; }""")
         assert inline_ran is False and "Content Security Policy" in tab.errors[-1]  # the policy held all along
 
-
-def test_a_link_that_opens_nothing_is_a_plain_page_with_no_script(site, tab):
-    response = tab.page.goto(f"{site}/orders/Zq3_kT9xVb-2LmN8pRs4uWy6Ae1Cd5Fg/")
-    assert response.status == 404 and response.headers["cache-control"] == "private, no-store"
-    assert tab.page.locator("h1").inner_text() == "Order not found"
-    assert tab.page.locator("script").count() == 0
-    assert tab.page.evaluate("getComputedStyle(document.body).maxWidth") == "672px"  # its stylesheet came
-    assert tab.errors == ["Failed to load resource: the server responded with a status of 404 (Not Found)"]  # itself

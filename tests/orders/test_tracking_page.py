@@ -74,6 +74,7 @@ def test_a_token_that_opens_nothing_is_one_plain_404(client, order, token):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert text_of(response) == text_of(client.get(f"/orders/{TOKEN_SHAPED}/"))  # one page, whatever the reason
     assert token not in response.content.decode() and str(order.number) not in text_of(response)
+    assert "<script" not in response.content.decode()
 
 
 @override_settings(DEBUG=True)
