@@ -54,7 +54,8 @@ EVENT_LABELS = {  # NOTE is not here: staff's notes stay off the page
 @dataclass(frozen=True)
 class Shipment:
     """One parcel as the page shows it. Today an order has at most one, from its own carrier fields; once orders
-    have shipments of their own, `shipments_of` returns those and the template and script need no change."""
+    have shipments of their own, `shipments_of` returns those and the template, which draws a list, is unchanged
+    (the script's one edit is in the header of orders/tracking.js)."""
 
     carrier: str
     tracking_number: str

@@ -37,8 +37,9 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-def test_the_page_shows_the_order_its_timeline_and_its_parcel(client, order):
-    response = client.get(f"/orders/{order.token}/")
+def test_the_page_shows_the_order_its_timeline_and_its_parcel(client, order, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the order, its lines, its events: however many there are
+        response = client.get(f"/orders/{order.token}/")
     assert response.status_code == 200
     text = text_of(response)
     assert f"Order #{order.number}" in text and "Linen Shirt" in text and "Ceramic Mug" in text
