@@ -245,6 +245,9 @@ EMAIL_CHANGE_URL = os.environ.get(
 )
 # The order-tracking page (`GET /orders/<token>/`) as order emails link it: this server's public address.
 ORDER_TRACKING_URL = os.environ.get("ORDER_TRACKING_URL", "http://localhost:8000/orders/{token}/")
+# Points each view of that page takes from the caller's address bucket (GRAPHQL_THROTTLE_*), the one `order(token:)`
+# draws on over the API (2 points there); a page is a whole render, so 10: 100 views at once, then 5 a second.
+ORDER_TRACKING_PAGE_COST = env_int("ORDER_TRACKING_PAGE_COST", 10)
 EMAIL_CHANGE_TOKEN_LIFETIME = timedelta(seconds=env_int("EMAIL_CHANGE_TOKEN_LIFETIME_SECONDS", 24 * 3600))
 # accountResendConfirmation and accountRequestEmailChange: past this many in the window for one email (or one
 # user) further requests send nothing; past the per-IP count a caller is answered THROTTLED.
@@ -373,6 +376,9 @@ JOBS_EMBEDDED_THREADS = env_int("JOBS_EMBEDDED_THREADS", 2)
 DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL or None}
 
 LANGUAGE_CODE = "en-us"
+# The languages pages for customers (the order-tracking page) may speak, picked from Accept-Language; their
+# catalogs are the apps' locale/ folders (commerce/orders/locale), compiled .mo files kept beside the .po sources.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -4,7 +4,7 @@ from django.urls import path
 from graph.transport.views import graphql_view
 from commerce.exports.views import download as export_download
 from commerce.invoices.views import download as invoice_download
-from project import health, webhooks
+from project import health, tracking, webhooks
 
 urlpatterns = [
     path("admin/exports/download/<str:token>/", export_download, name="export_download"),  # before the admin's
@@ -15,4 +15,5 @@ urlpatterns = [
     path("readyz", health.readyz),
     path("webhooks/shipments/", webhooks.shipment_webhook),  # before the gateways': not a payment provider
     path("webhooks/<str:gateway>/", webhooks.gateway_webhook),
+    path("orders/<str:token>/", tracking.order_page, name="order_tracking"),
 ]

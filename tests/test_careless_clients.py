@@ -165,7 +165,7 @@ def test_uploads_and_webhooks_have_a_larger_cap_and_other_paths_a_plain_413(gate
     assert other.headers["Content-Type"].startswith("text/plain") and "1000 bytes" in other.text
 
 
-def test_the_logs_keep_paths_without_tokens(client, caplog):
+def test_the_logs_keep_paths_without_tokens(client, caplog, db):  # db: the tracking page looks the token up
     caplog.set_level(logging.WARNING, logger="django.request")
     client.get(f"/orders/{TOKEN}/?token={TOKEN}")
     (line,) = [r.getMessage() for r in caplog.records if r.name == "django.request"]

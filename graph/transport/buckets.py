@@ -148,7 +148,13 @@ def client_of(context, *, signed_in: bool = True) -> str:
     `signed_in` is False) the address."""
     if signed_in and context.viewer is not None:
         return f"user:{context.viewer.pk}"
-    return f"ip:{_network(context.client_ip)}"
+    return address_client(context.client_ip)
+
+
+def address_client(address: str) -> str:
+    """The bucket key of an anonymous caller at `address`: the API's, so pages that answer guesses (the order-tracking
+    page) draw on the same bucket as the API's operations do."""
+    return f"ip:{_network(address)}"
 
 
 def _network(address: str) -> str:

@@ -25,7 +25,7 @@ def test_the_customer_hears_when_the_order_ships(gql, store, staff_user, ready_c
     services.fulfill(order, actor=staff_user, carrier="DHL", tracking_url="https://track.example/1")
     jobs.run()
     to_buyer = [m for m in mailoutbox if m.to == ["buyer@example.com"]]  # jobs run in parallel: any order
-    assert len(to_buyer) == 2  # the confirmation and the shipping news; being paid is not news to them
+    assert len(to_buyer) == 3  # the confirmation, the payment's and the shipping news
     (shipped,) = [m for m in to_buyer if "is on its way" in m.subject]
     assert "https://track.example/1" in shipped.body
 
