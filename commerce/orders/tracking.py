@@ -53,9 +53,7 @@ EVENT_LABELS = {  # NOTE is not here: staff's notes stay off the page
 
 @dataclass(frozen=True)
 class Shipment:
-    """One parcel as the page shows it. Today an order has at most one, from its own carrier fields; once orders
-    have shipments of their own, `shipments_of` returns those and the template, which draws a list, is unchanged
-    (the script's one edit is in the header of orders/tracking.js)."""
+    """One parcel as the page shows it (an order's Shipment, reduced to what a customer follows it by)."""
 
     carrier: str
     tracking_number: str
@@ -66,7 +64,7 @@ def order_for_page(token: str) -> Order | None:
     """The order this token opens, with its lines and events, or None (a malformed token is not looked up)."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
-    return Order.objects.filter(token=token).prefetch_related("lines", "events").first()
+    return Order.objects.filter(token=token).prefetch_related("lines", "events", "shipments").first()
 
 
 @dataclass(frozen=True)
@@ -86,9 +84,9 @@ def timeline(order: Order) -> list[Entry]:
 
 
 def shipments_of(order: Order) -> list[Shipment]:
-    if not (order.carrier or order.tracking_number or order.tracking_url):
-        return []
-    return [Shipment(order.carrier, order.tracking_number, web_link(order.tracking_url))]
+    """The order's parcels, oldest first (a partly shipped order has several)."""
+    return [Shipment(s.carrier, s.tracking_number, web_link(s.tracking_url))
+            for s in sorted(order.shipments.all(), key=lambda s: s.pk)]
 
 
 def web_link(url: str) -> str:

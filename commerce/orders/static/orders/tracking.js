@@ -12,9 +12,7 @@
  * "reconnecting", "stopped" ("static" until this script runs); data-status and data-payment-status mirror the order,
  * data-last-event is the id of the latest event drawn.
  *
- * Shipments: today the order's own carrier fields are its one parcel (`shipmentsOf`). Once the API has
- * `Order.shipments`, select `shipments { carrier trackingNumber trackingUrl status }` in SUBSCRIPTION and return
- * `order.shipments` from `shipmentsOf`; `drawShipments` draws a list already.
+ * Shipments: every parcel of the order (`Order.shipments`), as the server draws them.
  */
 (function () {
   "use strict";
@@ -27,7 +25,7 @@
   page.dataset.started = "1";
 
   var SUBSCRIPTION = "subscription TrackOrder($id: ID!, $token: String) { orderUpdated(id: $id, token: $token) { " +
-    "order { status paymentStatus refundedTotal { amount currency } carrier trackingNumber trackingUrl " +
+    "order { status paymentStatus refundedTotal { amount currency } shipments { carrier trackingNumber trackingUrl } " +
     "events { id type createdAt } } event { id } } }";
   var catalog = JSON.parse(catalogElement.textContent);
   var lang = document.documentElement.lang || undefined;
@@ -69,13 +67,6 @@
     var label = page.querySelector("[data-live-state]");
     label.textContent = catalog.state[state] || "";
     label.hidden = false;
-  }
-
-  function shipmentsOf(order) {
-    if (!order.carrier && !order.trackingNumber && !order.trackingUrl) {
-      return [];
-    }
-    return [{ carrier: order.carrier, trackingNumber: order.trackingNumber, trackingUrl: order.trackingUrl }];
   }
 
   function labelled(label, value, name) {
@@ -153,7 +144,7 @@
     field("payment-status").textContent = catalog.payment[order.paymentStatus] || order.paymentStatus;
     field("refunded").textContent = amount(order.refundedTotal.amount);
     page.querySelector("[data-refunded]").hidden = Number(order.refundedTotal.amount) === 0;
-    drawShipments(shipmentsOf(order));
+    drawShipments(order.shipments);
     drawTimeline(order.events);
     if (changed) {
       announce(order);
