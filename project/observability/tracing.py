@@ -17,12 +17,13 @@ from django.db.backends.signals import connection_created
 
 logger = logging.getLogger("project.observability.tracing")
 _tracer = None
+_provider = None
 EXCLUDED_URLS = "healthz,readyz,metrics"
 
 
 def start(exporter=None) -> None:
     """Once per process, when the endpoint is set (or an exporter is given: tests and the bench pass their own)."""
-    global _tracer
+    global _tracer, _provider
     if _tracer is not None or (exporter is None and not settings.OTEL_EXPORTER_OTLP_ENDPOINT):
         return
     from opentelemetry import trace
@@ -34,9 +35,9 @@ def start(exporter=None) -> None:
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         exporter = OTLPSpanExporter()  # reads OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables
-    provider = TracerProvider(resource=Resource.create({"service.name": settings.OTEL_SERVICE_NAME}))
+    provider = _provider = TracerProvider(resource=Resource.create({"service.name": settings.OTEL_SERVICE_NAME}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
+    trace.set_tracer_provider(provider)  # once per process: the global one for other instrumentation
     RedisInstrumentor().instrument(tracer_provider=provider)
     connection_created.connect(_trace_sql, dispatch_uid="project.observability.tracing.sql")
     _tracer = provider.get_tracer("commerce")
@@ -92,6 +93,8 @@ def _trace_sql(sender, connection, **kwargs) -> None:
 
 
 def _sql_span(execute, sql, params, many, context):
+    if _tracer is None:
+        return execute(sql, params, many, context)
     from opentelemetry import trace
     verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "SQL"
     with _tracer.start_as_current_span(verb, kind=trace.SpanKind.CLIENT) as span:
