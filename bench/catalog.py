@@ -477,7 +477,8 @@ def compare_tracing(env: dict, endpoints: list, concurrencies: list[int], durati
             off_rps, on_rps = (statistics.median(r["rps"] for r in rs) for rs in (off, on))
             off_p50, on_p50 = (statistics.median(r["p50"] for r in rs) for rs in (off, on))
             # The server's CPU % of one core over the run, over its requests a second: CPU ms per request.
-            off_cpu, on_cpu = (statistics.median(10 * r["cpu"][0] / max(r["rps"], 0.01) for r in rs) for rs in (off, on))
+            off_cpu, on_cpu = (statistics.median(10 * r["cpu"][0] / max(r["rps"], 0.01) for r in rs)
+                               for rs in (off, on))
             print(f"{endpoint.name:<9} {concurrency:>4} {off_rps:>9.1f} {on_rps:>9.1f} {off_p50:>8.1f} {on_p50:>8.1f} "
                   f"{off_cpu:>14.2f} {on_cpu:>13.2f} {100 * (on_cpu / off_cpu - 1):>5.1f}%")
     collector.server.shutdown()

@@ -31,6 +31,9 @@ from tests.servers import start_daphnes_on_one_port, start_worker, stop  # noqa:
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 METRICS_TOKEN = "load-test-scrape-token"
+# The locustfile's operations, registered so that /metrics labels them by name (others would be "other").
+OPERATIONS = "CatalogPage,SearchPage,FacetedPage,ProductPage,ShippingMethods,CartCreate,CartLinesAdd,CartUpdate," \
+             "CheckoutComplete,TrackOrder"
 REPORTED = ("commerce_graphql_operations_total", "commerce_response_cache_lookups_total",
             "commerce_payment_webhooks_total", "commerce_jobs_total", "commerce_job_queue_depth")
 
@@ -56,6 +59,7 @@ def main() -> None:
            "PAYMENT_GATEWAYS": "stripe", "STRIPE_SECRET_KEY": fake_stripe.SECRET_KEY,
            "STRIPE_WEBHOOK_SECRET": fake_stripe.WEBHOOK_SECRET, "STRIPE_API_BASE": stripe.base,
            "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"), "METRICS_TOKEN": METRICS_TOKEN,
+           "METRICS_OPERATION_NAMES": OPERATIONS,
            "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **UNMETERED}
     processes = []
     try:

@@ -85,7 +85,10 @@ def test_payment_webhooks_count_by_gateway_and_outcome(db):
                                           ("other", "unknown_gateway")]}
     body, signature = signed(event("customer.created", {"id": "cus_1"}))
     client = Client()
-    post = lambda path, sig: client.post(path, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sig)  # noqa: E731
+
+    def post(path, sig):
+        return client.post(path, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sig)
+
     assert [post("/webhooks/stripe/", signature).status_code for _ in range(2)] == [200, 200]
     assert post("/webhooks/stripe/", signature.replace("v1=", "v1=0")).status_code == 400
     assert post("/webhooks/made-up-gateway-name/", signature).status_code == 404
