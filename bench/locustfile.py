@@ -158,7 +158,8 @@ class Shopper(FastHttpUser):
             except (ValueError, TypeError):
                 body = {}
             if answer.status_code != 200 or body.get("errors") or not body.get("data"):
-                answer.failure(f"{answer.status_code}: {json.dumps(body.get('errors'))[:300]}")
+                why = body.get("errors") or answer.error or answer.text[:200]  # status 0: no answer at all
+                answer.failure(f"{answer.status_code}: {str(why)[:300]}")
                 return None
             (value,) = body["data"].values()
             if isinstance(value, dict) and value.get("errors"):
