@@ -8,6 +8,7 @@ integration and OpenTelemetry's Strawberry extension both hook every field: neit
 The operation's label is its name only when the name is registered (the persisted-query manifest's, or
 METRICS_OPERATION_NAMES); any other name a client chose is "other", so a client cannot make series without end.
 """
+import logging
 import time
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ from graph.transport import persisted
 from project.observability import metrics, tracing
 
 OTHER = "other"
+logger = logging.getLogger("graph.transport.observed")
 
 
 class Observed(SchemaExtension):
@@ -36,13 +38,17 @@ class Observed(SchemaExtension):
         finally:
             result = context.result
             errors = (result.errors if result is not None else None) or context.pre_execution_errors or []
-            if not _probe(errors):  # a websocket's query, answered by a second run (graph.transport.streaming)
-                self._record(context, errors, failed, time.perf_counter() - started, span)
-            elif span is not None:
+            try:
+                if not _probe(errors):  # a websocket's query, answered by a second run (graph.transport.streaming)
+                    self._record(context, errors, failed, time.perf_counter() - started, span)
+                    span = None
+            except Exception:  # measuring must never fail the operation it measures
+                logger.warning("Could not record an operation's metrics", exc_info=True)
+            if span is not None:
                 tracing.end(span)
 
     def on_execute(self):
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+        if _kind(self.execution_context) == OperationType.SUBSCRIPTION.value:
             with metrics.subscription_running():
                 yield
         else:
@@ -51,7 +57,7 @@ class Observed(SchemaExtension):
     @staticmethod
     def _record(context, errors, failed: str | None, elapsed: float, span) -> None:
         operation = label(context.operation_name)
-        kind = context.operation_type.value if context.operation_type is not None else "unknown"
+        kind = _kind(context)
         codes = [(error.extensions or {}).get("code") or "INTERNAL_SERVER_ERROR" for error in errors]
         if failed:
             codes.append(failed)
@@ -74,6 +80,16 @@ def label(name: str | None) -> str:
 @lru_cache(maxsize=4)
 def _names(manifest: str, configured: tuple[str, ...]) -> frozenset[str]:
     return persisted.manifest_names() | frozenset(configured)
+
+
+def _kind(context) -> str:
+    """query, mutation or subscription; "unknown" for a document that did not parse or names no operation."""
+    if context.graphql_document is None:
+        return "unknown"
+    try:
+        return context.operation_type.value
+    except Exception:  # an operationName the document does not have
+        return "unknown"
 
 
 def _probe(errors) -> bool:

@@ -155,3 +155,14 @@ def test_websockets_are_counted_while_open_and_http_by_route_and_status():
     opened, during, after = asyncio.run(asyncio.wait_for(scenario(), 10))
     assert (during - opened, after - opened) == (1, 0)
     assert sample("commerce_http_requests_total", route="other", method="OTHER", status="404") == http_before + 1
+
+
+@override_settings(METRICS_OPERATION_NAMES=["Missing"])
+def test_documents_that_do_not_parse_or_name_no_operation_are_counted_as_unknown(gql, client):
+    before = sample("commerce_graphql_errors_total", operation="anonymous", code="GRAPHQL_PARSE_FAILED")
+    assert gql("{ products ").codes == ["GRAPHQL_PARSE_FAILED"]
+    assert sample("commerce_graphql_errors_total", operation="anonymous", code="GRAPHQL_PARSE_FAILED") == before + 1
+    assert sample("commerce_graphql_operations_total", operation="anonymous", type="unknown", outcome="error") >= 1
+    answer = client.post("/graphql/", {"query": "query A { shop { name } }", "operationName": "Missing"},
+                         content_type="application/json")
+    assert answer.json()["errors"][0]["extensions"]["code"] != "INTERNAL_SERVER_ERROR"
