@@ -27,6 +27,9 @@ faceted pages are loaded with tracing off and on, alternately, --rounds times ea
 reads and drops them (this process), the path a production exporter takes. Printed: the median of the rounds'
 req/s and p50 for each, the daphne process's CPU time per request, and the cost: the extra CPU per request
 (which is what tracing adds; on a busy machine req/s and latency move with the neighbours, CPU per request less).
+Then the same pages in this process through Django's test client, many times in alternating blocks with tracing
+off and on (the operation's and the SQL statements' spans, exported the same way; not the ASGI request span, which
+the test client does not pass through): this process's CPU time per request, a steadier figure on a busy machine.
 
     .venv/bin/python bench/catalog.py [--products 10000] [--duration 10] [--concurrency 1,4,16]
                                       [--endpoints graphql,plain,faceted] [--deep 50000] [--in-process-only]
@@ -448,6 +451,12 @@ class Collector:
 
 
 def compare_tracing(env: dict, endpoints: list, concurrencies: list[int], duration: float, rounds: int) -> None:
+    import tests.servers
+
+    # The static files the servers serve, collected once here without the tests' time limit (a busy machine).
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env,
+                   check=True)
+    tests.servers._static_collected = True
     collector = Collector()
     traced = {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, "OTEL_SERVICE_NAME": "bench"}
     runs: dict = {}
@@ -481,7 +490,45 @@ def compare_tracing(env: dict, endpoints: list, concurrencies: list[int], durati
                                for rs in (off, on))
             print(f"{endpoint.name:<9} {concurrency:>4} {off_rps:>9.1f} {on_rps:>9.1f} {off_p50:>8.1f} {on_p50:>8.1f} "
                   f"{off_cpu:>14.2f} {on_cpu:>13.2f} {100 * (on_cpu / off_cpu - 1):>5.1f}%")
+    tracing_in_process(env, endpoints, collector, rounds)
     collector.server.shutdown()
+
+
+def tracing_in_process(env: dict, endpoints: list, collector, rounds: int, block: int = 25) -> None:
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="project.settings")
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.test import Client
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from project.observability import tracing
+
+    tracing.start(exporter=OTLPSpanExporter(endpoint=f"{collector.url}/v1/traces"))
+    tracer = tracing._tracer
+    client = Client(HTTP_HOST="127.0.0.1")
+    cpu: dict = {}
+    for _ in range(rounds * 4):
+        for mode in ("off", "on"):
+            tracing._tracer = tracer if mode == "on" else None
+            for connection in connections.all(initialized_only=True):
+                tracing._trace_sql(None, connection)
+            for endpoint in endpoints:
+                started = time.process_time()
+                for _ in range(block):
+                    response = client.post(endpoint.path, endpoint.body, content_type="application/json")
+                    assert response.status_code == 200 and b'"errors"' not in response.content
+                cpu.setdefault((endpoint.name, mode), []).append((time.process_time() - started) * 1000 / block)
+    tracing._provider.force_flush()
+    print(f"\nIn-process (Django test client), {rounds * 4} alternating blocks of {block} requests each, CPU time "
+          f"of this process (the exporter's thread included), medians:\n")
+    header = f"{'endpoint':<9} {'off CPU ms/req':>14} {'on CPU ms/req':>13} {'cost':>6}"
+    print(header)
+    print("-" * len(header))
+    for endpoint in endpoints:
+        off, on = (statistics.median(cpu[endpoint.name, mode]) for mode in ("off", "on"))
+        print(f"{endpoint.name:<9} {off:>14.2f} {on:>13.2f} {100 * (on / off - 1):>5.1f}%")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ def traced_http(app):
     if _tracer is None:
         return app
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-    return OpenTelemetryMiddleware(app, excluded_urls=EXCLUDED_URLS)
+    # One span per request: not one more per ASGI message received and sent, as the middleware makes by default.
+    return OpenTelemetryMiddleware(app, excluded_urls=EXCLUDED_URLS, exclude_spans=["receive", "send"])
 
 
 def operation_span():
