@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: check-deploy install run worker scheduler test schema lock graphiql-assets bench bench-checkout bench-serving bench-dashboard clean
+.PHONY: check-deploy install run worker scheduler test schema lock graphiql-assets bench bench-checkout bench-serving bench-dashboard load clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -80,6 +80,13 @@ bench-serving: install  # needs wrk (apt-get install wrk)
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py --orders 1000,100000,1000000
+
+## Locust's shoppers (bench/locustfile.py) against 2 web processes, a worker, PostgreSQL and Redis on this machine
+## (bench/load.py; LOAD_DATABASE_URL and LOAD_REDIS_URL name the database and Redis it may use).
+USERS ?= 200
+DURATION ?= 60
+load: install
+	$(BIN)/python bench/load.py --users $(USERS) --duration $(DURATION)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var .pytest_cache

@@ -21,8 +21,19 @@ less in a smaller catalog), each from the keyset cursor a client paging that far
 from an old offset cursor shows what keyset cursors save. RELEVANCE is measured with a search (offset-paged:
 no index holds a rank) and reported, not targeted. `--in-process-only` skips the HTTP load.
 
+With --tracing, instead: what OpenTelemetry tracing costs (project/observability/tracing.py). The GraphQL and
+faceted pages are loaded with tracing off and on, alternately, --rounds times each, each time from a fresh daphne;
+"on" exports every span (HTTP request, operation, each SQL statement) by OTLP over HTTP to a local collector that
+reads and drops them (this process), the path a production exporter takes. Printed: the median of the rounds'
+req/s and p50 for each, the daphne process's CPU time per request, and the cost: the extra CPU per request
+(which is what tracing adds; on a busy machine req/s and latency move with the neighbours, CPU per request less).
+Then the same pages in this process through Django's test client, many times in alternating blocks with tracing
+off and on (the operation's and the SQL statements' spans, exported the same way; not the ASGI request span, which
+the test client does not pass through): this process's CPU time per request, a steadier figure on a busy machine.
+
     .venv/bin/python bench/catalog.py [--products 10000] [--duration 10] [--concurrency 1,4,16]
                                       [--endpoints graphql,plain,faceted] [--deep 50000] [--in-process-only]
+    .venv/bin/python bench/catalog.py --tracing [--rounds 3] [--duration 10] [--concurrency 1,4]
 """
 import argparse
 import http.client
@@ -369,6 +380,8 @@ def main() -> None:
     parser.add_argument("--endpoints", default="graphql,plain,faceted", help="which to load over HTTP")
     parser.add_argument("--deep", type=int, default=50_000, help="how many items deep the sorted pages' deep page is")
     parser.add_argument("--in-process-only", action="store_true", help="skip the HTTP load")
+    parser.add_argument("--tracing", action="store_true", help="compare tracing off and on (nothing else)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --tracing: runs of each, alternating")
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     endpoints = [e for e in (graphql_endpoint(), PLAIN, FACETED) if e.name in args.endpoints.split(",")]
@@ -378,6 +391,9 @@ def main() -> None:
     url = urlsplit(database_url)
     print(f"Database {url.hostname}:{url.port or 5432}{url.path}: migrating and seeding {args.products} products...")
     prepare_database(database_url, env, args.products)
+    if args.tracing:
+        return compare_tracing(env, [e for e in endpoints if e.name != "plain"], concurrencies, args.duration,
+                               args.rounds)
     in_process = measure_in_process(env, deep=args.deep)
     if args.in_process_only:
         print_in_process(in_process)
@@ -406,6 +422,113 @@ def main() -> None:
             if server is not None:
                 stop(server)
     print_report(results, in_process, concurrencies, args.duration)
+
+
+class Collector:
+    """An OTLP/HTTP collector that reads every export and drops it, answering 200 as a collector does."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        collector = self
+        self.exports = self.bytes = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                collector.bytes += len(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                collector.exports += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def compare_tracing(env: dict, endpoints: list, concurrencies: list[int], duration: float, rounds: int) -> None:
+    import tests.servers
+
+    # The static files the servers serve, collected once here without the tests' time limit (a busy machine).
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env,
+                   check=True)
+    tests.servers._static_collected = True
+    collector = Collector()
+    traced = {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, "OTEL_SERVICE_NAME": "bench"}
+    runs: dict = {}
+    for round_ in range(rounds):
+        for mode, mode_env in (("off", env), ("on", traced)):
+            port = free_port()
+            server, _ = start_daphne(mode_env, port=port)
+            try:
+                fetch_page(port, graphql_endpoint())  # warm: the first request loads the schema
+                for concurrency in concurrencies:
+                    for endpoint in endpoints:
+                        print(f"  round {round_ + 1}, tracing {mode}: {endpoint.name}, {concurrency} client(s)...",
+                              flush=True)
+                        runs.setdefault((endpoint.name, concurrency, mode), []).append(
+                            load(port, server.pid, endpoint, concurrency, duration))
+            finally:
+                stop(server)
+    print(f"\nTracing off vs on (OTLP/HTTP to a local collector: {collector.exports} exports, "
+          f"{collector.bytes // 1024} KB), median of {rounds} rounds of {duration:g} s:\n")
+    header = (f"{'endpoint':<9} {'conc':>4} {'off req/s':>9} {'on req/s':>9} {'off p50':>8} {'on p50':>8} "
+              f"{'off CPU ms/req':>14} {'on CPU ms/req':>13} {'cost':>6}")
+    print(header)
+    print("-" * len(header))
+    for concurrency in concurrencies:
+        for endpoint in endpoints:
+            off, on = (runs[endpoint.name, concurrency, mode] for mode in ("off", "on"))
+            off_rps, on_rps = (statistics.median(r["rps"] for r in rs) for rs in (off, on))
+            off_p50, on_p50 = (statistics.median(r["p50"] for r in rs) for rs in (off, on))
+            # The server's CPU % of one core over the run, over its requests a second: CPU ms per request.
+            off_cpu, on_cpu = (statistics.median(10 * r["cpu"][0] / max(r["rps"], 0.01) for r in rs)
+                               for rs in (off, on))
+            print(f"{endpoint.name:<9} {concurrency:>4} {off_rps:>9.1f} {on_rps:>9.1f} {off_p50:>8.1f} {on_p50:>8.1f} "
+                  f"{off_cpu:>14.2f} {on_cpu:>13.2f} {100 * (on_cpu / off_cpu - 1):>5.1f}%")
+    tracing_in_process(env, endpoints, collector, rounds)
+    collector.server.shutdown()
+
+
+def tracing_in_process(env: dict, endpoints: list, collector, rounds: int, block: int = 25) -> None:
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="project.settings")
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.test import Client
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from project.observability import tracing
+
+    tracing.start(exporter=OTLPSpanExporter(endpoint=f"{collector.url}/v1/traces"))
+    tracer = tracing._tracer
+    client = Client(HTTP_HOST="127.0.0.1")
+    cpu: dict = {}
+    for _ in range(rounds * 4):
+        for mode in ("off", "on"):
+            tracing._tracer = tracer if mode == "on" else None
+            for connection in connections.all(initialized_only=True):
+                tracing._trace_sql(None, connection)
+            for endpoint in endpoints:
+                started = time.process_time()
+                for _ in range(block):
+                    response = client.post(endpoint.path, endpoint.body, content_type="application/json")
+                    assert response.status_code == 200 and b'"errors"' not in response.content
+                cpu.setdefault((endpoint.name, mode), []).append((time.process_time() - started) * 1000 / block)
+    tracing._provider.force_flush()
+    print(f"\nIn-process (Django test client), {rounds * 4} alternating blocks of {block} requests each, CPU time "
+          f"of this process (the exporter's thread included), medians:\n")
+    header = f"{'endpoint':<9} {'off CPU ms/req':>14} {'on CPU ms/req':>13} {'cost':>6}"
+    print(header)
+    print("-" * len(header))
+    for endpoint in endpoints:
+        off, on = (statistics.median(cpu[endpoint.name, mode]) for mode in ("off", "on"))
+        print(f"{endpoint.name:<9} {off:>14.2f} {on:>13.2f} {100 * (on / off - 1):>5.1f}%")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The one schema: each domain's Query (and later Mutation and Subscription) merged, with the extensions that
 enforce the contract's conventions on every operation.
 
-The extensions' order matters: errors are coded first and last (ErrorCodes wraps the rest); the document's
+The extensions' order matters: an operation is measured and traced as a whole, refusals included (Observed, one
+span per operation, no per-field hook); errors are coded first and last (ErrorCodes wraps the rest); the document's
 size and shape are capped before validation (Limits), in allow-list mode only registered documents pass
 (AllowList), and only then are parsing and validation looked up in their caches
 (DocumentCache, CachedValidation); the caller is known (Authentication) and page sizes settled
@@ -41,6 +42,7 @@ from graph.transport.documents import CachedValidation, DocumentCache
 from graph.transport.limits import Limits
 from graph.transport.masking import ErrorCodes, log_rejected
 from graph.transport.metering import Metering
+from graph.transport.observed import Observed
 from graph.transport.pagination import PageArguments
 from graph.transport.persisted import AllowList
 from graph.transport.response_cache import ResponseCache
@@ -90,6 +92,6 @@ schema = Schema(
         disable_field_suggestions=True,
         batching_config={"max_operations": settings.GRAPHQL_MAX_BATCH} if settings.GRAPHQL_MAX_BATCH > 1 else None,
     ),
-    extensions=[ErrorCodes, Limits, AllowList, lambda: DocumentCache(maxsize=256), lambda: CachedValidation(maxsize=256),
+    extensions=[Observed, ErrorCodes, Limits, AllowList, lambda: DocumentCache(maxsize=256), lambda: CachedValidation(maxsize=256),
                 HttpCaching, Authentication, PageArguments, Metering, ResponseCache, Optimizer],
 )

@@ -16,6 +16,7 @@ from graph.transport.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
 from project.files import serve_files  # noqa: E402
 from project.gate import Gate  # noqa: E402
+from project.observability import metrics, tracing  # noqa: E402
 from project.threads import RequestThreads  # noqa: E402
 
 if settings.STARTUP_CHECKS:
@@ -25,14 +26,15 @@ if settings.STARTUP_CHECKS:
 
 limit_statement_time()  # web requests only: jobs (even embedded ones) and migrations run without it
 
-application = ProtocolTypeRouter(
+# Request ids and the body cap, then static files and media, then Django on a fixed set of threads that keep their
+# database connections (project.threads); all of it in a span when tracing is on, and measured (project.observability).
+http = tracing.traced_http(Gate(serve_files(RequestThreads(django_asgi_app, settings.MAX_CONCURRENT_REQUESTS))))
+application = metrics.Measured(ProtocolTypeRouter(
     {
-        # Request ids and the body cap, then static files and media, then Django on a fixed set of threads that
-        # keep their database connections (project.threads).
-        "http": Gate(serve_files(RequestThreads(django_asgi_app, settings.MAX_CONCURRENT_REQUESTS))),
+        "http": http,
         "websocket": URLRouter([re_path(r"^graphql/?$", GraphQLWebsocketConsumer.as_asgi())]),
     }
-)
+))
 
 
 def _calm_the_collector() -> None:

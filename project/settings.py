@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "channels",
     "graph",  # before strawberry_django, so that its export_schema (no arguments) is the one that runs
     "strawberry_django",
+    "project.observability.apps.ObservabilityConfig",  # before django_dramatiq: Sentry must see its broker made
     "django_dramatiq",
     "dramatiq_crontab",  # `manage.py crontab`, the scheduler of periodic jobs
     "commerce.accounts",
@@ -353,6 +354,7 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail
 # --- Background jobs (Dramatiq). With REDIS_URL: the Redis broker, consumed by `manage.py rundramatiq`.
 # Without: an in-memory broker consumed by a worker inside the server process (tasks/embedded.py).
 _JOB_MIDDLEWARE = [
+    "project.observability.jobs.JobMetrics",  # first: its after-hooks run last, once Retries has decided
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.ShutdownNotifications",
@@ -431,10 +433,17 @@ EXPORT_LARGE_MAX_PER_HOUR = env_int("EXPORT_LARGE_MAX_PER_HOUR", 10)
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 MEDIA_MAX_IMAGES_PER_PRODUCT = env_int("MEDIA_MAX_IMAGES_PER_PRODUCT", 20)
 
+# Logs: one JSON object a line (time, level, logger, message, request_id, trace_id, exception) unless LOG_FORMAT is
+# "text"; JSON is the default with DEBUG off (project/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "project.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             **({"formatter": "json"} if LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Refused documents are logged one short line each (graph.transport.masking.log_rejected), at INFO.
     # A masked error that was PostgreSQL's statement_timeout says so in its log line (graph.transport.timeouts).
@@ -444,6 +453,22 @@ LOGGING = {
                 # Paths without query strings and with tokens masked (project/logs.py; daphne's log: project/serve.py).
                 "django.request": {"filters": ["paths"]}, "django.channels.server": {"filters": ["paths"]}},
 }
+
+# --- Observability (project/observability). `/metrics` (Prometheus) answers a bearer METRICS_TOKEN or a caller in
+# METRICS_ALLOWED_IPS (addresses or networks); with neither it is a 404. DEBUG allows loopback by default. Set
+# PROMETHEUS_MULTIPROC_DIR (an empty directory, the same for every web and worker process) when there is more than
+# one process. Operation names become metric labels only when registered: the persisted-query manifest's, and these.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1" if DEBUG else "")
+METRICS_OPERATION_NAMES = env_list("METRICS_OPERATION_NAMES")
+# Tracing: OpenTelemetry over OTLP/HTTP when its endpoint is set (the exporter reads the other OTEL_* variables).
+OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+OTEL_SERVICE_NAME = os.environ.get("OTEL_SERVICE_NAME", "commerce")
+# Errors: Sentry when its DSN is set; its own performance tracing only if this rate is above 0.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "")
+SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
+SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0)
 
 # --- The shop
 SHOP_NAME = os.environ.get("SHOP_NAME", "Demo Shop")

@@ -111,3 +111,14 @@ def _load_manifest(path: str) -> dict[str, str]:
 def _manifest() -> dict[str, str]:
     path = settings.GRAPHQL_PERSISTED_QUERIES_MANIFEST
     return _load_manifest(path) if path else {}
+
+
+def manifest_names() -> frozenset[str]:
+    """The operation names the manifest registers: a bounded set, so metrics may label by them
+    (graph.transport.observed)."""
+    path = settings.GRAPHQL_PERSISTED_QUERIES_MANIFEST
+    if not path:
+        return frozenset()
+    with open(path, encoding="utf-8") as file:
+        return frozenset(operation["name"] for operation in json.load(file).get("operations", [])
+                         if operation.get("name"))

@@ -24,6 +24,11 @@ def current() -> str:
     return _current.get() or new()
 
 
+def active() -> str | None:
+    """The id of the request or operation under way, if any (the logs' `request_id`, project.logs)."""
+    return _current.get()
+
+
 @contextmanager
 def assigned(request_id: str | None = None):
     """Within the block, and in threads and tasks started from it, `current()` is this id."""

@@ -44,6 +44,7 @@ from strawberry.extensions import SchemaExtension
 from commerce import changes
 from graph.transport.caching import PUBLIC_FIELDS
 from graph.transport.documents import root_fields
+from project.observability.metrics import RESPONSE_CACHE
 
 logger = logging.getLogger("graph.transport.response_cache")
 
@@ -86,6 +87,11 @@ class ResponseCache(SchemaExtension):
         finally:
             if leader:
                 _flights.land(key)
+
+    def on_operation(self):
+        yield
+        if self.outcome:
+            RESPONSE_CACHE.labels(self.outcome.lower()).inc()
 
     def get_results(self):
         return {"cache": self.outcome} if self.outcome else {}
