@@ -511,4 +511,7 @@ GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection
 GC_THRESHOLD = env_int("GC_THRESHOLD", 50_000)  # allocations between the server's young collections (project/asgi.py)
 GRAPHQL_WS_INIT_TIMEOUT = timedelta(seconds=env_int("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10))
+# A socket closes (4403) as soon as its sign-in ends (graph/transport/sign_ins.py); this often each process also asks
+# the database which of its sockets' sign-ins still stand, for an ending no message told it of.
+GRAPHQL_WS_SIGN_IN_CHECK_SECONDS = env_int("GRAPHQL_WS_SIGN_IN_CHECK_SECONDS", 60)
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}
