@@ -514,4 +514,13 @@ GRAPHQL_WS_INIT_TIMEOUT = timedelta(seconds=env_int("GRAPHQL_WS_INIT_TIMEOUT_SEC
 # A socket closes (4403) as soon as its sign-in ends (graph/transport/sign_ins.py); this often each process also asks
 # the database which of its sockets' sign-ins still stand, for an ending no message told it of.
 GRAPHQL_WS_SIGN_IN_CHECK_SECONDS = env_int("GRAPHQL_WS_SIGN_IN_CHECK_SECONDS", 60)
+# Sockets one client may hold (graph/transport/socket_caps.py; counted in Redis across processes with REDIS_URL):
+# per address (a handshake over it is refused), per signed-in user (closed at connection_init with 1013); and
+# how fast an address may open them (a bucket of BURST points refilled at this rate). 0 turns a cap off.
+# Addresses in GRAPHQL_WS_UNCAPPED_NETWORKS (CIDRs) are exempt from all of them.
+GRAPHQL_WS_MAX_SOCKETS_PER_IP = env_int("GRAPHQL_WS_MAX_SOCKETS_PER_IP", 100)
+GRAPHQL_WS_MAX_SOCKETS_PER_USER = env_int("GRAPHQL_WS_MAX_SOCKETS_PER_USER", 20)
+GRAPHQL_WS_CONNECT_BURST = env_int("GRAPHQL_WS_CONNECT_BURST", 60)
+GRAPHQL_WS_CONNECTS_PER_SECOND = env_int("GRAPHQL_WS_CONNECTS_PER_SECOND", 2)
+GRAPHQL_WS_UNCAPPED_NETWORKS = env_list("GRAPHQL_WS_UNCAPPED_NETWORKS")
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}

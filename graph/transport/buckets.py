@@ -148,10 +148,11 @@ def client_of(context, *, signed_in: bool = True) -> str:
     `signed_in` is False) the address."""
     if signed_in and context.viewer is not None:
         return f"user:{context.viewer.pk}"
-    return f"ip:{_network(context.client_ip)}"
+    return f"ip:{network(context.client_ip)}"
 
 
-def _network(address: str) -> str:
+def network(address: str) -> str:
+    """The part of an address one client owns: the IP, an IPv6 one by its /64."""
     try:
         ip = ipaddress.ip_address(_without_port(address))
     except ValueError:

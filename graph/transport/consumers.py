@@ -7,6 +7,8 @@ is on), with the limits every connection gets.
   (Apollo's connectionParams); a bad or expired token closes it with 4403, no token is an anonymous caller.
   Each operation re-reads that sign-in (graph.transport.streaming), and the socket closes with 4403, its running
   operations completed, as soon as the sign-in ends (graph.transport.sign_ins).
+- Sockets per address and per user are capped (graph.transport.socket_caps): over the address's cap the handshake
+  is refused, over the user's the connection_init is closed with 1013.
 - At most GRAPHQL_WS_MAX_SUBSCRIPTIONS operations at once: one more gets an `error` on its id with
   MAX_SUBSCRIPTIONS_EXCEEDED (and `maximum`, `value`, like the other caps) and the socket stays open; and
   `connection_init` within GRAPHQL_WS_INIT_TIMEOUT.
@@ -23,6 +25,7 @@ import asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from strawberry.channels import GraphQLWSConsumer
+from strawberry.channels.handlers.ws_handler import ChannelsWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -112,9 +115,18 @@ class LegacyWSHandler(_Metered, BaseGraphQLWSHandler):
             await super().handle_start(message)
 
 
+class _Adapter(ChannelsWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        """Strawberry closes a refused connection_init with 4403; a refusal that is no matter of rights (the
+        user's cap on sockets) says so with its own code."""
+        refusal = getattr(self.ws_consumer, "refusal_code", None)
+        await super().close(refusal if refusal is not None and code == 4403 else code, reason)
+
+
 class GraphQLWebsocketConsumer(GraphQLWSConsumer):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = _Adapter
     ws_handler = None  # the protocol's handler, once the socket is accepted
     family_id = user_id = None  # the sign-in, once connection_init has signed in
     signed_out = False  # the sign-in ended: nothing more is delivered
@@ -162,4 +174,8 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "reason": bad.code}) from None
         if sign_in is not None:  # no token: an anonymous caller
             context.user, context.sign_in = sign_in.user, sign_in.pk  # re-checked at each operation (streaming)
+            held = self.scope.get("socket_slots")
+            if held is not None and not await held.take_user(sign_in.user_id):
+                self.refusal_code = 1013  # Try Again Later: graphql-ws clients retry it, with a back-off
+                raise ConnectionRejectionError({"code": "TOO_MANY_SOCKETS"})
         return await super().on_ws_connect(context)
