@@ -158,6 +158,10 @@ else:
 # connections (with CONN_MAX_AGE > 0): keep processes x this under PostgreSQL's max_connections. 0: no limit, a
 # new thread and connection per request (then keep CONN_MAX_AGE at 0).
 MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 32)
+# On SIGTERM a server process stops taking connections, closes its websockets with 1012 and lets the requests in
+# flight finish for at most this many seconds (project/serve.py): keep it under Docker's stop timeout (10 s) and
+# supervisord's stopwaitsecs.
+SHUTDOWN_TIMEOUT = env_int("SHUTDOWN_TIMEOUT_SECONDS", 8)
 # The largest request body, refused with 413 from its Content-Length before it is read (project/gate.py); a
 # GraphQL request is a document of at most 32 KB and its variables. Multipart uploads and webhooks have their own,
 # which holds a whole product image (MEDIA_UPLOAD_MAX_BYTES) and the form around it; the operation inside a

@@ -186,9 +186,13 @@ class SocketCaps:
     released when the socket's application ends. A process shutting down (project.serve) refuses new sockets."""
 
     draining = False  # set by project.serve on SIGTERM
+    REMEMBER_REFUSAL = 1.0  # seconds an address refused is refused again without asking Redis
 
     def __init__(self, app):
         self.app = app
+        # A flooding client retries at once: for a moment its next handshakes are refused from memory, so the
+        # flood costs this process no thread and no round trip.
+        self.refused_until: dict[str, float] = {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
@@ -197,7 +201,7 @@ class SocketCaps:
         if SocketCaps.draining or not await self._admit(scope, held):
             await held.release()
             await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1013})  # before accepting: daphne answers 403
+            await send({"type": "websocket.close"})  # before accepting: daphne answers 403
             return
         try:
             await self.app({**scope, "socket_slots": held}, receive, send)
@@ -213,6 +217,17 @@ class SocketCaps:
             held.uncapped = True
             return True
         client = f"ip:{buckets.network(address)}"
+        now = asyncio.get_running_loop().time()
+        if self.refused_until.get(client, 0) > now:
+            return False
+        if not await self._within_caps(client, held):
+            if len(self.refused_until) > 10_000:
+                self.refused_until = {key: until for key, until in self.refused_until.items() if until > now}
+            self.refused_until[client] = now + self.REMEMBER_REFUSAL
+            return False
+        return True
+
+    async def _within_caps(self, client: str, held: Held) -> bool:
         bucket = connect_bucket()
         if bucket.enabled:
             status = await sync_to_async(buckets.take, thread_sensitive=False)(bucket, client, 1)
