@@ -13,6 +13,8 @@
   listener accepts up to 100 at a time, so a burst of keep-alive clients (a proxy's upstream pool, wrk) all
   went to whichever process woke first: 322 connections' requests to one process and 0 to the other, measured.
   One at a time, the processes take turns.
+- A websocket handshake from an address the socket caps refused a moment ago is answered 403 at once
+  (graph.transport.socket_caps.refused_recently), before daphne makes a protocol or an application for it.
 - It shuts down gracefully. On SIGTERM (docker stop, supervisord, a rolling restart) it stops listening (processes
   sharing the socket take the new connections; a proxy's next attempt goes to another replica), refuses
   websocket handshakes still arriving on open connections, closes the sockets it holds with 1012 (Service
@@ -46,6 +48,18 @@ class CappedRequest(WebRequest):
     _cap = None
     _received = 0
     _refused = False
+
+    def process(self):
+        """A websocket handshake from an address refused a socket a moment ago is refused here, before daphne
+        builds a protocol and an application for it (graph.transport.socket_caps)."""
+        from graph.transport.socket_caps import refused_recently
+
+        if (self.requestHeaders.hasHeader(b"upgrade") and hasattr(self.client, "host")
+                and refused_recently(str(self.client.host), _header(self, b"x-forwarded-for"))):
+            self.channel.persistent = False
+            self.basic_error(403, b"Forbidden", "Too many sockets from this address.")
+            return None
+        return super().process()
 
     def gotLength(self, length):
         from project.gate import body_cap  # Django's, set up once daphne has loaded the application
@@ -92,6 +106,11 @@ class CappedRequest(WebRequest):
         headers = [*headers, (b"x-request-id", request_ids.new().encode())]
         self.handle_reply({"type": "http.response.start", "status": status, "headers": headers})
         self.handle_reply({"type": "http.response.body", "body": body})
+
+
+def _header(request, name: bytes) -> str | None:
+    value = request.requestHeaders.getRawHeaders(name, [None])[0]
+    return value.decode("latin1") if value is not None else None
 
 
 def _path(target: bytes) -> str:

@@ -23,6 +23,7 @@ import ipaddress
 import itertools
 import logging
 import os
+import time
 from collections import defaultdict
 from functools import lru_cache
 
@@ -181,18 +182,39 @@ class Held:
         self.slots = []
 
 
+# Addresses (bucket keys) refused a socket a moment ago, and until when their next handshakes are refused from
+# memory: a flooding client retries at once, and those retries then cost the process no thread and no round trip.
+# project.serve asks `refused_recently` before daphne builds anything for the handshake.
+REMEMBER_REFUSAL = 1.0
+_refused_until: dict[str, float] = {}
+
+
+def refused_recently(peer: str | None, forwarded_for: str | None) -> bool:
+    client = _client_key(client_address(peer, forwarded_for))
+    return client is not None and _refused_until.get(client, 0) > time.monotonic()
+
+
+def _remember_refusal(client: str) -> None:
+    now = time.monotonic()
+    if len(_refused_until) > 10_000:
+        for key in [key for key, until in _refused_until.items() if until <= now]:
+            del _refused_until[key]
+    _refused_until[client] = now + REMEMBER_REFUSAL
+
+
+def _client_key(address: str) -> str | None:
+    """The address's bucket key, None for an exempt one."""
+    return None if uncapped(address) else f"ip:{buckets.network(address)}"
+
+
 class SocketCaps:
     """ASGI middleware in front of the websocket consumer: the address's caps at the handshake, the slots
     released when the socket's application ends. A process shutting down (project.serve) refuses new sockets."""
 
     draining = False  # set by project.serve on SIGTERM
-    REMEMBER_REFUSAL = 1.0  # seconds an address refused is refused again without asking Redis
 
     def __init__(self, app):
         self.app = app
-        # A flooding client retries at once: for a moment its next handshakes are refused from memory, so the
-        # flood costs this process no thread and no round trip.
-        self.refused_until: dict[str, float] = {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
@@ -213,17 +235,14 @@ class SocketCaps:
         forwarded = headers.get(b"x-forwarded-for")
         address = client_address((scope.get("client") or (None,))[0],
                                  forwarded.decode("latin1") if forwarded else None)
-        if uncapped(address):
+        client = _client_key(address)
+        if client is None:
             held.uncapped = True
             return True
-        client = f"ip:{buckets.network(address)}"
-        now = asyncio.get_running_loop().time()
-        if self.refused_until.get(client, 0) > now:
+        if _refused_until.get(client, 0) > time.monotonic():
             return False
         if not await self._within_caps(client, held):
-            if len(self.refused_until) > 10_000:
-                self.refused_until = {key: until for key, until in self.refused_until.items() if until > now}
-            self.refused_until[client] = now + self.REMEMBER_REFUSAL
+            _remember_refusal(client)
             return False
         return True
 
