@@ -4,6 +4,7 @@ Unset variables fall back to the embedded defaults (SQLite, in-memory channel la
 DEBUG on) so that `make run` works on a fresh machine; production sets DATABASE_URL, REDIS_URL, SECRET_KEY
 and DEBUG=0. One module: what differs between the two columns of ARCHITECTURE.md is only what is read here.
 """
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -527,4 +528,8 @@ GRAPHQL_WS_MAX_SOCKETS_PER_USER = env_int("GRAPHQL_WS_MAX_SOCKETS_PER_USER", 20)
 GRAPHQL_WS_CONNECT_BURST = env_int("GRAPHQL_WS_CONNECT_BURST", 60)
 GRAPHQL_WS_CONNECTS_PER_SECOND = env_int("GRAPHQL_WS_CONNECTS_PER_SECOND", 2)
 GRAPHQL_WS_UNCAPPED_NETWORKS = env_list("GRAPHQL_WS_UNCAPPED_NETWORKS")
+try:
+    [ipaddress.ip_network(network, strict=False) for network in GRAPHQL_WS_UNCAPPED_NETWORKS]
+except ValueError as bad:
+    raise ImproperlyConfigured(f"GRAPHQL_WS_UNCAPPED_NETWORKS: {bad}") from None
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}

@@ -177,5 +177,5 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
             held = self.scope.get("socket_slots")
             if held is not None and not await held.take_user(sign_in.user_id):
                 self.refusal_code = 1013  # Try Again Later: graphql-ws clients retry it, with a back-off
-                raise ConnectionRejectionError({"code": "TOO_MANY_SOCKETS"})
+                raise ConnectionRejectionError()
         return await super().on_ws_connect(context)
