@@ -15,6 +15,9 @@ TIMEOUT = 10
 
 @pytest.fixture
 def caps(settings, transactional_db):
+    from graph.transport import socket_caps
+
+    socket_caps._refused_until.clear()  # what earlier tests' refusals left in this process's memory
     settings.GRAPHQL_WS_MAX_SOCKETS_PER_IP = 3
     settings.GRAPHQL_WS_MAX_SOCKETS_PER_USER = 2
     settings.GRAPHQL_WS_CONNECT_BURST = 100
@@ -48,17 +51,21 @@ async def opened(address: str, token: str | None = None):
 
 
 def test_an_address_holds_at_most_its_cap_and_one_closed_frees_a_place(caps):
+    from graph.transport import socket_caps
+
     async def talk():
         held = [await opened("203.0.113.7") for _ in range(3)]
         over = await opened("203.0.113.7")
         other = await opened("198.51.100.1")  # another address has its own count
         await held[0][0].disconnect()
+        remembered = await opened("203.0.113.7")  # refused from memory for a moment, without asking the count
+        await asyncio.sleep(socket_caps.REMEMBER_REFUSAL)
         again = await opened("203.0.113.7")
         for socket, _ in [*held[1:], other, again]:
             await socket.disconnect()
-        return [why for _, why in held], over[1], other[1], again[1]
+        return [why for _, why in held], over[1], other[1], remembered[1], again[1]
 
-    assert asyncio.run(talk()) == ([None, None, None], "refused", None, None)
+    assert asyncio.run(talk()) == ([None, None, None], "refused", None, "refused", None)
 
 
 def test_a_user_holds_at_most_their_cap_wherever_they_connect_from(caps, customer):
