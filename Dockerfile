@@ -62,7 +62,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; h = next((x.strip().lstrip('.') for x in os.environ.get('ALLOWED_HOSTS', '').split(',') if x.strip() not in ('', '*')), 'localhost'); r.urlopen(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
 
 # Exec form: daphne (project.serve: its command line, paths masked in its access log) is PID 1 and gets
-# SIGTERM directly on `docker stop`.
+# SIGTERM directly on `docker stop`: it stops accepting, closes its websockets with 1012 and finishes the requests in
+# flight for SHUTDOWN_TIMEOUT_SECONDS (8), inside Docker's 10 s before SIGKILL.
 CMD ["python", "-m", "project.serve", "-b", "0.0.0.0", "-p", "8000", "project.asgi:application"]
 
 

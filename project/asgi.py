@@ -13,6 +13,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from graph.transport.consumers import GraphQLWebsocketConsumer  # noqa: E402
+from graph.transport.socket_caps import SocketCaps  # noqa: E402
 from project.database import limit_statement_time  # noqa: E402
 from project.files import serve_files  # noqa: E402
 from project.gate import Gate  # noqa: E402
@@ -32,7 +33,8 @@ http = tracing.traced_http(Gate(serve_files(RequestThreads(django_asgi_app, sett
 application = metrics.Measured(ProtocolTypeRouter(
     {
         "http": http,
-        "websocket": URLRouter([re_path(r"^graphql/?$", GraphQLWebsocketConsumer.as_asgi())]),
+        # The caps on sockets per address and per user (graph.transport.socket_caps), then GraphQL.
+        "websocket": SocketCaps(URLRouter([re_path(r"^graphql/?$", GraphQLWebsocketConsumer.as_asgi())])),
     }
 ))
 

@@ -4,6 +4,7 @@ Unset variables fall back to the embedded defaults (SQLite, in-memory channel la
 DEBUG on) so that `make run` works on a fresh machine; production sets DATABASE_URL, REDIS_URL, SECRET_KEY
 and DEBUG=0. One module: what differs between the two columns of ARCHITECTURE.md is only what is read here.
 """
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -180,6 +181,10 @@ REALTIME_GROUP_REFRESH_SECONDS = env_int("REALTIME_GROUP_REFRESH_SECONDS", 3600)
 # connections (with CONN_MAX_AGE > 0): keep processes x this under PostgreSQL's max_connections. 0: no limit, a
 # new thread and connection per request (then keep CONN_MAX_AGE at 0).
 MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 32)
+# On SIGTERM a server process stops taking connections, closes its websockets with 1012 and lets the requests in
+# flight finish for at most this many seconds (project/serve.py): keep it under Docker's stop timeout (10 s) and
+# supervisord's stopwaitsecs.
+SHUTDOWN_TIMEOUT = env_int("SHUTDOWN_TIMEOUT_SECONDS", 8)
 # The largest request body, refused with 413 from its Content-Length before it is read (project/gate.py); a
 # GraphQL request is a document of at most 32 KB and its variables. Multipart uploads and webhooks have their own,
 # which holds a whole product image (MEDIA_UPLOAD_MAX_BYTES) and the form around it; the operation inside a
@@ -628,4 +633,20 @@ GRAPHQL_WS_LEGACY_PROTOCOL = env_bool("GRAPHQL_WS_LEGACY_PROTOCOL", False)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 10)  # per connection
 GC_THRESHOLD = env_int("GC_THRESHOLD", 50_000)  # allocations between the server's young collections (project/asgi.py)
 GRAPHQL_WS_INIT_TIMEOUT = timedelta(seconds=env_int("GRAPHQL_WS_INIT_TIMEOUT_SECONDS", 10))
+# A socket closes (4403) as soon as its sign-in ends (graph/transport/sign_ins.py); this often each process also asks
+# the database which of its sockets' sign-ins still stand, for an ending no message told it of.
+GRAPHQL_WS_SIGN_IN_CHECK_SECONDS = env_int("GRAPHQL_WS_SIGN_IN_CHECK_SECONDS", 60)
+# Sockets one client may hold (graph/transport/socket_caps.py; counted in Redis across processes with REDIS_URL):
+# per address (a handshake over it is refused), per signed-in user (closed at connection_init with 1013); and
+# how fast an address may open them (a bucket of BURST points refilled at this rate). 0 turns a cap off.
+# Addresses in GRAPHQL_WS_UNCAPPED_NETWORKS (CIDRs) are exempt from all of them.
+GRAPHQL_WS_MAX_SOCKETS_PER_IP = env_int("GRAPHQL_WS_MAX_SOCKETS_PER_IP", 100)
+GRAPHQL_WS_MAX_SOCKETS_PER_USER = env_int("GRAPHQL_WS_MAX_SOCKETS_PER_USER", 20)
+GRAPHQL_WS_CONNECT_BURST = env_int("GRAPHQL_WS_CONNECT_BURST", 60)
+GRAPHQL_WS_CONNECTS_PER_SECOND = env_int("GRAPHQL_WS_CONNECTS_PER_SECOND", 2)
+GRAPHQL_WS_UNCAPPED_NETWORKS = env_list("GRAPHQL_WS_UNCAPPED_NETWORKS")
+try:
+    [ipaddress.ip_network(network, strict=False) for network in GRAPHQL_WS_UNCAPPED_NETWORKS]
+except ValueError as bad:
+    raise ImproperlyConfigured(f"GRAPHQL_WS_UNCAPPED_NETWORKS: {bad}") from None
 STRAWBERRY_DJANGO = {"MUTATIONS_DEFAULT_HANDLE_ERRORS": False}

@@ -40,6 +40,8 @@ def deployed_env(**overrides: str) -> dict:
         "STRIPE_SECRET_KEY": SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # The suite's clients all come from here: the socket caps are tested by servers that turn this off.
+        "GRAPHQL_WS_UNCAPPED_NETWORKS": "127.0.0.1/32",
         **overrides,
     }
 

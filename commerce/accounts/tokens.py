@@ -16,7 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from commerce.accounts.models import RefreshToken, TokenFamily, User
+from commerce.accounts.signals import sign_ins_ended
 from commerce.errors import DomainError
+from commerce.events import announce
 
 ALGORITHM = "HS256"
 
@@ -106,6 +108,11 @@ def standing_sign_in(family_id: int) -> TokenFamily | None:
     return family if family is not None and _stamp_matches(family) else None
 
 
+def standing_sign_ins(family_ids: list[int]) -> set[int]:
+    """Which of these sign-ins still stand, in one query: the periodic check of a process's live sockets."""
+    return {family.pk for family in _live_families().filter(pk__in=family_ids) if _stamp_matches(family)}
+
+
 def _live_families():
     return TokenFamily.objects.select_related("user").filter(revoked_at__isnull=True, user__is_active=True)
 
@@ -189,15 +196,30 @@ def revoke(raw: str) -> None:
 
 
 def revoke_family(family: TokenFamily, reason: str) -> None:
-    TokenFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason
-    )
+    """End one sign-in; once that commits, its live sockets are told (`sign_ins_ended`) and close."""
+    if TokenFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=reason):
+        announce(sign_ins_ended, family_ids=[family.pk], user_id=None)
 
 
 def revoke_all(user: User, reason: str) -> None:
+    """End every sign-in of the user, and (on commit) every live socket of theirs, those of sign-ins that were
+    already revoked included: a socket outlives its sign-in only until it is told."""
     TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason
     )
+    announce(sign_ins_ended, family_ids=[], user_id=user.pk)
+
+
+def end_sockets_of_changed_users(sender, instance: User, created: bool, update_fields=None, **kwargs) -> None:
+    """post_save of User (connected in AccountsConfig.ready): a deactivated account, or a password set on the
+    instance (the admin's password form, set_password anywhere), ends the sign-ins standing_sign_in would refuse
+    from now on; their live sockets are told on commit. `_password` is Django's own mark of a password set since
+    the last save (AbstractBaseUser.save clears it after this signal)."""
+    if created:
+        return
+    if not instance.is_active or getattr(instance, "_password", None) is not None:
+        announce(sign_ins_ended, family_ids=[], user_id=instance.pk)
 
 
 def purge_expired() -> int:

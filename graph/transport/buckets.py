@@ -154,10 +154,11 @@ def client_of(context, *, signed_in: bool = True) -> str:
 def address_client(address: str) -> str:
     """The bucket key of an anonymous caller at `address`: the API's, so pages that answer guesses (the order-tracking
     page) draw on the same bucket as the API's operations do."""
-    return f"ip:{_network(address)}"
+    return f"ip:{network(address)}"
 
 
-def _network(address: str) -> str:
+def network(address: str) -> str:
+    """The part of an address one client owns: the IP, an IPv6 one by its /64."""
     try:
         ip = ipaddress.ip_address(_without_port(address))
     except ValueError:
