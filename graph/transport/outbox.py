@@ -114,7 +114,10 @@ def outbox_of(consumer) -> Outbox:
 
 
 def _protocol_of(send):
-    """Daphne's websocket protocol behind its `send`, or None under anything else."""
+    """Daphne's websocket protocol behind its `send` (through middleware that wraps it and says so with
+    `__wrapped__`, as the metrics do), or None under anything else."""
+    while hasattr(send, "__wrapped__"):
+        send = send.__wrapped__
     if isinstance(send, partial) and send.args and getattr(send.func, "__name__", "") == "handle_reply":
         return send.args[0] if hasattr(send.args[0], "sendCloseFrame") else None
     return None

@@ -93,6 +93,7 @@ class Measured:
                 WEBSOCKETS_OPEN.inc()
             await send(message)
 
+        sending.__wrapped__ = send  # the send it wraps: graph.transport.outbox finds daphne's protocol behind it
         try:
             await self.app(scope, receive, sending)
         finally:
