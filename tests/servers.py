@@ -1,5 +1,6 @@
 """Real server processes for end-to-end tests and benchmarks: a free port, daphne, a job worker, readiness, a
 clean stop."""
+import contextlib
 import os
 import signal
 import socket
@@ -159,3 +160,18 @@ def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=grace)
+
+
+@contextlib.contextmanager
+def worker_and_daphne(env: dict, tmp_path: Path):
+    """A worker (its log in `tmp_path`) and daphne deployed with `env`; yields the server's base URL, and stops
+    both (daphne first, so nothing it enqueues is left without the worker's chance to take it)."""
+    worker = start_worker(env, tmp_path / "worker.log")
+    try:
+        web, base = start_daphne(env)
+        try:
+            yield base
+        finally:
+            stop(web)
+    finally:
+        stop(worker)

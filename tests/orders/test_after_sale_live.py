@@ -11,7 +11,7 @@ from commerce import signing
 from tests.fake_stripe import signed
 from tests.mail import files_to
 from tests.payments.e2e import ADDRESS, wait_for
-from tests.servers import deployed_env, start_daphne, start_worker, stop
+from tests.servers import deployed_env, worker_and_daphne
 
 pytestmark = [pytest.mark.e2e]
 CARRIER_SECRET = "whsec_carrier_live"
@@ -40,15 +40,8 @@ def deployed(postgres, redis_url, redis_key_prefix, transactional_db, stripe, tm
                        STRIPE_API_BASE=stripe.base, SHIPMENT_WEBHOOK_SECRET=CARRIER_SECRET,
                        ORDER_TRACKING_URL=TRACKING_PAGE, EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
                        EMAIL_FILE_PATH=str(mail_dir))
-    worker = start_worker(env, tmp_path / "worker.log")
-    try:
-        web, base = start_daphne(env)
-        try:
-            yield base, mail_dir
-        finally:
-            stop(web)
-    finally:
-        stop(worker)
+    with worker_and_daphne(env, tmp_path) as base:
+        yield base, mail_dir
 
 
 def buy(guest: Client, store, stripe) -> dict:

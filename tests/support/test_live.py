@@ -9,7 +9,7 @@ from commerce.accounts import tokens
 from tests.mail import files_to, token_in
 from tests.payments.e2e import wait_for
 from tests.realtime.client import Socket
-from tests.servers import deployed_env, start_daphne, start_worker, stop
+from tests.servers import deployed_env, start_daphne, stop, worker_and_daphne
 from tests.support.conftest import CLOSE, CREATE, GUEST_URL, REPLY, make_order
 
 pytestmark = [pytest.mark.e2e]
@@ -35,15 +35,8 @@ def support_desk(postgres, redis_url, redis_key_prefix, transactional_db, tmp_pa
     env = deployed_env(REDIS_URL=redis_url, REDIS_KEY_PREFIX=f"{redis_key_prefix}-support",
                        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(mail_dir),
                        SUPPORT_EMAIL="help@shop.example", SUPPORT_GUEST_TICKET_URL=GUEST_URL)
-    worker = start_worker(env, tmp_path / "worker.log")
-    try:
-        web, base = start_daphne(env)
-        try:
-            yield base, mail_dir
-        finally:
-            stop(web)
-    finally:
-        stop(worker)
+    with worker_and_daphne(env, tmp_path) as base:
+        yield base, mail_dir
 
 
 def emailed_token(mail_dir, ticket_id: str) -> str:
