@@ -47,13 +47,15 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
 
 # The order admin as registered before this app (commerce.payments.admin's, or an app's after it), with invoices.
-_OrderAdmin = type(admin.site._registry[Order])
+# Its inlines are read from the registered instance: an app before this one (support) may have added some there.
+_registered = admin.site._registry[Order]
+_OrderAdmin = type(_registered)
 admin.site.unregister(Order)
 
 
 @admin.register(Order)
 class OrderAdmin(_OrderAdmin):
-    inlines = [*_OrderAdmin.inlines, InvoiceInline]
+    inlines = [*_registered.inlines, InvoiceInline]
     actions = [*_OrderAdmin.actions, "request_invoice"]
 
     @admin.action(description="Request the invoice (numbered now, its PDF made and mailed by a job)")
