@@ -323,6 +323,9 @@ ABANDONED_CART_LIFETIME = timedelta(days=env_int("ABANDONED_CART_DAYS", 30))
 ORDER_UNPAID_LIFETIME = timedelta(seconds=env_int("ORDER_UNPAID_LIFETIME_SECONDS", 30 * 60))
 # How long a retry waits for the answer of a first request that is still running, before IDEMPOTENCY_IN_PROGRESS.
 IDEMPOTENCY_WAIT = timedelta(seconds=env_int("IDEMPOTENCY_WAIT_SECONDS", 15))
+# A claimed Idempotency-Key whose request never finished (its process or database died) is given up this long after
+# the claim; until then a retry is answered IDEMPOTENCY_IN_PROGRESS.
+IDEMPOTENCY_ABANDONED_AFTER = timedelta(seconds=env_int("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", 120))
 IDEMPOTENCY_KEY_LIFETIME = timedelta(seconds=env_int("IDEMPOTENCY_KEY_LIFETIME_SECONDS", 24 * 3600))
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 # Outbound webhooks (commerce/webhooks, docs/webhooks.md). Private, loopback, link-local and metadata addresses

@@ -21,7 +21,7 @@ from commerce.errors import DomainError, DomainErrors
 from commerce.permissions import is_signed_in
 from commerce.orders.models import IdempotencyKey, Order
 
-ABANDONED_AFTER = timedelta(minutes=2)  # a claim never finished this long after it was made (its process died)
+
 
 
 class IdempotencyError(DomainError):
@@ -53,7 +53,7 @@ def once(operation: str, key: str | None, subject: str, action: Callable[[], Ord
             raise IdempotencyError("This Idempotency-Key was already used for another request.", field=["Idempotency-Key"])
         if claim.finished_at is not None:
             return _replay(claim)
-        if claim.created_at < timezone.now() - ABANDONED_AFTER:
+        if claim.created_at < timezone.now() - settings.IDEMPOTENCY_ABANDONED_AFTER:
             IdempotencyKey.objects.filter(pk=claim.pk, finished_at__isnull=True).delete()
         elif time.monotonic() > deadline:
             raise IdempotencyError("The first request with this Idempotency-Key is still running; retry shortly.",

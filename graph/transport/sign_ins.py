@@ -92,6 +92,8 @@ class _Watch:
                     renewed = self.loop.time()
                 message = await asyncio.wait_for(layer.receive(channel), RENEW_MEMBERSHIP_SECONDS)
             except asyncio.TimeoutError:
+                if asyncio.current_task().cancelling():  # wait_for may turn a cancellation met at its timeout
+                    raise asyncio.CancelledError from None  # into TimeoutError: the loop must still end
                 continue
             except Exception:  # noqa: BLE001 - Redis away: the periodic check stands in until it is back
                 logger.warning("Could not hear ended sign-ins; trying again", exc_info=True)

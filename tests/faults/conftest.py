@@ -54,6 +54,7 @@ def stack_env(private, fake_stripe):
     postgres, redis_instance = private
     env = deployed_env(DATABASE_URL=postgres.url, REDIS_URL=redis_instance.url, REDIS_KEY_PREFIX="faults",
                        STRIPE_API_BASE=fake_stripe.base, STRIPE_TIMEOUT_SECONDS="2",
+                       IDEMPOTENCY_ABANDONED_AFTER_SECONDS="5",
                        GRAPHQL_THROTTLE_MAXIMUM="0", AUTH_THROTTLE_MAXIMUM="0")
     for command in (["migrate", "--noinput"], ["seed_catalog", "--products", "3"], ["seed_checkout"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True,
