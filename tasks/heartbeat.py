@@ -32,15 +32,15 @@ class Heartbeat(Middleware):
     """Started in every worker process after boot; a daemon thread, so it never holds a shutdown up."""
 
     def after_worker_boot(self, broker, worker):
+        if getattr(broker, "client", None) is None:
+            return  # the in-memory broker of embedded mode and tests: no container, no healthcheck, no file
         threading.Thread(target=self._beat, args=(broker,), name="worker-heartbeat", daemon=True).start()
 
     @staticmethod
     def _beat(broker) -> None:
         while True:
             try:
-                ping = getattr(broker, "client", None)
-                if ping is not None:
-                    ping.ping()  # the Redis broker; the stub broker of tests and embedded mode has nothing to ping
+                broker.client.ping()  # the Redis broker answers: this worker can consume
                 PATH.touch()
             except Exception:  # noqa: BLE001 - a broker that is down is what the stale file reports
                 logger.warning("Worker heartbeat: the broker did not answer", exc_info=True)
