@@ -14,6 +14,7 @@ import pytest
 
 from tests.fake_stripe import FakeStripe, signed
 from tests.faults.instances import PrivatePostgres, PrivateRedis
+from tests.payments.e2e import graphql
 from tests.servers import ROOT, deployed_env
 
 ADDRESS = {"firstName": "Ada", "lastName": "Lovelace", "line1": "1 Way", "city": "Berlin", "postalCode": "10115",
@@ -68,15 +69,6 @@ def stripe_fake(fake_stripe):
     fake_stripe.reset()
     yield fake_stripe
     fake_stripe.reset()
-
-
-def graphql(base: str, query: str, headers: dict | None = None, timeout: float = 30, **variables) -> dict:
-    answer = httpx.post(f"{base}/graphql/", json={"query": query, "variables": variables}, headers=headers or {},
-                        timeout=timeout)
-    body = answer.json()
-    assert "errors" not in body, body
-    (payload,) = body["data"].values()
-    return payload
 
 
 def cart_ready_to_check_out(base: str) -> str:

@@ -26,8 +26,9 @@ CONFIRM = """mutation ($id: ID!, $t: String, $d: JSON!) { orderPaymentConfirm(id
   order { status } payment { status } errors { field code } } }"""
 
 
-def graphql(base: str, query: str, **variables) -> dict:
-    body = httpx.post(f"{base}/graphql/", json={"query": query, "variables": variables}, timeout=30).json()
+def graphql(base: str, query: str, headers: dict | None = None, timeout: float = 30, **variables) -> dict:
+    body = httpx.post(f"{base}/graphql/", json={"query": query, "variables": variables}, headers=headers or {},
+                      timeout=timeout).json()
     assert "errors" not in body, body
     (payload,) = body["data"].values()
     return payload
